@@ -1,0 +1,74 @@
+"""moto server for runlane's local cloud and tests.
+
+Usage: python3 runlane_moto.py --port PORT [--execute]
+
+Applies two local fixes before serving:
+- moto issue 10077 (a second StartExecution of a state machine fails): moto deep-copies
+  the StateMachine with its executions; the upstream fix leaves them out of the clone.
+  Applied only when the installed moto lacks a __deepcopy__ of its own.
+- SQS FIFO sequence numbers: AWS gives each message of a FIFO queue a larger sequence
+  number than the one before; moto draws them at random. runlane orders a thread's runs
+  by them, so they are made increasing, as on AWS.
+--execute turns on moto's real state machine execution (Task states call the endpoint
+given by MOTO_PORT, which the local cloud points at its edge).
+"""
+import argparse
+import copy
+import itertools
+import sys
+import threading
+
+
+def fix_state_machine_deepcopy():
+    from moto.stepfunctions.models import StateMachine
+
+    if "__deepcopy__" in StateMachine.__dict__:
+        return
+
+    def __deepcopy__(self, memo):
+        clone = self.__class__.__new__(self.__class__)
+        memo[id(self)] = clone
+        for key, value in self.__dict__.items():
+            setattr(clone, key, value if key == "executions" else copy.deepcopy(value, memo))
+        clone.executions = []
+        return clone
+
+    StateMachine.__deepcopy__ = __deepcopy__
+
+
+def fix_fifo_sequence_numbers():
+    from moto.sqs import models
+
+    counter = itertools.count(10**19)
+    lock = threading.Lock()
+    original = models.SQSBackend.send_message
+
+    def send_message(self, *args, **kwargs):
+        message = original(self, *args, **kwargs)
+        if message.sequence_number is not None:
+            with lock:
+                message.sequence_number = str(next(counter))
+        return message
+
+    models.SQSBackend.send_message = send_message
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--execute", action="store_true", help="execute state machines for real")
+    args = parser.parse_args()
+
+    fix_state_machine_deepcopy()
+    fix_fifo_sequence_numbers()
+    if args.execute:
+        from moto.core.config import default_user_config
+        default_user_config["stepfunctions"]["execute_state_machine"] = True
+
+    from moto.server import main as moto_main
+    moto_main(["--host", args.host, "--port", str(args.port)])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
