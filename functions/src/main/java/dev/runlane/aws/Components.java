@@ -1,0 +1,94 @@
+package dev.runlane.aws;
+
+import dev.runlane.dispatch.Dispatcher;
+import dev.runlane.domain.Fence;
+import dev.runlane.domain.RunStore;
+import dev.runlane.domain.ThreadQueue;
+import dev.runlane.domain.Workflow;
+import dev.runlane.gate.Gate;
+import dev.runlane.runs.Finalizer;
+import dev.runlane.runs.RunService;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Produces;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.sfn.SfnClient;
+import software.amazon.awssdk.services.sqs.SqsClient;
+
+import java.time.Clock;
+
+/**
+ * Wires the domain to its AWS adapters. Everything is created on first use, after a SnapStart
+ * restore, never in the snapshot. Clients take region, credentials and endpoint (AWS_ENDPOINT_URL)
+ * from the environment.
+ */
+@ApplicationScoped
+public class Components {
+
+    @Produces
+    @ApplicationScoped
+    DynamoDbClient dynamoDb() {
+        return DynamoDbClient.builder().httpClient(UrlConnectionHttpClient.create()).build();
+    }
+
+    @Produces
+    @ApplicationScoped
+    SqsClient sqs() {
+        return SqsClient.builder().httpClient(UrlConnectionHttpClient.create()).build();
+    }
+
+    @Produces
+    @ApplicationScoped
+    SfnClient stepFunctions() {
+        return SfnClient.builder().httpClient(UrlConnectionHttpClient.create()).build();
+    }
+
+    @Produces
+    @ApplicationScoped
+    RunStore runStore(DynamoDbClient dynamo, Settings settings) {
+        return new DynamoRunStore(dynamo, settings);
+    }
+
+    @Produces
+    @ApplicationScoped
+    Fence fence(DynamoDbClient dynamo, Settings settings) {
+        return new DynamoFence(dynamo, settings);
+    }
+
+    @Produces
+    @ApplicationScoped
+    ThreadQueue threadQueue(SqsClient sqs, Settings settings) {
+        return new SqsThreadQueue(sqs, settings.queueUrl(), settings.deadLetterQueueUrl().orElse(null));
+    }
+
+    @Produces
+    @ApplicationScoped
+    Workflow workflow(SfnClient sfn, Settings settings) {
+        return new StepFunctionsWorkflow(sfn, settings.stateMachineArn().orElseThrow(
+                () -> new IllegalStateException("RUNLANE_STATE_MACHINE_ARN is not set for this function")));
+    }
+
+    @Produces
+    @ApplicationScoped
+    Finalizer finalizer(RunStore runs, Fence fence, ThreadQueue queue) {
+        return new Finalizer(runs, fence, queue, Clock.systemUTC());
+    }
+
+    @Produces
+    @ApplicationScoped
+    RunService runService(RunStore runs, ThreadQueue queue, Workflow workflow, Finalizer finalizer) {
+        return new RunService(runs, queue, workflow, finalizer, Clock.systemUTC());
+    }
+
+    @Produces
+    @ApplicationScoped
+    Gate gate(RunStore runs, ThreadQueue queue, Workflow workflow, Finalizer finalizer, Settings settings) {
+        return new Gate(runs, queue, workflow, finalizer, settings.holdSeconds());
+    }
+
+    @Produces
+    @ApplicationScoped
+    Dispatcher dispatcher(Fence fence, RunStore runs) {
+        return new Dispatcher(fence, runs, Clock.systemUTC());
+    }
+}

@@ -1,0 +1,255 @@
+package dev.runlane.aws;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.runlane.domain.InvalidCursorException;
+import dev.runlane.domain.Page;
+import dev.runlane.domain.Run;
+import dev.runlane.domain.RunError;
+import dev.runlane.domain.RunEvent;
+import dev.runlane.domain.RunStatus;
+import dev.runlane.domain.RunStore;
+import dev.runlane.domain.Target;
+import dev.runlane.domain.Timestamps;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
+import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
+import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+
+import static dev.runlane.aws.Dynamo.n;
+import static dev.runlane.aws.Dynamo.s;
+
+/** Runs and their events in DynamoDB (tables and index from template.yaml). */
+public class DynamoRunStore implements RunStore {
+    static final String BY_THREAD = "ByThread";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String NOT_TERMINAL = "#status IN (:queued, :running)";
+
+    private final DynamoDbClient dynamo;
+    private final String runsTable;
+    private final String eventsTable;
+    private final Duration retention;
+
+    public DynamoRunStore(DynamoDbClient dynamo, Settings settings) {
+        this.dynamo = dynamo;
+        this.runsTable = settings.runsTable();
+        this.eventsTable = settings.eventsTable();
+        this.retention = Duration.ofDays(settings.retentionDays());
+    }
+
+    @Override
+    public Optional<Run> find(String runId) {
+        Map<String, AttributeValue> item = dynamo.getItem(r -> r.tableName(runsTable).key(key(runId)).consistentRead(true)).item();
+        return item == null || item.isEmpty() ? Optional.empty() : Optional.of(toRun(item));
+    }
+
+    @Override
+    public Created create(Run run) {
+        try {
+            dynamo.putItem(r -> r.tableName(runsTable).item(toItem(run)).conditionExpression("attribute_not_exists(runId)"));
+            return new Created(run, true);
+        } catch (ConditionalCheckFailedException exists) {
+            return new Created(find(run.runId()).orElseThrow(), false);
+        }
+    }
+
+    @Override
+    public void recordQueueSeq(String runId, String queueSeq) {
+        try {
+            dynamo.updateItem(r -> r.tableName(runsTable).key(key(runId))
+                    .updateExpression("SET queueSeq = :seq")
+                    .conditionExpression("attribute_exists(runId) AND attribute_not_exists(queueSeq)")
+                    .expressionAttributeValues(Map.of(":seq", s(queueSeq))));
+        } catch (ConditionalCheckFailedException alreadyRecorded) {
+            // A concurrent start of the same run recorded it first.
+        }
+    }
+
+    @Override
+    public Page<Run> listByThread(String threadId, int limit, String cursor) {
+        QueryResponse page = dynamo.query(QueryRequest.builder().tableName(runsTable).indexName(BY_THREAD)
+                .keyConditionExpression("threadId = :thread")
+                .expressionAttributeValues(Map.of(":thread", s(threadId)))
+                .exclusiveStartKey(decodeCursor(cursor, "threadId", threadId))
+                .limit(limit).build());
+        return page(page, DynamoRunStore::toRun);
+    }
+
+    @Override
+    public Optional<Run> markRunning(String runId, String executionArn, String receiptHandle) {
+        try {
+            return Optional.of(toRun(dynamo.updateItem(r -> r.tableName(runsTable).key(key(runId))
+                    .updateExpression("SET #status = :running, executionArn = :arn, receiptHandle = :receipt")
+                    .conditionExpression(NOT_TERMINAL)
+                    .expressionAttributeNames(Map.of("#status", "status"))
+                    .expressionAttributeValues(Map.of(":queued", s(RunStatus.QUEUED.name()),
+                            ":running", s(RunStatus.RUNNING.name()), ":arn", s(executionArn), ":receipt", s(receiptHandle)))
+                    .returnValues(ReturnValue.ALL_NEW)).attributes()));
+        } catch (ConditionalCheckFailedException terminal) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public boolean finish(String runId, RunStatus status, String output, RunError error, Instant at) {
+        Map<String, AttributeValue> values = new HashMap<>(Map.of(
+                ":queued", s(RunStatus.QUEUED.name()), ":running", s(RunStatus.RUNNING.name()),
+                ":status", s(status.name()), ":at", s(Timestamps.format(at)),
+                ":expires", n(at.plus(retention).getEpochSecond())));
+        Map<String, String> names = new HashMap<>(Map.of("#status", "status"));
+        StringBuilder update = new StringBuilder("SET #status = :status, finishedAt = :at, expiresAt = :expires");
+        if (output != null) {
+            update.append(", #output = :output");
+            names.put("#output", "output");
+            values.put(":output", s(output));
+        }
+        if (error != null) {
+            update.append(", #error = :error");
+            names.put("#error", "error");
+            values.put(":error", AttributeValue.fromM(Map.of("code", s(error.code()),
+                    "message", s(error.message() == null ? "" : error.message()))));
+        }
+        try {
+            dynamo.updateItem(r -> r.tableName(runsTable).key(key(runId))
+                    .updateExpression(update.toString())
+                    .conditionExpression(NOT_TERMINAL)
+                    .expressionAttributeNames(names)
+                    .expressionAttributeValues(values));
+            return true;
+        } catch (ConditionalCheckFailedException alreadyTerminal) {
+            return false;
+        }
+    }
+
+    @Override
+    public void countStaleWrite(String runId) {
+        dynamo.updateItem(r -> r.tableName(runsTable).key(key(runId))
+                .updateExpression("ADD staleWrites :one")
+                .expressionAttributeValues(Map.of(":one", n(1))));
+    }
+
+    @Override
+    public Page<RunEvent> events(String runId, int limit, String cursor) {
+        QueryResponse page = dynamo.query(QueryRequest.builder().tableName(eventsTable)
+                .keyConditionExpression("runId = :run")
+                .expressionAttributeValues(Map.of(":run", s(runId)))
+                .exclusiveStartKey(decodeCursor(cursor, "runId", runId))
+                .consistentRead(true)
+                .limit(limit).build());
+        return page(page, DynamoRunStore::toEvent);
+    }
+
+    // ------------------------------------------------------------------ mapping
+
+    private static Map<String, AttributeValue> key(String runId) {
+        return Map.of("runId", s(runId));
+    }
+
+    static Map<String, AttributeValue> toItem(Run run) {
+        Map<String, AttributeValue> item = new HashMap<>();
+        item.put("runId", s(run.runId()));
+        item.put("threadId", s(run.threadId()));
+        item.put("target", s(run.target().wireName()));
+        if (run.daemonId() != null) {
+            item.put("daemonId", s(run.daemonId()));
+        }
+        item.put("input", s(run.input()));
+        item.put("status", s(run.status().name()));
+        item.put("attempts", n(run.attempts()));
+        item.put("createdAt", s(Timestamps.format(run.createdAt())));
+        item.put("requestHash", s(run.requestHash()));
+        item.put("staleWrites", n(run.staleWrites()));
+        return item;
+    }
+
+    static Run toRun(Map<String, AttributeValue> item) {
+        AttributeValue error = item.get("error");
+        return new Run(
+                str(item, "runId"),
+                str(item, "threadId"),
+                Target.fromWire(str(item, "target")).orElseThrow(),
+                str(item, "daemonId"),
+                str(item, "input"),
+                RunStatus.valueOf(str(item, "status")),
+                (int) num(item, "attempts", 0),
+                item.containsKey("fenceToken") ? num(item, "fenceToken", 0) : null,
+                str(item, "executionArn"),
+                str(item, "output"),
+                error == null ? null : new RunError(str(error.m(), "code"), str(error.m(), "message")),
+                Timestamps.parse(str(item, "createdAt")),
+                Timestamps.parse(str(item, "startedAt")),
+                Timestamps.parse(str(item, "finishedAt")),
+                str(item, "queueSeq"),
+                str(item, "receiptHandle"),
+                str(item, "requestHash"),
+                num(item, "staleWrites", 0));
+    }
+
+    static RunEvent toEvent(Map<String, AttributeValue> item) {
+        return new RunEvent(str(item, "runId"), (int) num(item, "attempt", 0), num(item, "fenceToken", 0),
+                Timestamps.parse(str(item, "time")), str(item, "type"), str(item, "data"));
+    }
+
+    private static String str(Map<String, AttributeValue> item, String name) {
+        AttributeValue value = item.get(name);
+        return value == null ? null : value.s();
+    }
+
+    private static long num(Map<String, AttributeValue> item, String name, long absent) {
+        AttributeValue value = item.get(name);
+        return value == null ? absent : Long.parseLong(value.n());
+    }
+
+    // ------------------------------------------------------------------ cursors
+
+    private static <T> Page<T> page(QueryResponse response, Function<Map<String, AttributeValue>, T> mapper) {
+        List<T> items = response.items().stream().map(mapper).toList();
+        return new Page<>(items, response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty()
+                ? encodeCursor(response.lastEvaluatedKey()) : null);
+    }
+
+    /** A cursor is the page's last key (all string attributes), as URL-safe base64 JSON. */
+    private static String encodeCursor(Map<String, AttributeValue> lastKey) {
+        ObjectNode node = JSON.createObjectNode();
+        lastKey.forEach((name, value) -> node.put(name, value.s()));
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(node.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Decodes a cursor, refusing one that was not issued for this listing (partition {@code name} = {@code value}). */
+    private static Map<String, AttributeValue> decodeCursor(String cursor, String name, String value) {
+        if (cursor == null || cursor.isEmpty()) {
+            return null;
+        }
+        try {
+            JsonNode node = JSON.readTree(Base64.getUrlDecoder().decode(cursor));
+            if (!node.isObject() || node.size() > 3 || !value.equals(node.path(name).asText(null))) {
+                throw new InvalidCursorException();
+            }
+            Map<String, AttributeValue> key = new HashMap<>();
+            node.fields().forEachRemaining(field -> {
+                if (!field.getValue().isTextual()) {
+                    throw new InvalidCursorException();
+                }
+                key.put(field.getKey(), s(field.getValue().asText()));
+            });
+            return key;
+        } catch (InvalidCursorException e) {
+            throw e;
+        } catch (Exception malformed) {
+            throw new InvalidCursorException();
+        }
+    }
+}

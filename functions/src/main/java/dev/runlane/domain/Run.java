@@ -1,0 +1,44 @@
+package dev.runlane.domain;
+
+import java.time.Instant;
+
+/**
+ * One agent run on a thread, as stored. {@code input} and {@code output} are JSON texts.
+ * {@code queueSeq} is the FIFO sequence number the run got when enqueued: its place in the thread.
+ * {@code receiptHandle} is the newest receipt of the thread message that holds the thread for it.
+ */
+public record Run(
+        String runId,
+        String threadId,
+        Target target,
+        String daemonId,
+        String input,
+        RunStatus status,
+        int attempts,
+        Long fenceToken,
+        String executionArn,
+        String output,
+        RunError error,
+        Instant createdAt,
+        Instant startedAt,
+        Instant finishedAt,
+        String queueSeq,
+        String receiptHandle,
+        String requestHash,
+        long staleWrites) {
+
+    public static Run queued(String runId, String threadId, Target target, String daemonId, String input,
+                             String requestHash, Instant now) {
+        return new Run(runId, threadId, target, daemonId, input, RunStatus.QUEUED, 0, null, null, null, null,
+                now, null, null, null, null, requestHash, 0);
+    }
+
+    public boolean isTerminal() {
+        return status.isTerminal();
+    }
+
+    public Run withQueueSeq(String seq) {
+        return new Run(runId, threadId, target, daemonId, input, status, attempts, fenceToken, executionArn, output,
+                error, createdAt, startedAt, finishedAt, seq, receiptHandle, requestHash, staleWrites);
+    }
+}

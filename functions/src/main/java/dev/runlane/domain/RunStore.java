@@ -1,0 +1,37 @@
+package dev.runlane.domain;
+
+import java.time.Instant;
+import java.util.Optional;
+
+/** The runs and their events, as stored. Reads are strongly consistent. */
+public interface RunStore {
+
+    Optional<Run> find(String runId);
+
+    /** Stores a new run unless one with its id exists; either way returns the run as stored. */
+    Created create(Run run);
+
+    record Created(Run run, boolean created) {
+    }
+
+    /** Records the run's place in its thread's queue (first writer wins). */
+    void recordQueueSeq(String runId, String queueSeq);
+
+    /** A thread's runs in queue order. */
+    Page<Run> listByThread(String threadId, int limit, String cursor);
+
+    /**
+     * The gate started the run's execution and holds its thread with this receipt: the run is RUNNING.
+     * Empty when the run is already terminal (then nothing is written).
+     */
+    Optional<Run> markRunning(String runId, String executionArn, String receiptHandle);
+
+    /** Makes a non-terminal run terminal; false when it already was (then nothing is written). */
+    boolean finish(String runId, RunStatus status, String output, RunError error, Instant at);
+
+    /** Counts a write refused by the fence (diagnostics; not fenced itself). */
+    void countStaleWrite(String runId);
+
+    /** A run's accepted events in the order they were written. */
+    Page<RunEvent> events(String runId, int limit, String cursor);
+}

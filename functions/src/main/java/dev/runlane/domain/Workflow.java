@@ -1,0 +1,23 @@
+package dev.runlane.domain;
+
+import java.util.Optional;
+
+/** The run workflow: one execution per run, named after its runId. */
+public interface Workflow {
+
+    /** Starts the run's execution (idempotent for the same input); returns the execution's ARN. */
+    String start(String runId, String input);
+
+    Optional<Execution> describe(String runId);
+
+    /** Stops the run's execution if it is running. */
+    void stop(String runId, String error, String cause);
+
+    record Execution(String arn, Status status, String output, String error, String cause) {
+        public boolean hasEnded() {
+            return status != Status.RUNNING;
+        }
+    }
+
+    enum Status { RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED }
+}

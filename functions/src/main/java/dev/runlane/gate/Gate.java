@@ -1,0 +1,155 @@
+package dev.runlane.gate;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.runlane.domain.QueueMessage;
+import dev.runlane.domain.Run;
+import dev.runlane.domain.RunStore;
+import dev.runlane.domain.Target;
+import dev.runlane.domain.ThreadQueue;
+import dev.runlane.domain.Workflow;
+import dev.runlane.domain.Workflow.Execution;
+import dev.runlane.runs.Finalizer;
+import dev.runlane.runs.Outcome;
+import dev.runlane.runs.RunIds;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The thread gate (DESIGN.md, "The gate protocol"). A thread's head message stays in flight while its
+ * run executes, so SQS delivers no later run of that thread: the queue alone guarantees single
+ * execution. A message is either done (deleted: the thread moves on) or kept (reported as a batch item
+ * failure: it stays in flight, held, or comes back).
+ */
+public class Gate {
+    private static final Logger LOG = Logger.getLogger(Gate.class.getName());
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final RunStore runs;
+    private final ThreadQueue queue;
+    private final Workflow workflow;
+    private final Finalizer finalizer;
+    private final int holdSeconds;
+
+    public Gate(RunStore runs, ThreadQueue queue, Workflow workflow, Finalizer finalizer, int holdSeconds) {
+        this.runs = runs;
+        this.queue = queue;
+        this.workflow = workflow;
+        this.finalizer = finalizer;
+        this.holdSeconds = holdSeconds;
+    }
+
+    /** The body of a thread message. */
+    public static String messageBody(String threadId, String runId) {
+        return JSON.createObjectNode().put("runId", runId).put("threadId", threadId).toString();
+    }
+
+    /** The execution input of a run: built only from stored fields, so it is byte-identical on every start. */
+    public static String executionInput(Run run) {
+        ObjectNode input = JSON.createObjectNode()
+                .put("runId", run.runId())
+                .put("threadId", run.threadId())
+                .put("target", run.target().wireName());
+        if (run.target() == Target.DESKTOP) {
+            input.put("daemonId", run.daemonId());
+        }
+        try {
+            input.set("input", JSON.readTree(run.input()));
+        } catch (Exception e) {
+            throw new IllegalStateException("stored input of run " + run.runId() + " is not JSON", e);
+        }
+        return input.toString();
+    }
+
+    /** Admits a batch in order; returns the ids of the messages to keep in flight. */
+    public List<String> admit(List<QueueMessage> batch) {
+        List<String> kept = new ArrayList<>();
+        Set<String> heldGroups = new HashSet<>();
+        for (QueueMessage message : batch) {
+            // A later message of a held thread must not overtake its head: keep it untouched.
+            if (heldGroups.contains(message.groupId()) || !isDone(message)) {
+                kept.add(message.messageId());
+                heldGroups.add(message.groupId());
+            }
+        }
+        return kept;
+    }
+
+    private boolean isDone(QueueMessage message) {
+        try {
+            return admitOne(message);
+        } catch (RuntimeException e) {
+            // Transient (throttling, network): the message comes back and is admitted again.
+            LOG.log(Level.WARNING, "could not admit message " + message.messageId() + " of thread "
+                    + message.groupId() + "; it will be retried: " + e);
+            return false;
+        }
+    }
+
+    private boolean admitOne(QueueMessage message) {
+        Optional<Run> found = readRunRef(message).flatMap(runs::find);
+        if (found.isEmpty() || !found.get().threadId().equals(message.groupId())) {
+            String reason = found.isEmpty() ? "names no run" : "belongs to another thread";
+            deadLetter(message, "the message " + reason);
+            return true;
+        }
+        Run run = found.get();
+        return switch (run.status()) {
+            case QUEUED -> start(run, message);
+            case RUNNING -> resume(run, message);
+            default -> true;
+        };
+    }
+
+    private boolean start(Run run, QueueMessage message) {
+        String executionArn = workflow.start(run.runId(), executionInput(run));
+        LOG.info(() -> "run " + run.runId() + " of thread " + run.threadId() + " started: " + executionArn);
+        return hold(run, executionArn, message);
+    }
+
+    /** Redelivered while RUNNING (hold expired, or a crash): end the run if its execution ended, else hold again. */
+    private boolean resume(Run run, QueueMessage message) {
+        Optional<Execution> execution = workflow.describe(run.runId());
+        if (execution.isEmpty()) {
+            return start(run, message);
+        }
+        if (execution.get().hasEnded()) {
+            finalizer.finish(run.runId(), Optional.of(Outcome.ofExecution(execution.get())));
+            return true;
+        }
+        return hold(run, execution.get().arn(), message);
+    }
+
+    private boolean hold(Run run, String executionArn, QueueMessage message) {
+        if (runs.markRunning(run.runId(), executionArn, message.receiptHandle()).isEmpty()) {
+            return true;
+        }
+        queue.hold(message.receiptHandle(), holdSeconds);
+        // The run may have ended before the hold: its release then came too early, so delete instead.
+        return runs.find(run.runId()).map(Run::isTerminal).orElse(true);
+    }
+
+    private Optional<String> readRunRef(QueueMessage message) {
+        try {
+            JsonNode body = JSON.readTree(message.body());
+            String runId = body.path("runId").asText(null);
+            return RunIds.isValid(runId) ? Optional.of(runId) : Optional.empty();
+        } catch (Exception notJson) {
+            return Optional.empty();
+        }
+    }
+
+    /** Never blocks the thread, never silently dropped: the message goes to the DLQ, with a log line. */
+    private void deadLetter(QueueMessage message, String reason) {
+        LOG.severe(() -> "malformed message " + message.messageId() + " on thread " + message.groupId() + ": "
+                + reason + "; moved to the dead-letter queue");
+        queue.deadLetter(message, reason);
+    }
+}

@@ -1,0 +1,32 @@
+package dev.runlane.handlers;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import dev.runlane.dispatch.Dispatcher;
+import jakarta.inject.Inject;
+import jakarta.inject.Named;
+
+import java.time.Duration;
+
+/**
+ * One attempt of a hosted run. Errors propagate as Lambda errors, named by their class: the state
+ * machine retries the retryable ones; a stale attempt and a fatal agent error are not retried.
+ */
+@Named("hosted-dispatch")
+public class HostedDispatchHandler implements RequestHandler<DispatchTask, Dispatcher.HostedResult> {
+
+    @Inject
+    Dispatcher dispatcher;
+
+    @Override
+    public Dispatcher.HostedResult handleRequest(DispatchTask task, Context context) {
+        task.requireIds();
+        try {
+            return dispatcher.runHosted(task.runId(), task.threadId(), task.input(),
+                    () -> Duration.ofMillis(context.getRemainingTimeInMillis()));
+        } catch (InterruptedException stopped) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("attempt interrupted", stopped);
+        }
+    }
+}

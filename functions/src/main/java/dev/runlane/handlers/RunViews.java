@@ -1,0 +1,82 @@
+package dev.runlane.handlers;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.runlane.domain.Page;
+import dev.runlane.domain.Run;
+import dev.runlane.domain.RunEvent;
+import dev.runlane.domain.Timestamps;
+
+import java.util.function.Function;
+
+/** The API's JSON shapes of runs and events. */
+final class RunViews {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private RunViews() {
+    }
+
+    static ObjectNode run(Run run) {
+        ObjectNode view = JSON.createObjectNode();
+        view.put("runId", run.runId());
+        view.put("threadId", run.threadId());
+        view.put("target", run.target().wireName());
+        if (run.daemonId() != null) {
+            view.put("daemonId", run.daemonId());
+        }
+        view.put("status", run.status().name());
+        view.put("attempts", run.attempts());
+        if (run.fenceToken() == null) {
+            view.putNull("fenceToken");
+        } else {
+            view.put("fenceToken", run.fenceToken());
+        }
+        view.put("executionArn", run.executionArn());
+        view.set("input", parse(run.input()));
+        view.set("output", parse(run.output()));
+        if (run.error() == null) {
+            view.putNull("error");
+        } else {
+            view.putObject("error").put("code", run.error().code()).put("message", run.error().message());
+        }
+        view.put("staleWrites", run.staleWrites());
+        view.put("createdAt", Timestamps.format(run.createdAt()));
+        view.put("startedAt", Timestamps.format(run.startedAt()));
+        view.put("finishedAt", Timestamps.format(run.finishedAt()));
+        return view;
+    }
+
+    static ObjectNode event(RunEvent event) {
+        ObjectNode view = JSON.createObjectNode();
+        view.put("type", event.type());
+        view.put("attempt", event.attempt());
+        view.put("fenceToken", event.fenceToken());
+        view.put("time", Timestamps.format(event.time()));
+        view.set("data", parse(event.data()));
+        return view;
+    }
+
+    static <T> ObjectNode page(String field, Page<T> page, Function<T, ObjectNode> view) {
+        ObjectNode body = JSON.createObjectNode();
+        ArrayNode items = body.putArray(field);
+        page.items().forEach(item -> items.add(view.apply(item)));
+        body.put("nextToken", page.nextCursor());
+        return body;
+    }
+
+    static ObjectNode error(String code, String message) {
+        ObjectNode body = JSON.createObjectNode();
+        body.putObject("error").put("code", code).put("message", message);
+        return body;
+    }
+
+    private static JsonNode parse(String json) {
+        try {
+            return json == null ? JSON.nullNode() : JSON.readTree(json);
+        } catch (Exception notJson) {
+            return JSON.getNodeFactory().textNode(json);
+        }
+    }
+}

@@ -1,0 +1,53 @@
+package dev.runlane.runs;
+
+import dev.runlane.domain.Fence;
+import dev.runlane.domain.Run;
+import dev.runlane.domain.RunStore;
+import dev.runlane.domain.ThreadQueue;
+
+import java.time.Clock;
+import java.util.Optional;
+import java.util.logging.Logger;
+
+/**
+ * Ends runs: the one way a run becomes terminal (from the workflow's Record steps, the reaper,
+ * the gate and cancel). Every step is safe to repeat, so a retried or duplicate call is harmless.
+ */
+public class Finalizer {
+    private static final Logger LOG = Logger.getLogger(Finalizer.class.getName());
+
+    private final RunStore runs;
+    private final Fence fence;
+    private final ThreadQueue queue;
+    private final Clock clock;
+
+    public Finalizer(RunStore runs, Fence fence, ThreadQueue queue, Clock clock) {
+        this.runs = runs;
+        this.fence = fence;
+        this.queue = queue;
+        this.clock = clock;
+    }
+
+    /**
+     * Makes the run terminal with this outcome unless it already is (empty outcome: decide nothing),
+     * fences out its attempts, then releases its thread. Returns true when this call ended the run.
+     */
+    public boolean finish(String runId, Optional<Outcome> outcome) {
+        Optional<Run> found = runs.find(runId);
+        if (found.isEmpty()) {
+            LOG.warning(() -> "finish: no run " + runId);
+            return false;
+        }
+        Run run = found.get();
+        boolean ended = outcome.isPresent() && !run.isTerminal()
+                && runs.finish(runId, outcome.get().status(), outcome.get().output(), outcome.get().error(),
+                clock.instant());
+        if (ended) {
+            LOG.info(() -> "run " + runId + " of thread " + run.threadId() + " ended " + outcome.get().status());
+        }
+        fence.fenceOut(run.threadId(), runId);
+        // Re-read: the gate may have stored a newer receipt since; only the newest one is reliable.
+        runs.find(runId).map(Run::receiptHandle).ifPresent(queue::release);
+        return ended;
+    }
+}

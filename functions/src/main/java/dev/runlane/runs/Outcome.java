@@ -1,0 +1,78 @@
+package dev.runlane.runs;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.runlane.domain.RunError;
+import dev.runlane.domain.RunStatus;
+import dev.runlane.domain.StaleAttemptException;
+import dev.runlane.domain.Workflow.Execution;
+
+import java.util.Optional;
+
+/** How a run ends: its terminal status, with its output or its error. */
+public record Outcome(RunStatus status, String output, RunError error) {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String STALE_ATTEMPT = StaleAttemptException.class.getName();
+
+    public Outcome {
+        if (!status.isTerminal()) {
+            throw new IllegalArgumentException("an outcome is terminal, not " + status);
+        }
+    }
+
+    public static Outcome succeeded(String output) {
+        return new Outcome(RunStatus.SUCCEEDED, output, null);
+    }
+
+    public static Outcome cancelled(String why) {
+        return new Outcome(RunStatus.CANCELLED, null, new RunError("Cancelled", why));
+    }
+
+    /**
+     * The outcome a Step Functions error decides, from its error name and cause. Empty for a stale
+     * attempt: it was fenced out by whoever already ended the run, so it decides nothing.
+     */
+    public static Optional<Outcome> ofTaskError(String error, String cause) {
+        if (STALE_ATTEMPT.equals(error)) {
+            return Optional.empty();
+        }
+        RunStatus status = "States.Timeout".equals(error) || "States.HeartbeatTimeout".equals(error)
+                || "Sandbox.Timedout".equals(error) ? RunStatus.TIMED_OUT : RunStatus.FAILED;
+        return Optional.of(new Outcome(status, null, new RunError(shortName(error), readableCause(cause))));
+    }
+
+    /** The outcome of an execution that ended without recording one (stopped, timed out, failed). */
+    public static Outcome ofExecution(Execution execution) {
+        return switch (execution.status()) {
+            case SUCCEEDED -> succeeded(execution.output());
+            case TIMED_OUT -> new Outcome(RunStatus.TIMED_OUT, null,
+                    new RunError("ExecutionTimedOut", "the run's execution timed out"));
+            case ABORTED -> new Outcome(RunStatus.CANCELLED, null,
+                    new RunError("ExecutionAborted", "the run's execution was stopped"));
+            case FAILED -> ofTaskError(execution.error(), execution.cause())
+                    .orElse(new Outcome(RunStatus.FAILED, null, new RunError("ExecutionFailed", execution.cause())));
+            case RUNNING -> throw new IllegalArgumentException("execution " + execution.arn() + " is still running");
+        };
+    }
+
+    /** Agent errors arrive as Java class names; users see the simple name. */
+    private static String shortName(String error) {
+        if (error == null || error.isBlank()) {
+            return "Failed";
+        }
+        return error.startsWith("dev.runlane.") ? error.substring(error.lastIndexOf('.') + 1) : error;
+    }
+
+    /** A Lambda error's cause is JSON with a stack trace: keep only the message. */
+    private static String readableCause(String cause) {
+        if (cause == null || !cause.startsWith("{")) {
+            return cause;
+        }
+        try {
+            JsonNode node = JSON.readTree(cause);
+            return node.hasNonNull("errorMessage") ? node.get("errorMessage").asText() : cause;
+        } catch (Exception notJson) {
+            return cause;
+        }
+    }
+}

@@ -1,0 +1,133 @@
+package dev.runlane.runs;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.runlane.domain.InvalidCursorException;
+import dev.runlane.domain.Page;
+import dev.runlane.domain.Run;
+import dev.runlane.domain.RunEvent;
+import dev.runlane.domain.RunStore;
+import dev.runlane.domain.ThreadQueue;
+import dev.runlane.domain.Workflow;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+import static dev.runlane.runs.RunRequestException.Kind.CONFLICT;
+import static dev.runlane.runs.RunRequestException.Kind.NOT_FOUND;
+
+/** The run API's use cases: start, read, list and cancel runs. */
+public class RunService {
+    public static final int DEFAULT_PAGE = 20;
+    public static final int MAX_PAGE = 100;
+
+    private final RunStore runs;
+    private final ThreadQueue queue;
+    private final Workflow workflow;
+    private final Finalizer finalizer;
+    private final Clock clock;
+
+    public RunService(RunStore runs, ThreadQueue queue, Workflow workflow, Finalizer finalizer, Clock clock) {
+        this.runs = runs;
+        this.queue = queue;
+        this.workflow = workflow;
+        this.finalizer = finalizer;
+        this.clock = clock;
+    }
+
+    public record Started(Run run, boolean created) {
+    }
+
+    /**
+     * Queues a run on its thread. With an idempotency key the run id is derived from (thread, key),
+     * so any number of repeats, concurrent or not, name one run and enqueue it once.
+     */
+    public Started start(String threadId, StartRequest request, String idempotencyKey) {
+        requireId("threadId", threadId);
+        if (idempotencyKey != null && !RunIds.IDEMPOTENCY_KEY.matcher(idempotencyKey).matches()) {
+            throw RunRequestException.invalid("InvalidIdempotencyKey",
+                    "Idempotency-Key must be 1-128 visible ASCII characters");
+        }
+        Instant now = clock.instant();
+        String input = request.input().toString();
+        String requestHash = HexFormat.of().formatHex(RunIds.sha256(
+                request.target().wireName() + "\n" + request.daemonId() + "\n" + input));
+        String runId = idempotencyKey == null ? RunIds.newRunId(now) : RunIds.forIdempotencyKey(threadId, idempotencyKey);
+
+        RunStore.Created stored = runs.create(
+                Run.queued(runId, threadId, request.target(), request.daemonId(), input, requestHash, now));
+        Run run = stored.run();
+        if (!stored.created() && !requestHash.equals(run.requestHash())) {
+            throw new RunRequestException(CONFLICT, "IdempotencyKeyReused",
+                    "this Idempotency-Key already started run " + runId + " with a different request");
+        }
+        if (run.queueSeq() == null) {
+            // Also completes a start whose enqueue failed: SQS deduplicates by runId.
+            String seq = queue.enqueue(threadId, runId);
+            runs.recordQueueSeq(runId, seq);
+            run = run.withQueueSeq(seq);
+        }
+        return new Started(run, stored.created());
+    }
+
+    public Run get(String runId) {
+        requireId("runId", runId);
+        return runs.find(runId).orElseThrow(() -> notFound(runId));
+    }
+
+    public Page<Run> list(String threadId, Integer limit, String cursor) {
+        requireId("threadId", threadId);
+        return paged(() -> runs.listByThread(threadId, pageSize(limit), cursor));
+    }
+
+    public Page<RunEvent> events(String runId, Integer limit, String cursor) {
+        get(runId);
+        return paged(() -> runs.events(runId, pageSize(limit), cursor));
+    }
+
+    /**
+     * Cancels a run that has not ended: it becomes CANCELLED at once, its attempts are fenced out,
+     * its execution is stopped and its thread moves on. A queued run never executes.
+     */
+    public Run cancel(String runId) {
+        Run run = get(runId);
+        if (run.isTerminal() || !finalizer.finish(runId, Optional.of(Outcome.cancelled("cancelled by request")))) {
+            throw new RunRequestException(CONFLICT, "RunEnded",
+                    "run " + runId + " has already ended " + get(runId).status());
+        }
+        // Also for a queued run: the gate may have started its execution a moment ago.
+        workflow.stop(runId, "RunCancelled", "cancelled by request");
+        return get(runId);
+    }
+
+    private static <T> Page<T> paged(Supplier<Page<T>> listing) {
+        try {
+            return listing.get();
+        } catch (InvalidCursorException e) {
+            throw RunRequestException.invalid("InvalidNextToken", e.getMessage());
+        }
+    }
+
+    private static int pageSize(Integer limit) {
+        if (limit == null) {
+            return DEFAULT_PAGE;
+        }
+        if (limit < 1 || limit > MAX_PAGE) {
+            throw RunRequestException.invalid("InvalidLimit", "limit must be between 1 and " + MAX_PAGE);
+        }
+        return limit;
+    }
+
+    private static void requireId(String name, String value) {
+        if (!RunIds.isValid(value)) {
+            throw RunRequestException.invalid("Invalid" + Character.toUpperCase(name.charAt(0)) + name.substring(1),
+                    name + " must be 1-64 letters, digits, '-' or '_', starting with a letter or digit");
+        }
+    }
+
+    private static RunRequestException notFound(String runId) {
+        return new RunRequestException(NOT_FOUND, "RunNotFound", "no run " + runId);
+    }
+}

@@ -1,0 +1,52 @@
+package dev.runlane.runs;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.runlane.domain.Target;
+
+import java.util.Iterator;
+import java.util.Set;
+
+/** A validated request to start a run: {"target":"hosted"|"desktop","input":{…},"daemonId":"…"}. */
+public record StartRequest(Target target, String daemonId, JsonNode input) {
+
+    /** Step Functions takes 262,144 bytes of execution input; the run's envelope (ids, target) fits in 1 KiB. */
+    public static final int MAX_BODY_BYTES = 262_144 - 1_024;
+
+    private static final Set<String> FIELDS = Set.of("target", "input", "daemonId");
+
+    public static StartRequest of(JsonNode body) {
+        if (body == null || !body.isObject()) {
+            throw RunRequestException.invalid("InvalidBody", "the body must be a JSON object");
+        }
+        for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!FIELDS.contains(name)) {
+                throw RunRequestException.invalid("UnknownField",
+                        "unknown field '" + name + "'; a run takes target, input and daemonId");
+            }
+        }
+        JsonNode targetNode = body.get("target");
+        if (targetNode == null || !targetNode.isTextual()) {
+            throw RunRequestException.invalid("InvalidTarget", "target is required: \"hosted\" or \"desktop\"");
+        }
+        Target target = Target.fromWire(targetNode.asText()).orElseThrow(() -> RunRequestException.invalid(
+                "InvalidTarget", "unknown target '" + targetNode.asText() + "': use \"hosted\" or \"desktop\""));
+        JsonNode input = body.get("input");
+        if (input == null || !input.isObject()) {
+            throw RunRequestException.invalid("InvalidInput", "input is required and must be a JSON object");
+        }
+        JsonNode daemonNode = body.get("daemonId");
+        String daemonId = null;
+        if (target == Target.HOSTED && daemonNode != null) {
+            throw RunRequestException.invalid("InvalidDaemonId", "daemonId is only for desktop runs");
+        }
+        if (target == Target.DESKTOP) {
+            if (daemonNode == null || !daemonNode.isTextual() || !RunIds.isValid(daemonNode.asText())) {
+                throw RunRequestException.invalid("InvalidDaemonId",
+                        "desktop runs need a daemonId: 1-64 letters, digits, '-' or '_'");
+            }
+            daemonId = daemonNode.asText();
+        }
+        return new StartRequest(target, daemonId, input);
+    }
+}
