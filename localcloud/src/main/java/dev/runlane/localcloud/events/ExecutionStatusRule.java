@@ -1,0 +1,147 @@
+package dev.runlane.localcloud.events;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.runlane.localcloud.FunctionInvoker;
+import dev.runlane.localcloud.template.Stack;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Consumer;
+import software.amazon.awssdk.services.sfn.SfnClient;
+import software.amazon.awssdk.services.sfn.model.DescribeExecutionResponse;
+import software.amazon.awssdk.services.sfn.model.ExecutionListItem;
+
+/**
+ * EventBridge's "Step Functions Execution Status Change" events, emulated: moto emits none, so
+ * the executions of the watched state machines are polled and each status change becomes one
+ * event, delivered (async invoke) to the rule's function when it matches the rule's pattern.
+ */
+public final class ExecutionStatusRule implements AutoCloseable {
+    static final String DETAIL_TYPE = "Step Functions Execution Status Change";
+    private static final Duration POLL_INTERVAL = Duration.ofMillis(250);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Stack.StatusChangeRule rule;
+    private final List<String> stateMachineArns;
+    private final SfnClient sfn;
+    private final FunctionInvoker functions;
+    private final Consumer<String> log;
+    /** The last status seen per execution ARN: each change is emitted once. */
+    private final Map<String, String> seen = new HashMap<>();
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    public ExecutionStatusRule(Stack.StatusChangeRule rule, List<String> allStateMachineArns, SfnClient sfn,
+            FunctionInvoker functions, Consumer<String> log) {
+        this.rule = rule;
+        this.stateMachineArns = watched(rule.pattern(), allStateMachineArns);
+        this.sfn = sfn;
+        this.functions = functions;
+        this.log = log;
+        this.thread = Thread.ofPlatform().daemon().name("rule-" + rule.eventName()).unstarted(this::run);
+    }
+
+    /** The state machines the pattern names, else all of the stack's. */
+    private static List<String> watched(JsonNode pattern, List<String> all) {
+        JsonNode arns = pattern.at("/detail/stateMachineArn");
+        if (!arns.isArray()) {
+            return all;
+        }
+        List<String> named = new ArrayList<>();
+        arns.forEach(a -> {
+            if (a.isTextual()) {
+                named.add(a.asText());
+            }
+        });
+        return named.isEmpty() ? all : named;
+    }
+
+    public void start() {
+        thread.start();
+    }
+
+    private void run() {
+        while (running) {
+            try {
+                stateMachineArns.forEach(this::poll);
+            } catch (RuntimeException e) {
+                if (!running) {
+                    return;
+                }
+                log.accept("rule " + rule.eventName() + ": " + e.getMessage());
+            }
+            try {
+                Thread.sleep(POLL_INTERVAL); // the polling interval itself, not a synchronisation
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    private void poll(String stateMachineArn) {
+        String token = null;
+        do {
+            String next = token;
+            var page = sfn.listExecutions(r -> r.stateMachineArn(stateMachineArn).maxResults(1000).nextToken(next));
+            for (ExecutionListItem execution : page.executions()) {
+                String status = execution.statusAsString();
+                if (!status.equals(seen.put(execution.executionArn(), status))) {
+                    emit(sfn.describeExecution(r -> r.executionArn(execution.executionArn())));
+                }
+            }
+            token = page.nextToken();
+        } while (token != null && running);
+    }
+
+    private void emit(DescribeExecutionResponse execution) {
+        ObjectNode event = event(execution, Instant.now());
+        if (EventPattern.matches(rule.pattern(), event)) {
+            log.accept("rule " + rule.eventName() + ": " + execution.name() + " " + execution.statusAsString() + " -> " + rule.functionName());
+            functions.invokeAsync(rule.functionName(), event.toString().getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    static ObjectNode event(DescribeExecutionResponse execution, Instant now) {
+        ObjectNode event = JSON.createObjectNode();
+        event.put("version", "0");
+        event.put("id", UUID.randomUUID().toString());
+        event.put("detail-type", DETAIL_TYPE);
+        event.put("source", "aws.states");
+        event.put("account", Stack.ACCOUNT_ID);
+        event.put("time", now.truncatedTo(ChronoUnit.SECONDS).toString());
+        event.put("region", Stack.REGION);
+        event.putArray("resources").add(execution.executionArn());
+        ObjectNode detail = event.putObject("detail");
+        detail.put("executionArn", execution.executionArn());
+        detail.put("stateMachineArn", execution.stateMachineArn());
+        detail.put("name", execution.name());
+        detail.put("status", execution.statusAsString());
+        detail.put("startDate", execution.startDate() == null ? null : execution.startDate().toEpochMilli());
+        if (execution.stopDate() == null) {
+            detail.putNull("stopDate");
+        } else {
+            detail.put("stopDate", execution.stopDate().toEpochMilli());
+        }
+        detail.put("input", execution.input());
+        detail.putObject("inputDetails").put("included", true);
+        detail.put("output", execution.output());
+        detail.putObject("outputDetails").put("included", true);
+        detail.put("error", execution.error());
+        detail.put("cause", execution.cause());
+        return event;
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        thread.interrupt();
+    }
+}
