@@ -1,0 +1,88 @@
+package dev.runlane.localcloud.edge;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.runlane.localcloud.lambda.LambdaService;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.logging.Logger;
+
+/**
+ * The single AWS endpoint of the local cloud: serves the Lambda Invoke API and the Lambda Runtime API for the
+ * sandboxes; forwards every other request to moto unchanged. Bound to the loopback interface only.
+ */
+public final class Edge implements AutoCloseable {
+    static final Logger LOG = Logger.getLogger("dev.runlane.localcloud.edge");
+
+    private final int port;
+    private final LambdaService lambdas;
+    private final InvokeApi invokeApi;
+    private final RuntimeApi runtimeApi;
+    private final MotoForwarder moto;
+    private HttpServer server;
+    private ExecutorService executor;
+
+    /** @param port 0 for any free port (see {@link #uri()}) */
+    public Edge(int port, LambdaService lambdas, URI moto) {
+        this.port = port;
+        this.lambdas = lambdas;
+        this.invokeApi = new InvokeApi(lambdas);
+        this.runtimeApi = new RuntimeApi(lambdas);
+        this.moto = new MotoForwarder(moto);
+    }
+
+    /** Binds the port and tells the Lambda service where its sandboxes find the Runtime API. */
+    public void start() {
+        try {
+            server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 256);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot listen on 127.0.0.1:" + port + " (is the port busy?)", e);
+        }
+        // Runtime API long polls and Step Functions' synchronous invokes each hold a thread: one virtual thread per request.
+        executor = Executors.newVirtualThreadPerTaskExecutor();
+        server.setExecutor(executor);
+        server.createContext("/", this::handle);
+        server.start();
+        lambdas.attachRuntimeApi("127.0.0.1:" + server.getAddress().getPort());
+    }
+
+    public URI uri() {
+        if (server == null) {
+            throw new IllegalStateException("edge not started");
+        }
+        return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            String path = exchange.getRequestURI().getRawPath();
+            if (!(runtimeApi.handles(exchange, path) || invokeApi.handles(exchange, path))) {
+                moto.forward(exchange);
+            }
+        } catch (IOException e) {
+            // the client or moto hung up: nothing to answer
+            LOG.fine(() -> "edge: " + exchange.getRequestMethod() + " " + exchange.getRequestURI() + ": " + e);
+        } catch (RuntimeException e) {
+            LOG.warning("edge: " + exchange.getRequestMethod() + " " + exchange.getRequestURI() + " failed: " + e);
+            try {
+                Responses.json(exchange, 500, "ServiceException", e.toString());
+            } catch (RuntimeException alreadyAnswered) {
+                // headers were sent before the failure: closing the exchange is all that is left
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        if (server != null) {
+            server.stop(0);
+            executor.shutdownNow();
+        }
+    }
+}

@@ -1,0 +1,125 @@
+package dev.runlane.localcloud.lambda;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Deque;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** The sandboxes of one function: at most {@code max} of them, each busy with at most one invocation. */
+final class FunctionPool {
+    /** Invocations that may wait for a busy function before it answers 429, like Lambda's throttle. */
+    static final int MAX_WAITING = 100;
+    private static final int LOG_RESULT_BYTES = 4096;
+
+    interface Launcher {
+        Sandbox launch(FunctionSpec spec) throws IOException;
+    }
+
+    final FunctionSpec spec;
+    private final int max;
+    private final Launcher launcher;
+    private final Semaphore permits;
+    private final Deque<Sandbox> idle = new ConcurrentLinkedDeque<>();
+    private final Set<Sandbox> all = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger waiting = new AtomicInteger();
+    private volatile boolean closed;
+
+    FunctionPool(FunctionSpec spec, int max, Launcher launcher) {
+        this.spec = spec;
+        this.max = max;
+        this.launcher = launcher;
+        this.permits = new Semaphore(max, true);
+    }
+
+    /** @param throttle false for queued (Event) invocations, which wait as long as it takes, as Lambda's async queue does */
+    InvokeResult invoke(byte[] payload, boolean throttle) throws InterruptedException {
+        if (waiting.incrementAndGet() > MAX_WAITING && throttle && permits.availablePermits() == 0) {
+            waiting.decrementAndGet();
+            throw new TooManyRequestsException(spec.name());
+        }
+        try {
+            permits.acquire();
+        } finally {
+            waiting.decrementAndGet();
+        }
+        try {
+            if (closed) {
+                throw new IllegalStateException("the local cloud is shutting down");
+            }
+            return invokeOn(sandbox(), new Invocation(payload));
+        } finally {
+            permits.release();
+        }
+    }
+
+    private Sandbox sandbox() {
+        for (Sandbox warm; (warm = idle.pollFirst()) != null; ) {
+            if (warm.alive()) {
+                return warm;
+            }
+            all.remove(warm);
+        }
+        return null;
+    }
+
+    private InvokeResult invokeOn(Sandbox warm, Invocation invocation) {
+        boolean cold = warm == null;
+        Sandbox sandbox = warm;
+        if (cold) {
+            try {
+                sandbox = launcher.launch(spec);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot start a sandbox for " + spec.name(), e);
+            }
+            all.add(sandbox);
+        }
+        try {
+            sandbox.dispatch(invocation, cold);
+            InvokeResult outcome = invocation.result.join();
+            String report = report(invocation, sandbox, cold);
+            Sandbox.LOG.info("[" + spec.name() + "] " + report);
+            return new InvokeResult(outcome.statusCode(), outcome.functionError(), outcome.payload(), logResult(invocation, report));
+        } finally {
+            // warm reuse: most recently used first, as Lambda prefers the warmest environment
+            if (sandbox.alive() && !closed) {
+                idle.addFirst(sandbox);
+            } else {
+                all.remove(sandbox);
+                sandbox.kill();
+            }
+        }
+    }
+
+    private String report(Invocation invocation, Sandbox sandbox, boolean cold) {
+        double duration = invocation.durationMs();
+        String report = String.format(Locale.ROOT, "REPORT RequestId: %s Function: %s Duration: %.2f ms Billed Duration: %d ms Memory Size: %d MB",
+                invocation.requestId, spec.name(), duration, (long) Math.ceil(duration), spec.memoryMb());
+        return cold ? report + String.format(Locale.ROOT, " Init Duration: %.2f ms", sandbox.initMillis()) : report;
+    }
+
+    private static String logResult(Invocation invocation, String report) {
+        String log = "START RequestId: " + invocation.requestId + " Version: $LATEST\n" + invocation.logTail()
+                + "END RequestId: " + invocation.requestId + "\n" + report + "\n";
+        byte[] bytes = log.getBytes(StandardCharsets.UTF_8);
+        int from = Math.max(0, bytes.length - LOG_RESULT_BYTES);
+        return new String(bytes, from, bytes.length - from, StandardCharsets.UTF_8);
+    }
+
+    int sandboxes() {
+        return all.size();
+    }
+
+    /** Kills every sandbox and lets waiting invocations through to fail fast. */
+    void close() {
+        closed = true;
+        permits.release(MAX_WAITING + max);
+        all.forEach(Sandbox::kill);
+        all.forEach(sandbox -> sandbox.awaitExit(5_000));
+    }
+}

@@ -1,0 +1,49 @@
+package dev.runlane.localcloud.lambda;
+
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+
+/** One invocation in flight: its event, its outcome, its share of the sandbox log and its timings. */
+final class Invocation {
+    private static final int LOG_TAIL = 4096;
+
+    final String requestId = UUID.randomUUID().toString();
+    final byte[] payload;
+    final CompletableFuture<InvokeResult> result = new CompletableFuture<>();
+    private final StringBuilder log = new StringBuilder();
+    volatile long startedNanos;   // when the runtime picked the event up
+    volatile long endedNanos;
+
+    Invocation(byte[] payload) {
+        this.payload = payload;
+    }
+
+    /** Completes once; later outcomes (a response racing a timeout) are ignored. */
+    boolean finish(int status, String functionError, byte[] body) {
+        synchronized (this) {
+            if (result.isDone()) {
+                return false;
+            }
+            endedNanos = System.nanoTime();
+            if (startedNanos == 0) {
+                startedNanos = endedNanos;
+            }
+        }
+        return result.complete(new InvokeResult(status, functionError, body, null));
+    }
+
+    synchronized void appendLog(String line) {
+        log.append(line).append('\n');
+        if (log.length() > 2 * LOG_TAIL) {
+            log.delete(0, log.length() - LOG_TAIL);
+        }
+    }
+
+    synchronized String logTail() {
+        return log.length() <= LOG_TAIL ? log.toString() : log.substring(log.length() - LOG_TAIL);
+    }
+
+    double durationMs() {
+        return (endedNanos - startedNanos) / 1e6;
+    }
+}

@@ -1,0 +1,166 @@
+package dev.runlane.localcloud.lambda;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.runlane.localcloud.edge.Edge;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Real sandboxes (JVMs running AWS's runtime client) behind a real edge; nothing mocked. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class LambdaServiceTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    static Path dir;
+    static Path zip;
+    static LambdaService lambdas;
+    static Edge edge;
+
+    @BeforeAll
+    static void start() throws IOException {
+        zip = FixtureFunction.build(dir.resolve("fixture"));
+        lambdas = new LambdaService(dir.resolve("work"), 2);
+        edge = new Edge(0, lambdas, URI.create("http://127.0.0.1:9")); // nothing is forwarded in these tests
+        edge.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        lambdas.close();
+        edge.close();
+    }
+
+    private static FunctionSpec register(String name, int timeoutSeconds, Map<String, String> env) {
+        FunctionSpec spec = FixtureFunction.spec(zip, name, timeoutSeconds, env);
+        lambdas.register(spec);
+        return spec;
+    }
+
+    private static JsonNode json(InvokeResult result) throws IOException {
+        return JSON.readTree(result.payload());
+    }
+
+    private static InvokeResult invoke(String function, String event) {
+        return lambdas.invoke(function, event.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void syncInvokeReturnsThePayloadWithLambdasEnvironment() throws IOException {
+        register("Echo", 10, Map.of());
+        InvokeResult result = invoke("Echo", "hello");
+        assertEquals(200, result.statusCode());
+        assertNull(result.functionError());
+        assertEquals("hello", json(result).get("echo").asText());
+        assertEquals("Echo", json(result).get("function").asText());
+        assertTrue(json(result).get("remainingMs").asLong() > 8_000, "deadline reaches the function");
+        assertTrue(result.logResult().contains("fixture got hello"), result.logResult());
+        assertTrue(result.logResult().contains("REPORT RequestId: "), result.logResult());
+    }
+
+    @Test
+    void warmSandboxIsReusedWithoutInit() throws IOException {
+        register("Warm", 10, Map.of());
+        InvokeResult first = invoke("Warm", "one");
+        InvokeResult second = invoke("Warm", "two");
+        assertEquals(json(first).get("pid"), json(second).get("pid"));
+        assertTrue(first.logResult().contains("Init Duration: "), first.logResult());
+        assertFalse(second.logResult().contains("Init Duration"), second.logResult());
+    }
+
+    @Test
+    void concurrentInvocationsGetTheirOwnSandbox() throws Exception {
+        register("Busy", 10, Map.of());
+        CompletableFuture<InvokeResult> a = CompletableFuture.supplyAsync(() -> invoke("Busy", "sleep:1500"));
+        CompletableFuture<InvokeResult> b = CompletableFuture.supplyAsync(() -> invoke("Busy", "sleep:1500"));
+        assertNotEquals(json(a.get()).get("pid"), json(b.get()).get("pid"));
+    }
+
+    @Test
+    void invocationsBeyondTheLimitWaitForAFreeSandbox() throws Exception {
+        register("Queued", 10, Map.of());
+        List<CompletableFuture<InvokeResult>> calls = List.of(
+                CompletableFuture.supplyAsync(() -> invoke("Queued", "sleep:300")),
+                CompletableFuture.supplyAsync(() -> invoke("Queued", "sleep:300")),
+                CompletableFuture.supplyAsync(() -> invoke("Queued", "sleep:300")));
+        long pids = calls.stream().map(CompletableFuture::join).map(r -> new String(r.payload()).replaceAll(".*\"pid\":(\\d+).*", "$1"))
+                .distinct().count();
+        assertTrue(pids <= 2, "at most maxSandboxesPerFunction sandboxes, got " + pids);
+    }
+
+    @Test
+    void timeoutKillsTheSandboxWithLambdasErrorShape() throws IOException {
+        register("Slow", 1, Map.of());
+        long start = System.nanoTime();
+        InvokeResult result = invoke("Slow", "sleep:60000");
+        long elapsedMs = (System.nanoTime() - start) / 1_000_000;
+        assertEquals("Unhandled", result.functionError());
+        assertEquals("Sandbox.Timedout", json(result).get("errorType").asText());
+        assertTrue(json(result).get("errorMessage").asText().matches("RequestId: \\S+ Error: Task timed out after 1.00 seconds"),
+                json(result).toString());
+        assertTrue(elapsedMs < 15_000, "killed at the timeout, took " + elapsedMs + " ms");
+        InvokeResult next = invoke("Slow", "after");
+        assertNull(next.functionError());
+        assertTrue(next.logResult().contains("Init Duration"), "a fresh sandbox replaced the killed one");
+    }
+
+    @Test
+    void handlerExceptionIsReportedAsLambdaDoes() throws IOException {
+        register("Failing", 10, Map.of());
+        InvokeResult result = invoke("Failing", "fail:boom");
+        assertEquals(200, result.statusCode());
+        assertEquals("Unhandled", result.functionError());
+        assertEquals("java.lang.IllegalArgumentException", json(result).get("errorType").asText());
+        assertEquals("boom", json(result).get("errorMessage").asText());
+        assertNull(invoke("Failing", "again").functionError(), "the sandbox survives a handler exception");
+    }
+
+    @Test
+    void initErrorFailsTheInvocationAndDiscardsTheSandbox() throws IOException {
+        register("Broken", 10, Map.of("FIXTURE_INIT_FAIL", "true"));
+        InvokeResult result = invoke("Broken", "hello");
+        assertEquals("Unhandled", result.functionError());
+        assertTrue(json(result).get("errorMessage").asText().contains("init failed on purpose")
+                || json(result).toString().contains("ExceptionInInitializerError"), json(result).toString());
+        InvokeResult again = invoke("Broken", "hello");
+        assertEquals("Unhandled", again.functionError());
+        assertTrue(again.logResult().contains("Init Duration"), "every attempt starts a new sandbox");
+    }
+
+    @Test
+    void sandboxDyingMidInvocationIsARuntimeExitError() throws IOException {
+        register("Crashing", 10, Map.of());
+        InvokeResult result = invoke("Crashing", "exit");
+        assertEquals("Unhandled", result.functionError());
+        assertEquals("Runtime.ExitError", json(result).get("errorType").asText());
+    }
+
+    @Test
+    void qualifiedNamesAndArnsResolveToTheFunction() {
+        register("Named", 10, Map.of());
+        for (String name : List.of("Named", "Named:live", "arn:aws:lambda:us-east-1:123456789012:function:Named:live",
+                "123456789012:function:Named")) {
+            assertEquals("Named", lambdas.function(name).name(), name);
+        }
+        assertThrows(FunctionNotFoundException.class, () -> lambdas.invoke("Missing", new byte[0]));
+    }
+}
