@@ -1,0 +1,179 @@
+package dev.runlane.testing;
+
+import dev.runlane.domain.Fence;
+import dev.runlane.domain.Frame;
+import dev.runlane.domain.Page;
+import dev.runlane.domain.QueueMessage;
+import dev.runlane.domain.Run;
+import dev.runlane.domain.RunError;
+import dev.runlane.domain.RunEvent;
+import dev.runlane.domain.RunStatus;
+import dev.runlane.domain.RunStore;
+import dev.runlane.domain.StaleAttemptException;
+import dev.runlane.domain.ThreadQueue;
+import dev.runlane.domain.Workflow;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * In-memory stand-ins for the domain's ports, for fast unit tests of domain logic (gate decisions,
+ * finalize, cancel). They model the ports' contracts, not AWS: AWS behaviour is tested against moto.
+ */
+public final class InMemoryPorts {
+    public final Runs runs = new Runs();
+    public final Queue queue = new Queue();
+    public final Flow workflow = new Flow();
+    public final Fences fence = new Fences();
+
+    public static final class Runs implements RunStore {
+        public final Map<String, Run> items = new HashMap<>();
+
+        public Run put(Run run) {
+            items.put(run.runId(), run);
+            return run;
+        }
+
+        @Override public Optional<Run> find(String runId) { return Optional.ofNullable(items.get(runId)); }
+
+        @Override
+        public Created create(Run run) {
+            Run existing = items.putIfAbsent(run.runId(), run);
+            return existing == null ? new Created(run, true) : new Created(existing, false);
+        }
+
+        @Override
+        public void recordQueueSeq(String runId, String queueSeq) {
+            items.computeIfPresent(runId, (id, run) -> run.queueSeq() == null ? run.withQueueSeq(queueSeq) : run);
+        }
+
+        @Override
+        public Page<Run> listByThread(String threadId, int limit, String cursor) {
+            List<Run> runs = items.values().stream().filter(r -> r.threadId().equals(threadId) && r.queueSeq() != null)
+                    .sorted(Comparator.comparing(Run::queueSeq)).limit(limit).toList();
+            return new Page<>(runs, null);
+        }
+
+        @Override
+        public Optional<Run> markRunning(String runId, String executionArn, String receiptHandle) {
+            Run run = items.get(runId);
+            if (run == null || run.isTerminal()) {
+                return Optional.empty();
+            }
+            return Optional.of(put(with(run, RunStatus.RUNNING, executionArn, receiptHandle, null, null, null)));
+        }
+
+        @Override
+        public boolean finish(String runId, RunStatus status, String output, RunError error, Instant at) {
+            Run run = items.get(runId);
+            if (run == null || run.isTerminal()) {
+                return false;
+            }
+            put(with(run, status, run.executionArn(), run.receiptHandle(), output, error, at));
+            return true;
+        }
+
+        @Override
+        public void countStaleWrite(String runId) {
+            Run r = items.get(runId);
+            put(new Run(r.runId(), r.threadId(), r.target(), r.daemonId(), r.input(), r.status(), r.attempts(),
+                    r.fenceToken(), r.executionArn(), r.output(), r.error(), r.createdAt(), r.startedAt(),
+                    r.finishedAt(), r.queueSeq(), r.receiptHandle(), r.requestHash(), r.staleWrites() + 1));
+        }
+
+        @Override public Page<RunEvent> events(String runId, int limit, String cursor) { return new Page<>(List.of(), null); }
+
+        private static Run with(Run r, RunStatus status, String arn, String receipt, String output, RunError error,
+                                Instant finishedAt) {
+            return new Run(r.runId(), r.threadId(), r.target(), r.daemonId(), r.input(), status, r.attempts(),
+                    r.fenceToken(), arn, output, error, r.createdAt(), r.startedAt(), finishedAt, r.queueSeq(),
+                    receipt, r.requestHash(), r.staleWrites());
+        }
+    }
+
+    public static class Queue implements ThreadQueue {
+        private final AtomicLong seq = new AtomicLong();
+        public final List<String> enqueued = new ArrayList<>();
+        public final Map<String, Integer> visibility = new HashMap<>();
+        public final List<QueueMessage> deadLetters = new ArrayList<>();
+
+        @Override
+        public String enqueue(String threadId, String runId) {
+            enqueued.add(runId);
+            return String.format("%040d", seq.incrementAndGet());
+        }
+
+        @Override public void hold(String receiptHandle, int seconds) { visibility.put(receiptHandle, seconds); }
+        @Override public void release(String receiptHandle) { visibility.put(receiptHandle, 0); }
+        @Override public void deadLetter(QueueMessage message, String reason) { deadLetters.add(message); }
+    }
+
+    public static class Flow implements Workflow {
+        public final Map<String, Execution> executions = new HashMap<>();
+        public final List<String> started = new ArrayList<>();
+        public final List<String> stopped = new ArrayList<>();
+
+        @Override
+        public String start(String runId, String input) {
+            started.add(runId);
+            return executions.computeIfAbsent(runId, id -> new Execution("arn:execution:" + id, Status.RUNNING, null, null, null)).arn();
+        }
+
+        @Override public Optional<Execution> describe(String runId) { return Optional.ofNullable(executions.get(runId)); }
+
+        @Override
+        public void stop(String runId, String error, String cause) {
+            stopped.add(runId);
+            executions.computeIfPresent(runId, (id, e) -> new Execution(e.arn(), Status.ABORTED, null, error, cause));
+        }
+    }
+
+    /** The fence's rules: tokens only grow; a write needs the newest token; fenceOut only for the newest holder. */
+    public static final class Fences implements Fence {
+        public final Map<String, Long> tokens = new HashMap<>();
+        public final Map<String, String> holders = new HashMap<>();
+        public final List<RunEvent> events = new ArrayList<>();
+
+        @Override
+        public long acquire(String threadId, String runId) {
+            holders.put(threadId, runId);
+            return tokens.merge(threadId, 1L, Long::sum);
+        }
+
+        @Override
+        public void fenceOut(String threadId, String runId) {
+            if (runId.equals(holders.get(threadId))) {
+                tokens.merge(threadId, 1L, Long::sum);
+            }
+        }
+
+        @Override
+        public int beginAttempt(String threadId, String runId, long token, Instant at) {
+            check(threadId, runId, token);
+            return (int) token;
+        }
+
+        @Override
+        public void append(String threadId, RunEvent event) {
+            check(threadId, event.runId(), event.fenceToken());
+            events.add(event);
+        }
+
+        @Override
+        public void sendFrame(String threadId, long token, Frame frame) {
+            check(threadId, frame.runId(), token);
+        }
+
+        private void check(String threadId, String runId, long token) {
+            if (tokens.getOrDefault(threadId, 0L) != token) {
+                throw new StaleAttemptException(runId, token);
+            }
+        }
+    }
+}
