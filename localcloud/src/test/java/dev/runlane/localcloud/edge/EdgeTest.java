@@ -156,7 +156,6 @@ class EdgeTest {
             if (Instant.now().isAfter(deadline)) {
                 fail("timed out waiting for " + what);
             }
-            Thread.onSpinWait();
             try {
                 Thread.sleep(50); // polling interval, bounded by the deadline above
             } catch (InterruptedException e) {

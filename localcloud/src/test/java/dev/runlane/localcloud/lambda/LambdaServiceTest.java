@@ -13,7 +13,10 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -162,5 +165,41 @@ class LambdaServiceTest {
             assertEquals("Named", lambdas.function(name).name(), name);
         }
         assertThrows(FunctionNotFoundException.class, () -> lambdas.invoke("Missing", new byte[0]));
+    }
+    @Test
+    void closeKillsEverySandboxAndFailsWhatWasInFlight() throws Exception {
+        Set<Long> before = sandboxPids();
+        LambdaService own = new LambdaService(dir.resolve("work-close"), 2);
+        try (Edge ownEdge = new Edge(0, own, URI.create("http://127.0.0.1:9"))) {
+            ownEdge.start();
+            own.register(FixtureFunction.spec(zip, "Closing", 30, Map.of()));
+            CompletableFuture<InvokeResult> busy = CompletableFuture.supplyAsync(
+                    () -> own.invoke("Closing", "sleep:60000".getBytes(StandardCharsets.UTF_8)));
+            own.invoke("Closing", "warm".getBytes(StandardCharsets.UTF_8)); // a second, idle sandbox
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (difference(sandboxPids(), before).size() < 2) {
+                assertTrue(System.nanoTime() < deadline, "two sandboxes never ran");
+                Thread.sleep(20); // polling interval, bounded above
+            }
+            own.close();
+            assertEquals(Set.of(), difference(sandboxPids(), before), "sandbox processes outlived close()");
+            InvokeResult inFlight = busy.get(10, TimeUnit.SECONDS);
+            assertEquals("Unhandled", inFlight.functionError());
+            assertEquals("Runtime.ExitError", json(inFlight).get("errorType").asText());
+        } finally {
+            own.close();
+        }
+    }
+
+    private static Set<Long> sandboxPids() {
+        return ProcessHandle.current().descendants().filter(ProcessHandle::isAlive)
+                .filter(p -> p.info().arguments().map(args -> List.of(args).contains(FixtureFunction.HANDLER)).orElse(false))
+                .map(ProcessHandle::pid).collect(Collectors.toSet());
+    }
+
+    private static Set<Long> difference(Set<Long> a, Set<Long> b) {
+        Set<Long> rest = new HashSet<>(a);
+        rest.removeAll(b);
+        return rest;
     }
 }
