@@ -1,0 +1,105 @@
+package dev.runlane.testing;
+
+import dev.runlane.aws.Settings;
+import dev.runlane.localcloud.AwsClients;
+import dev.runlane.localcloud.moto.MotoServer;
+import dev.runlane.localcloud.template.Provisioner;
+import dev.runlane.localcloud.template.Stack;
+import dev.runlane.localcloud.template.TemplateLoader;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.sfn.SfnClient;
+import software.amazon.awssdk.services.sqs.SqsClient;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A moto server with template.yaml's tables, queues and state machine, started once per test JVM
+ * and stopped when it exits. State machines are not executed here (no Lambda): executing the
+ * workflow end to end is the local cloud's job. Tests share it and keep apart by unique ids.
+ */
+public final class LocalAws {
+    private static LocalAws instance;
+
+    public final URI endpoint;
+    public final Stack stack;
+    public final DynamoDbClient dynamo;
+    public final SqsClient sqs;
+    public final SfnClient sfn;
+    public final Settings settings;
+
+    private LocalAws(URI endpoint, Stack stack) {
+        this.endpoint = endpoint;
+        this.stack = stack;
+        this.dynamo = AwsClients.dynamoDb(endpoint);
+        this.sqs = AwsClients.sqs(endpoint);
+        this.sfn = AwsClients.sfn(endpoint);
+        this.settings = settings(stack, 300);
+    }
+
+    public static synchronized LocalAws get() {
+        if (instance == null) {
+            instance = start();
+        }
+        return instance;
+    }
+
+    private static LocalAws start() {
+        Path root = Path.of("..").toAbsolutePath().normalize();
+        int port = freePort();
+        try {
+            Path log = Files.createTempFile("runlane-moto-", ".log");
+            MotoServer moto = MotoServer.start(root.resolve("tools/moto/runlane_moto.py"), port, port, log);
+            Runtime.getRuntime().addShutdownHook(new Thread(moto::close));
+            withoutExecution(moto.uri());
+            Stack stack = TemplateLoader.load(root.resolve("template.yaml"), Map.of(), moto.uri());
+            Provisioner.provision(stack, moto.uri());
+            return new LocalAws(moto.uri(), stack);
+        } catch (IOException | InterruptedException e) {
+            throw new IllegalStateException("could not start moto for the integration tests", e);
+        }
+    }
+
+    /** moto's runtime switch: executions stay RUNNING until stopped, so the tests decide what happens. */
+    private static void withoutExecution(URI moto) throws IOException, InterruptedException {
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(moto.resolve("/moto-api/config"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"stepfunctions\":{\"execute_state_machine\":false}}"))
+                .header("content-type", "application/json").build(), HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200 && response.statusCode() != 201) {
+            throw new IllegalStateException("moto refused its config: " + response.statusCode() + " " + response.body());
+        }
+    }
+
+    /** A function's settings exactly as template.yaml gives them (its environment), with a chosen hold time. */
+    public Settings settings(Stack stack, int holdSeconds) {
+        Map<String, String> env = stack.functions().stream().filter(f -> f.logicalId().equals("GateFunction"))
+                .findFirst().orElseThrow().environment();
+        return new Settings() {
+            @Override public String runsTable() { return env.get("RUNLANE_RUNS_TABLE"); }
+            @Override public String fencesTable() { return env.get("RUNLANE_FENCES_TABLE"); }
+            @Override public String eventsTable() { return env.get("RUNLANE_EVENTS_TABLE"); }
+            @Override public String framesTable() { return env.get("RUNLANE_FRAMES_TABLE"); }
+            @Override public String queueUrl() { return env.get("RUNLANE_QUEUE_URL"); }
+            @Override public Optional<String> deadLetterQueueUrl() { return Optional.of(env.get("RUNLANE_DEAD_LETTER_QUEUE_URL")); }
+            @Override public Optional<String> stateMachineArn() { return Optional.of(env.get("RUNLANE_STATE_MACHINE_ARN")); }
+            @Override public int holdSeconds() { return holdSeconds; }
+            @Override public int retentionDays() { return Integer.parseInt(env.get("RUNLANE_RETENTION_DAYS")); }
+        };
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
