@@ -1,0 +1,124 @@
+package dev.runlane.localcloud;
+
+import dev.runlane.localcloud.moto.MotoServer;
+import dev.runlane.localcloud.template.Parameters;
+import dev.runlane.localcloud.template.TemplateException;
+import java.nio.file.Path;
+import java.time.LocalTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code ./runlane local}: runs the local cloud in the foreground until SIGINT/SIGTERM. */
+public final class Main {
+    private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss.SSS");
+    private static final String USAGE = """
+            usage: runlane local [--template template.yaml] [--parameter-overrides "K=V K=V"] [--api-port N] [--edge-port N]
+              --template             the SAM template to serve (default: template.yaml)
+              --parameter-overrides  template parameters, as sam deploy takes them (e.g. "AttemptTimeoutSeconds=3")
+              --api-port             HTTP API port (default: $RUNLANE_API_PORT or 3000)
+              --edge-port            AWS endpoint port (default: $RUNLANE_EDGE_PORT or 4566)
+            """;
+
+    private Main() {}
+
+    public static void main(String[] args) {
+        Path template = Path.of("template.yaml");
+        String overrides = "";
+        int apiPort = envPort("RUNLANE_API_PORT", 3000);
+        int edgePort = envPort("RUNLANE_EDGE_PORT", 4566);
+        try {
+            for (int i = 0; i < args.length; i++) {
+                switch (args[i]) {
+                    case "--template" -> template = Path.of(value(args, ++i));
+                    case "--parameter-overrides" -> overrides = overrides + " " + value(args, ++i);
+                    case "--api-port" -> apiPort = Integer.parseInt(value(args, ++i));
+                    case "--edge-port" -> edgePort = Integer.parseInt(value(args, ++i));
+                    case "-h", "--help" -> {
+                        System.out.print(USAGE);
+                        return;
+                    }
+                    default -> throw new IllegalArgumentException("unknown argument " + args[i] + "\n" + USAGE);
+                }
+            }
+        } catch (IllegalArgumentException e) {
+            fail(e.getMessage());
+        }
+
+        int maxSandboxes = envPort("RUNLANE_MAX_SANDBOXES", 8);
+        LocalCloud cloud;
+        try {
+            Map<String, String> parameters = Parameters.parseOverrides(overrides);
+            cloud = LocalCloud.start(new LocalCloud.Options(template, parameters, apiPort, edgePort, maxSandboxes, null, Main::log));
+        } catch (TemplateException | LocalCloud.StartException | MotoServer.MotoException e) {
+            fail(e.getMessage());
+            return;
+        } catch (RuntimeException e) {
+            fail("cannot start the local cloud: " + e);
+            return;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            log("stopping");
+            cloud.close();
+            stopped.countDown();
+        }, "runlane-stop"));
+        printBanner(cloud);
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void printBanner(LocalCloud cloud) {
+        String api = cloud.apiUri().toString();
+        String edge = cloud.edgeUri().toString();
+        var stack = cloud.stack();
+        System.out.printf("""
+
+                runlane local cloud is up: %d functions, %d routes, %d tables, %d queues, %d state machines
+                  API   %s
+                  edge  %s   (AWS endpoint: aws --endpoint-url %s --region us-east-1 ...; IAM auth is not enforced)
+                """, stack.functions().size(), stack.routes().size(), stack.tables().size(), stack.queues().size(),
+                stack.stateMachines().size(), api, edge, edge);
+        boolean hasStartRun = stack.routes().stream().anyMatch(r -> r.routeKey().equals("POST /threads/{threadId}/runs"));
+        if (hasStartRun) {
+            System.out.printf("""
+                    try:
+                      API=%s
+                      curl -s -X POST $API/threads/t1/runs -H 'content-type: application/json' -d '{"target":"hosted","input":{"agent":"echo","message":"hi"}}'
+                    """, api);
+        }
+        stack.stateMachines().forEach(m -> System.out.printf(
+                "  aws --endpoint-url %s --region us-east-1 stepfunctions list-executions --state-machine-arn %s%n", edge, m.arn()));
+        System.out.println("Ctrl-C stops everything.");
+        System.out.flush();
+    }
+
+    static void log(String line) {
+        System.err.println(LocalTime.now().format(CLOCK) + " " + line);
+    }
+
+    private static String value(String[] args, int i) {
+        if (i >= args.length) {
+            throw new IllegalArgumentException(args[i - 1] + " needs a value");
+        }
+        return args[i];
+    }
+
+    private static int envPort(String variable, int fallback) {
+        String value = System.getenv(variable);
+        try {
+            return value == null || value.isBlank() ? fallback : Integer.parseInt(value.strip());
+        } catch (NumberFormatException e) {
+            fail(variable + "=" + value + " is not a number");
+            return fallback;
+        }
+    }
+
+    private static void fail(String message) {
+        System.err.println("runlane: " + message);
+        System.exit(1);
+    }
+}

@@ -1,0 +1,85 @@
+package dev.runlane.localcloud.template;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.runlane.localcloud.AwsClients;
+import dev.runlane.localcloud.Repo;
+import dev.runlane.localcloud.moto.MotoServer;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.TableDescription;
+import software.amazon.awssdk.services.sfn.SfnClient;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
+
+/** Provisions the real template.yaml against a real moto server. */
+class ProvisionerMotoTest {
+    private static MotoServer moto;
+    private static Stack stack;
+
+    @BeforeAll
+    static void provision(@TempDir Path dir) throws IOException {
+        int port;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        moto = MotoServer.start(Repo.root().resolve("tools/moto/runlane_moto.py"), port, port, dir.resolve("moto.log"));
+        stack = TemplateLoader.load(Repo.template(), Map.of("AttemptTimeoutSeconds", "5"), moto.uri());
+        Provisioner.provision(stack, moto.uri());
+    }
+
+    @AfterAll
+    static void stop() {
+        if (moto != null) {
+            moto.close();
+        }
+    }
+
+    @Test
+    void tablesHaveTheirKeysAndIndexes() {
+        try (DynamoDbClient dynamo = AwsClients.dynamoDb(moto.uri())) {
+            assertEquals(4, dynamo.listTables().tableNames().size());
+            TableDescription runs = dynamo.describeTable(r -> r.tableName("runlane-RunsTable")).table();
+            assertEquals("runId", runs.keySchema().get(0).attributeName());
+            assertEquals("ByThread", runs.globalSecondaryIndexes().get(0).indexName());
+            assertEquals("queueSeq", runs.globalSecondaryIndexes().get(0).keySchema().get(1).attributeName());
+            assertEquals("PAY_PER_REQUEST", runs.billingModeSummary().billingModeAsString());
+            assertEquals("expiresAt", dynamo.describeTimeToLive(r -> r.tableName("runlane-RunsTable"))
+                    .timeToLiveDescription().attributeName());
+        }
+    }
+
+    @Test
+    void fifoQueueRedrivesToItsDeadLetterQueue() {
+        try (SqsClient sqs = AwsClients.sqs(moto.uri())) {
+            String url = sqs.getQueueUrl(r -> r.queueName("runlane-RunQueue.fifo")).queueUrl();
+            Map<QueueAttributeName, String> attributes = sqs.getQueueAttributes(r -> r.queueUrl(url)
+                    .attributeNames(QueueAttributeName.ALL)).attributes();
+            assertEquals("true", attributes.get(QueueAttributeName.FIFO_QUEUE));
+            assertEquals("180", attributes.get(QueueAttributeName.VISIBILITY_TIMEOUT));
+            assertTrue(attributes.get(QueueAttributeName.REDRIVE_POLICY).contains("runlane-RunDeadLetterQueue.fifo"),
+                    attributes.get(QueueAttributeName.REDRIVE_POLICY));
+            assertEquals(stack.queues().get(0).url().replaceAll("^https?://[^/]+", ""), url.replaceAll("^https?://[^/]+", ""));
+        }
+    }
+
+    @Test
+    void stateMachineIsCreatedFromTheSubstitutedDefinition() {
+        try (SfnClient sfn = AwsClients.sfn(moto.uri())) {
+            String arn = stack.stateMachines().get(0).arn();
+            var machine = sfn.describeStateMachine(r -> r.stateMachineArn(arn));
+            assertEquals("runlane-RunStateMachine", machine.name());
+            assertTrue(machine.definition().contains("\"TimeoutSeconds\": 5"), machine.definition());
+            assertTrue(machine.definition().contains("runlane-FinalizeFunction:live"));
+        }
+    }
+}
