@@ -73,13 +73,29 @@ public class Gate {
         List<String> kept = new ArrayList<>();
         Set<String> heldGroups = new HashSet<>();
         for (QueueMessage message : batch) {
-            // A later message of a held thread must not overtake its head: keep it untouched.
-            if (heldGroups.contains(message.groupId()) || !isDone(message)) {
+            if (heldGroups.contains(message.groupId())) {
+                // A later message of a held thread must not overtake its head: it is not admitted.
+                kept.add(message.messageId());
+                giveBack(message);
+            } else if (!isDone(message)) {
                 kept.add(message.messageId());
                 heldGroups.add(message.groupId());
             }
         }
         return kept;
+    }
+
+    /**
+     * SQS may deliver several messages of one thread in a batch. Left in flight, a later one would
+     * stall its thread for the queue's visibility timeout after the head ends; made visible, it still
+     * waits behind the head, since SQS returns nothing of a group while a message of it is in flight.
+     */
+    private void giveBack(QueueMessage message) {
+        try {
+            queue.release(message.receiptHandle());
+        } catch (RuntimeException e) {
+            LOG.fine(() -> "message " + message.messageId() + " stays in flight until its visibility timeout: " + e);
+        }
     }
 
     private boolean isDone(QueueMessage message) {

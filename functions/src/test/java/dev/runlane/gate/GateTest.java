@@ -52,7 +52,7 @@ class GateTest {
         assertEquals(RunStatus.RUNNING, ports.runs.items.get("a1").status());
         assertEquals("r-m1", ports.runs.items.get("a1").receiptHandle());
         assertEquals(HOLD, ports.queue.visibility.get("r-m1"));
-        assertEquals(null, ports.queue.visibility.get("r-m2"), "a later message of a held thread is left untouched");
+        assertEquals(0, ports.queue.visibility.get("r-m2"), "a later message of a held thread waits, visible, behind its head");
         assertEquals(List.of("m5"), ports.queue.deadLetters.stream().map(QueueMessage::messageId).toList());
         assertEquals(RunStatus.SUCCEEDED, ports.runs.items.get("d1").status(), "an ended execution ends its run");
         assertEquals("{\"ok\":true}", ports.runs.items.get("d1").output());
@@ -92,6 +92,7 @@ class GateTest {
 
         assertEquals(List.of("m1", "m2", "m3"), kept);
         assertEquals(List.of("b1"), throttled.started);
+        assertEquals(null, ports.queue.visibility.get("r-m1"), "a failed head comes back after the visibility timeout");
         assertEquals(RunStatus.QUEUED, ports.runs.items.get("a1").status());
     }
 
