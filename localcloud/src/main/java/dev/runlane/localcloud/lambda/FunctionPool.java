@@ -10,6 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /** The sandboxes of one function: at most {@code max} of them, each busy with at most one invocation. */
 final class FunctionPool {
@@ -24,14 +25,16 @@ final class FunctionPool {
     final FunctionSpec spec;
     private final int max;
     private final Launcher launcher;
+    private final Consumer<String> log;
     private final Semaphore permits;
     private final Deque<Sandbox> idle = new ConcurrentLinkedDeque<>();
     private final Set<Sandbox> all = ConcurrentHashMap.newKeySet();
     private final AtomicInteger waiting = new AtomicInteger();
     private volatile boolean closed;
 
-    FunctionPool(FunctionSpec spec, int max, Launcher launcher) {
+    FunctionPool(FunctionSpec spec, int max, Launcher launcher, Consumer<String> log) {
         this.spec = spec;
+        this.log = log;
         this.max = max;
         this.launcher = launcher;
         this.permits = new Semaphore(max, true);
@@ -83,7 +86,7 @@ final class FunctionPool {
             sandbox.dispatch(invocation, cold);
             InvokeResult outcome = invocation.result.join();
             String report = report(invocation, sandbox, cold);
-            Sandbox.LOG.info("[" + spec.name() + "] " + report);
+            log.accept("[" + spec.name() + "] " + report);
             return new InvokeResult(outcome.statusCode(), outcome.functionError(), outcome.payload(), logResult(invocation, report));
         } finally {
             // warm reuse: most recently used first, as Lambda prefers the warmest environment

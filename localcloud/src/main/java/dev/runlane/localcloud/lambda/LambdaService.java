@@ -21,6 +21,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.logging.Logger;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 
@@ -38,6 +40,7 @@ public final class LambdaService implements AutoCloseable {
             "software/amazon/awssdk/utilslite/SdkInternalThreadLocal.class");
 
     private final Path workDir;
+    private final Consumer<String> log;
     private final int maxSandboxesPerFunction;
     private final List<Path> runtimeClasspath = runtimeClasspath();
     private final Map<String, FunctionPool> pools = new ConcurrentHashMap<>();
@@ -51,7 +54,14 @@ public final class LambdaService implements AutoCloseable {
     private volatile String runtimeApi;
     private volatile boolean closed;
 
+    /** Logs through java.util.logging (logger {@code dev.runlane.localcloud.lambda}). */
     public LambdaService(Path workDir, int maxSandboxesPerFunction) {
+        this(workDir, maxSandboxesPerFunction, Logger.getLogger("dev.runlane.localcloud.lambda")::info);
+    }
+
+    /** @param log receives one line per sandbox output line ({@code [Function] ...}) and a REPORT line per invocation */
+    public LambdaService(Path workDir, int maxSandboxesPerFunction, Consumer<String> log) {
+        this.log = log;
         if (maxSandboxesPerFunction < 1) {
             throw new IllegalArgumentException("maxSandboxesPerFunction must be at least 1");
         }
@@ -69,7 +79,7 @@ public final class LambdaService implements AutoCloseable {
     /** Adds a function, or replaces the one of the same name (its sandboxes are killed). */
     public void register(FunctionSpec spec) {
         Path taskRoot = taskRoot(spec.code());
-        FunctionPool previous = pools.put(spec.name(), new FunctionPool(spec, maxSandboxesPerFunction, s -> launch(s, taskRoot)));
+        FunctionPool previous = pools.put(spec.name(), new FunctionPool(spec, maxSandboxesPerFunction, s -> launch(s, taskRoot), log));
         if (previous != null) {
             previous.close();
         }
@@ -99,7 +109,7 @@ public final class LambdaService implements AutoCloseable {
             } catch (InterruptedException e) {
                 // shutting down: queued events are dropped, as the local cloud's state is
             } catch (RuntimeException e) {
-                Sandbox.LOG.warning("[" + pool.spec.name() + "] event invocation failed: " + e.getMessage());
+                log.accept("[" + pool.spec.name() + "] event invocation failed: " + e.getMessage());
             }
         });
     }
@@ -177,7 +187,7 @@ public final class LambdaService implements AutoCloseable {
             throw new IllegalStateException("no Runtime API attached: start the edge before invoking functions");
         }
         String id = spec.name() + "-" + sandboxIds.incrementAndGet();
-        Sandbox sandbox = Sandbox.launch(id, spec, taskRoot, runtimeClasspath, runtimeApi, timer);
+        Sandbox sandbox = Sandbox.launch(id, spec, taskRoot, runtimeClasspath, runtimeApi, timer, log);
         sandboxes.put(id, sandbox);
         sandbox.onExit(() -> sandboxes.remove(id));
         return sandbox;

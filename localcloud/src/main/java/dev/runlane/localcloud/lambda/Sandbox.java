@@ -21,14 +21,13 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Logger;
+import java.util.function.Consumer;
 
 /**
  * One Lambda execution environment: a JVM running AWS's runtime interface client against the edge's Runtime API.
  * It handles one invocation at a time; the pool decides which sandbox gets which invocation.
  */
 final class Sandbox {
-    static final Logger LOG = Logger.getLogger("dev.runlane.localcloud.lambda");
     static final ObjectMapper JSON = new ObjectMapper();
     /** Lambda gives init 10 s, then retries it inside the invoke phase under the function timeout. */
     private static final long INIT_ALLOWANCE_MS = 10_000;
@@ -39,6 +38,7 @@ final class Sandbox {
     private final Process process;
     private final long launchedNanos = System.nanoTime();
     private final ScheduledExecutorService timer;
+    private final Consumer<String> log;
     private final BlockingQueue<Invocation> inbox = new LinkedBlockingQueue<>();
     private volatile Invocation current;
     private volatile long initNanos = -1;
@@ -46,15 +46,16 @@ final class Sandbox {
     private volatile boolean dead;
     private ScheduledFuture<?> watchdog;
 
-    private Sandbox(String id, FunctionSpec spec, Process process, ScheduledExecutorService timer) {
+    private Sandbox(String id, FunctionSpec spec, Process process, ScheduledExecutorService timer, Consumer<String> log) {
         this.id = id;
+        this.log = log;
         this.spec = spec;
         this.process = process;
         this.timer = timer;
     }
 
     static Sandbox launch(String id, FunctionSpec spec, Path taskRoot, List<Path> runtimeClasspath, String runtimeApi,
-                          ScheduledExecutorService timer) throws IOException {
+                          ScheduledExecutorService timer, Consumer<String> log) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("--enable-native-access=ALL-UNNAMED"); // the client loads its JNI library
@@ -83,7 +84,7 @@ final class Sandbox {
         env.put("LAMBDA_TASK_ROOT", taskRoot.toString());
         env.put("TZ", ":UTC");
         env.put("AWS_EXECUTION_ENV", "AWS_Lambda_java21");
-        Sandbox sandbox = new Sandbox(id, spec, builder.start(), timer);
+        Sandbox sandbox = new Sandbox(id, spec, builder.start(), timer, log);
         sandbox.streamLogs();
         sandbox.process.onExit().thenRun(sandbox::exited);
         return sandbox;
@@ -105,7 +106,7 @@ final class Sandbox {
         Thread.ofVirtual().name("sandbox-log-" + id).start(() -> {
             try (BufferedReader reader = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                 for (String line; (line = reader.readLine()) != null; ) {
-                    LOG.info("[" + spec.name() + "] " + line);
+                    log.accept("[" + spec.name() + "] " + line);
                     Invocation invocation = current;
                     if (invocation != null) {
                         invocation.appendLog(line);
@@ -206,7 +207,7 @@ final class Sandbox {
             return;
         }
         String message = "RequestId: %s Error: Task timed out after %d.00 seconds".formatted(invocation.requestId, spec.timeoutSeconds());
-        LOG.info("[" + spec.name() + "] " + message);
+        log.accept("[" + spec.name() + "] " + message);
         invocation.appendLog(message);
         current = null;
         kill();
@@ -242,7 +243,7 @@ final class Sandbox {
         try {
             process.onExit().get(millis, TimeUnit.MILLISECONDS);
         } catch (Exception e) {
-            LOG.warning("sandbox " + id + " of " + spec.name() + " (pid " + process.pid() + ") did not exit in time");
+            log.accept("sandbox " + id + " of " + spec.name() + " (pid " + process.pid() + ") did not exit in time");
         }
     }
 
