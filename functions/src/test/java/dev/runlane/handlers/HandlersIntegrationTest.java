@@ -1,0 +1,295 @@
+package dev.runlane.handlers;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.runlane.aws.DynamoFence;
+import dev.runlane.aws.DynamoRunStore;
+import dev.runlane.aws.SqsThreadQueue;
+import dev.runlane.aws.StepFunctionsWorkflow;
+import dev.runlane.dispatch.Dispatcher;
+import dev.runlane.domain.Run;
+import dev.runlane.domain.RunStatus;
+import dev.runlane.domain.Workflow;
+import dev.runlane.gate.Gate;
+import dev.runlane.runs.Finalizer;
+import dev.runlane.runs.RunService;
+import dev.runlane.testing.Fixtures;
+import dev.runlane.testing.LocalAws;
+import dev.runlane.testing.TestContext;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.sqs.model.Message;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static dev.runlane.testing.Fixtures.event;
+import static dev.runlane.testing.Fixtures.uniqueId;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The handlers, driven with the events/ fixtures, against real tables, queues and a state machine on moto. */
+class HandlersIntegrationTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final LocalAws aws = LocalAws.get();
+    private final DynamoRunStore runs = new DynamoRunStore(aws.dynamo, aws.settings);
+    private final DynamoFence fence = new DynamoFence(aws.dynamo, aws.settings);
+    private final SqsThreadQueue queue = new SqsThreadQueue(aws.sqs, aws.settings.queueUrl(),
+            aws.settings.deadLetterQueueUrl().orElseThrow());
+    private final StepFunctionsWorkflow workflow = new StepFunctionsWorkflow(aws.sfn, aws.settings.stateMachineArn().orElseThrow());
+    private final Finalizer finalizer = new Finalizer(runs, fence, queue, Clock.systemUTC());
+    private final RunService service = new RunService(runs, queue, workflow, finalizer, Clock.systemUTC());
+
+    private final ApiHandler api = new ApiHandler();
+    private final GateHandler gate = new GateHandler();
+    private final HostedDispatchHandler hosted = new HostedDispatchHandler();
+    private final DesktopDispatchHandler desktop = new DesktopDispatchHandler();
+    private final FinalizeHandler finalize = new FinalizeHandler();
+    private final ReaperHandler reaper = new ReaperHandler();
+
+    HandlersIntegrationTest() {
+        api.runs = service;
+        gate.gate = new Gate(runs, queue, workflow, finalizer, aws.settings.holdSeconds());
+        Dispatcher dispatcher = new Dispatcher(fence, runs, Clock.systemUTC());
+        hosted.dispatcher = dispatcher;
+        desktop.dispatcher = dispatcher;
+        finalize.finalizer = finalizer;
+        reaper.finalizer = finalizer;
+    }
+
+    @Test
+    void startingWithAnIdempotencyKeyTwiceGivesOneRun() throws Exception {
+        String thread = uniqueId("t");
+        HttpApiRequest request = event("api-start-run").replace(Fixtures.THREAD_ID, thread).as(HttpApiRequest.class);
+
+        HttpApiResponse first = api.handleRequest(request, context());
+        HttpApiResponse again = api.handleRequest(request, context());
+
+        assertEquals(202, first.statusCode());
+        assertEquals(200, again.statusCode());
+        JsonNode run = JSON.readTree(first.body());
+        assertEquals(run.get("runId"), JSON.readTree(again.body()).get("runId"));
+        assertEquals("QUEUED", run.get("status").asText());
+        assertEquals("/runs/" + run.get("runId").asText(), first.headers().get("location"));
+        assertEquals(1, listRuns(thread).size(), "one run on the thread");
+        assertNotNull(runs.find(run.get("runId").asText()).orElseThrow().queueSeq(), "it was enqueued");
+    }
+
+    @Test
+    void aThreadsRunsAreListedInQueueOrderAndPaged() throws Exception {
+        String thread = uniqueId("t");
+        List<String> started = new java.util.ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            started.add(startRun(thread, "key-" + i));
+        }
+        HttpApiRequest list = event("api-list-thread-runs").replace(Fixtures.THREAD_ID, thread).as(HttpApiRequest.class);
+        JsonNode page = JSON.readTree(api.handleRequest(withQuery(list, Map.of("limit", "2")), context()).body());
+        assertEquals(2, page.get("runs").size());
+        assertTrue(page.hasNonNull("nextToken"));
+        JsonNode rest = JSON.readTree(api.handleRequest(withQuery(list, Map.of("limit", "2",
+                "nextToken", page.get("nextToken").asText())), context()).body());
+        List<String> listed = new java.util.ArrayList<>();
+        page.get("runs").forEach(r -> listed.add(r.get("runId").asText()));
+        rest.get("runs").forEach(r -> listed.add(r.get("runId").asText()));
+        assertEquals(started, listed);
+        assertTrue(rest.get("nextToken").isNull());
+
+        HttpApiResponse forged = api.handleRequest(withQuery(list, Map.of("nextToken", "eyJydW5JZCI6IngifQ")), context());
+        assertEquals(400, forged.statusCode());
+        assertEquals("InvalidNextToken", JSON.readTree(forged.body()).at("/error/code").asText());
+    }
+
+    @Test
+    void aHostedRunGoesThroughGateDispatchAndFinalize() throws Exception {
+        String threadA = uniqueId("ta");
+        String threadB = uniqueId("tb");
+        String malformedThread = uniqueId("tc");
+        String a1 = startRun(threadA, "1");
+        String a2 = startRun(threadA, "2");
+        String b1 = startRun(threadB, "1");
+        String b2 = startRun(threadB, "2");
+        Map<String, String> receipts = receive(List.of(a1, a2, b1, b2));
+
+        // The fixture batch: two runs on each of two threads, then a malformed message.
+        JsonNode batch = event("sqs-thread-batch")
+                .replace(Fixtures.THREAD_ID, threadA).replace(Fixtures.RUN_ID, a1).replace(Fixtures.THREAD_A_SECOND_RUN, a2)
+                .replace(Fixtures.THREAD_B, threadB).replace(Fixtures.THREAD_B_FIRST_RUN, b1)
+                .replace(Fixtures.THREAD_B_SECOND_RUN, b2).replace(Fixtures.MALFORMED_GROUP, malformedThread).json();
+        for (JsonNode record : batch.get("Records")) {
+            String runId = record.get("body").asText().replaceAll(".*\"runId\":\"([^\"]+)\".*", "$1");
+            ((ObjectNode) record).put("receiptHandle", receipts.getOrDefault(runId, "not-a-receipt"));
+        }
+        SqsEvent.BatchResponse response = gate.handleRequest(JSON.treeToValue(batch, SqsEvent.class), context());
+
+        List<String> kept = response.batchItemFailures().stream().map(SqsEvent.Failure::itemIdentifier).toList();
+        List<String> ids = new java.util.ArrayList<>();
+        batch.get("Records").forEach(r -> ids.add(r.get("messageId").asText()));
+        assertEquals(ids.subList(0, 4), kept, "both heads held, both later runs kept behind them, malformed one moved aside");
+        assertEquals(RunStatus.RUNNING, runs.find(a1).orElseThrow().status());
+        assertEquals(RunStatus.QUEUED, runs.find(a2).orElseThrow().status());
+        assertEquals(Workflow.Status.RUNNING, workflow.describe(a1).orElseThrow().status());
+        assertTrue(workflow.describe(a2).isEmpty(), "a later run of a held thread is not started");
+
+        // The state machine's hosted dispatch Task, then its Record success step.
+        Dispatcher.HostedResult attempt = hosted.handleRequest(event("hosted-dispatch").withRunId(a1).withThreadId(threadA)
+                .as(DispatchTask.class), context());
+        assertEquals(1, attempt.attempt());
+        assertEquals("simulated", attempt.output().get("agent").asText());
+        JsonNode events = JSON.readTree(api.handleRequest(event("api-list-run-events").withRunId(a1)
+                .as(HttpApiRequest.class), context()).body()).get("events");
+        assertEquals(attempt.output().get("progressEvents").asInt(), events.size());
+        assertTrue(events.size() >= 1);
+        assertEquals(attempt.fenceToken(), events.get(0).get("fenceToken").asLong());
+
+        Map<String, Object> recorded = finalize.handleRequest(event("finalize-success").withRunId(a1)
+                .as(FinalizeTask.class), context());
+        assertEquals(true, recorded.get("ended"));
+        JsonNode run = JSON.readTree(api.handleRequest(event("api-get-run").withRunId(a1).as(HttpApiRequest.class),
+                context()).body());
+        assertEquals("SUCCEEDED", run.get("status").asText());
+        assertEquals(1, run.get("attempts").asInt());
+        assertFalse(run.get("output").isNull());
+        assertTrue(Instant.parse(run.get("startedAt").asText()).isBefore(Instant.parse(run.get("finishedAt").asText())));
+
+        // Released: the head comes back, is deleted as terminal, and the thread's next run starts.
+        Map<String, String> next = receive(List.of(a1, a2));
+        SqsEvent.BatchResponse moved = gate.handleRequest(sqsEvent(threadA, List.of(a1, a2), next), context());
+        assertEquals(1, moved.batchItemFailures().size(), "a1 done, a2 held");
+        assertEquals(RunStatus.RUNNING, runs.find(a2).orElseThrow().status());
+        assertEquals(1, aws.sqs.receiveMessage(r -> r.queueUrl(aws.settings.deadLetterQueueUrl().orElseThrow())
+                .maxNumberOfMessages(10).attributeNamesWithStrings("All")).messages().stream()
+                .filter(m -> malformedThread.equals(m.attributes().get(
+                        software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName.MESSAGE_GROUP_ID))).count(),
+                "the malformed message is in the dead-letter queue");
+    }
+
+    @Test
+    void cancellingARunningRunStopsItsExecutionAndFencesItsAttempt() throws Exception {
+        String thread = uniqueId("t");
+        String runId = startRun(thread, "c");
+        admit(thread, runId);
+        long token = fence.acquire(thread, runId);
+
+        HttpApiResponse cancelled = api.handleRequest(event("api-cancel-run").withRunId(runId).as(HttpApiRequest.class), context());
+        assertEquals(200, cancelled.statusCode());
+        assertEquals("CANCELLED", JSON.readTree(cancelled.body()).get("status").asText());
+        assertEquals(Workflow.Status.ABORTED, workflow.describe(runId).orElseThrow().status());
+        org.junit.jupiter.api.Assertions.assertThrows(dev.runlane.domain.StaleAttemptException.class, () -> fence.append(thread,
+                new dev.runlane.domain.RunEvent(runId, 1, token, Instant.now(), "progress", "{}")));
+
+        HttpApiResponse twice = api.handleRequest(event("api-cancel-run").withRunId(runId).as(HttpApiRequest.class), context());
+        assertEquals(409, twice.statusCode());
+
+        // The execution's ABORTED status change reaches the reaper: the run keeps its outcome.
+        Map<String, Object> reaped = reaper.handleRequest(event("execution-aborted").withRunId(runId)
+                .as(ExecutionStatusChange.class), context());
+        assertEquals(false, reaped.get("ended"));
+        assertEquals(RunStatus.CANCELLED, runs.find(runId).orElseThrow().status());
+    }
+
+    @Test
+    void theReaperEndsARunWhoseExecutionWasStoppedFromOutside() {
+        String thread = uniqueId("t");
+        String runId = startRun(thread, "r");
+        admit(thread, runId);
+        workflow.stop(runId, "Console", "stopped in the console");
+
+        Map<String, Object> reaped = reaper.handleRequest(event("execution-aborted").withRunId(runId)
+                .as(ExecutionStatusChange.class), context());
+
+        assertEquals(true, reaped.get("ended"));
+        Run run = runs.find(runId).orElseThrow();
+        assertEquals(RunStatus.CANCELLED, run.status());
+        assertEquals("ExecutionAborted", run.error().code());
+    }
+
+    @Test
+    void aTimedOutAttemptIsRecordedAsTimedOut() {
+        String thread = uniqueId("t");
+        String runId = startRun(thread, "f");
+        admit(thread, runId);
+        finalize.handleRequest(event("finalize-failure").withRunId(runId).as(FinalizeTask.class), context());
+        assertEquals(RunStatus.TIMED_OUT, runs.find(runId).orElseThrow().status());
+    }
+
+    @Test
+    void aDesktopDispatchLeavesOneStartFrameForItsDaemon() {
+        String thread = uniqueId("t");
+        String daemon = uniqueId("d");
+        String runId = service.start(thread, dev.runlane.runs.StartRequest.of(JSON.createObjectNode()
+                .put("target", "desktop").put("daemonId", daemon).set("input", JSON.createObjectNode())), "k").run().runId();
+
+        Map<String, Long> sent = desktop.handleRequest(event("desktop-dispatch").withRunId(runId).withThreadId(thread)
+                .withDaemonId(daemon).as(DispatchTask.class), context());
+
+        List<Map<String, AttributeValue>> frames = aws.dynamo.query(r -> r.tableName(aws.settings.framesTable())
+                .keyConditionExpression("daemonId = :d")
+                .expressionAttributeValues(Map.of(":d", AttributeValue.fromS(daemon)))).items();
+        assertEquals(1, frames.size());
+        assertEquals("start", frames.get(0).get("kind").s());
+        assertEquals(runId, frames.get(0).get("runId").s());
+        assertEquals(sent.get("fenceToken").toString(), frames.get(0).get("fenceToken").n());
+        assertNotNull(frames.get(0).get("taskToken").s());
+        assertEquals(1, runs.find(runId).orElseThrow().attempts());
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private String startRun(String thread, String key) {
+        return service.start(thread, dev.runlane.runs.StartRequest.of(JSON.createObjectNode().put("target", "hosted")
+                .set("input", JSON.createObjectNode().put("agent", "echo"))), key).run().runId();
+    }
+
+    /** Receives the run's message and lets the gate admit it (start its execution and hold its thread). */
+    private void admit(String thread, String runId) {
+        SqsEvent.BatchResponse held = gate.handleRequest(sqsEvent(thread, List.of(runId), receive(List.of(runId))), context());
+        assertEquals(1, held.batchItemFailures().size());
+    }
+
+    private static SqsEvent sqsEvent(String thread, List<String> runIds, Map<String, String> receipts) {
+        List<SqsEvent.Message> messages = runIds.stream().map(runId -> new SqsEvent.Message(uniqueId("m"),
+                receipts.get(runId), Gate.messageBody(thread, runId),
+                Map.of("MessageGroupId", thread, "MessageDeduplicationId", runId))).toList();
+        return new SqsEvent(messages);
+    }
+
+    /** Receives these runs' messages from the shared queue (giving back others'), within a bound. */
+    private Map<String, String> receive(List<String> runIds) {
+        Map<String, String> receipts = new HashMap<>();
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(15));
+        while (receipts.size() < runIds.size() && Instant.now().isBefore(deadline)) {
+            for (Message message : aws.sqs.receiveMessage(r -> r.queueUrl(aws.settings.queueUrl())
+                    .maxNumberOfMessages(10).waitTimeSeconds(1)).messages()) {
+                String runId = runIds.stream().filter(message.body()::contains).findFirst().orElse(null);
+                if (runId != null) {
+                    receipts.put(runId, message.receiptHandle());
+                } else {
+                    queue.release(message.receiptHandle());
+                }
+            }
+        }
+        assertEquals(runIds.size(), receipts.size(), "messages received within 15 s: " + receipts.keySet());
+        return receipts;
+    }
+
+    private List<String> listRuns(String thread) {
+        return service.list(thread, 100, null).items().stream().map(Run::runId).toList();
+    }
+
+    private static HttpApiRequest withQuery(HttpApiRequest request, Map<String, String> query) {
+        return new HttpApiRequest(request.routeKey(), request.headers(), query, request.pathParameters(), request.body(),
+                request.isBase64Encoded(), request.requestContext());
+    }
+
+    private static TestContext context() {
+        return TestContext.of("test", Duration.ofSeconds(60));
+    }
+}
