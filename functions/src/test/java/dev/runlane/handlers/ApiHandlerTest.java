@@ -1,0 +1,156 @@
+package dev.runlane.handlers;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.runlane.runs.Finalizer;
+import dev.runlane.runs.RunService;
+import dev.runlane.runs.StartRequest;
+import dev.runlane.testing.Fixtures;
+import dev.runlane.testing.InMemoryPorts;
+import dev.runlane.testing.TestContext;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.Map;
+
+import static dev.runlane.testing.Fixtures.event;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The API's refusals: each bad input gets its status and error code, and nothing is created. */
+class ApiHandlerTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final InMemoryPorts ports = new InMemoryPorts();
+    private final ApiHandler api = new ApiHandler();
+
+    ApiHandlerTest() {
+        Finalizer finalizer = new Finalizer(ports.runs, ports.fence, ports.queue, Clock.systemUTC());
+        api.runs = new RunService(ports.runs, ports.queue, ports.workflow, finalizer, Clock.systemUTC());
+    }
+
+    @ParameterizedTest(name = "{0} -> {1} {2}")
+    @CsvSource(delimiter = '|', value = {
+            "{\"target\":\"hosted\",\"input\":{}                      | 400 | InvalidJson",
+            "{\"target\":\"hosted\",\"input\":{}} trailing             | 400 | InvalidJson",
+            "{\"target\":\"hosted\",\"target\":\"desktop\",\"input\":{}} | 400 | InvalidJson",
+            "''                                                       | 400 | InvalidBody",
+            "{\"target\":\"gpu\",\"input\":{}}                        | 400 | InvalidTarget",
+            "{\"target\":\"hosted\",\"input\":{},\"daemonId\":\"d\"}  | 400 | InvalidDaemonId",
+            "{\"target\":\"desktop\",\"input\":{}}                    | 400 | InvalidDaemonId"})
+    void badBodiesAreRefused(String body, int status, String code) throws Exception {
+        assertRefused(start(Map.of(), body), status, code);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"../etc", "a b", "thread%2F1", "-x", "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "t;drop"})
+    void hostileThreadIdsAreRefused(String threadId) throws Exception {
+        HttpApiRequest request = event("api-start-run").as(HttpApiRequest.class);
+        assertRefused(api.handleRequest(new HttpApiRequest(request.routeKey(), request.headers(), null,
+                Map.of("threadId", threadId), request.body(), false, request.requestContext()), context()), 400, "InvalidThreadId");
+    }
+
+    @Test
+    void aBodyOverTheStepFunctionsInputLimitIsRefused() throws Exception {
+        String big = "{\"target\":\"hosted\",\"input\":{\"text\":\"" + "x".repeat(StartRequest.MAX_BODY_BYTES) + "\"}}";
+        assertRefused(start(Map.of(), big), 413, "BodyTooLarge");
+    }
+
+    @Test
+    void aBodyJustUnderTheLimitIsAccepted() {
+        String prefix = "{\"target\":\"hosted\",\"input\":{\"text\":\"";
+        String body = prefix + "x".repeat(StartRequest.MAX_BODY_BYTES - prefix.length() - 3) + "\"}}";
+        assertEquals(StartRequest.MAX_BODY_BYTES, body.length());
+        assertEquals(202, start(Map.of(), body).statusCode());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"text/plain", "application/x-www-form-urlencoded", ""})
+    void nonJsonContentIsRefused(String contentType) throws Exception {
+        assertRefused(start(Map.of("content-type", contentType), "{\"target\":\"hosted\",\"input\":{}}"), 415, "UnsupportedMediaType");
+    }
+
+    @Test
+    void base64BodiesAreDecoded() {
+        String body = Base64.getEncoder().encodeToString("{\"target\":\"hosted\",\"input\":{}}".getBytes());
+        HttpApiRequest request = event("api-start-run").as(HttpApiRequest.class);
+        assertEquals(202, api.handleRequest(new HttpApiRequest(request.routeKey(), request.headers(), null,
+                request.pathParameters(), body, true, request.requestContext()), context()).statusCode());
+    }
+
+    @Test
+    void aReusedIdempotencyKeyWithAnotherRequestConflicts() throws Exception {
+        assertEquals(202, start(Map.of(), "{\"target\":\"hosted\",\"input\":{\"n\":1}}").statusCode());
+        assertRefused(start(Map.of(), "{\"target\":\"hosted\",\"input\":{\"n\":2}}"), 409, "IdempotencyKeyReused", 1);
+    }
+
+    @Test
+    void unknownRunsAreNotFoundAndEndedRunsCannotBeCancelled() throws Exception {
+        assertRefused(api.handleRequest(event("api-get-run").as(HttpApiRequest.class), context()), 404, "RunNotFound", 0);
+        JsonNode run = JSON.readTree(start(Map.of(), "{\"target\":\"hosted\",\"input\":{}}").body());
+        HttpApiRequest cancel = event("api-cancel-run").withRunId(run.get("runId").asText()).as(HttpApiRequest.class);
+        HttpApiResponse cancelled = api.handleRequest(cancel, context());
+        assertEquals(200, cancelled.statusCode());
+        assertEquals("CANCELLED", JSON.readTree(cancelled.body()).get("status").asText());
+        assertTrue(ports.workflow.started.isEmpty(), "a cancelled queued run never executes");
+        assertRefused(api.handleRequest(cancel, context()), 409, "RunEnded", 1);
+    }
+
+    @Test
+    void badPagingIsRefused() throws Exception {
+        HttpApiRequest list = event("api-list-thread-runs").as(HttpApiRequest.class);
+        for (String limit : new String[] {"0", "101", "ten", "-1"}) {
+            assertRefused(api.handleRequest(new HttpApiRequest(list.routeKey(), list.headers(), Map.of("limit", limit),
+                    list.pathParameters(), null, false, list.requestContext()), context()), 400, "InvalidLimit", 0);
+        }
+    }
+
+    @Test
+    void anUnexpectedFailureIsA500WithoutAStackTrace() throws Exception {
+        api.runs = new RunService(null, null, null, null, Clock.systemUTC());
+        HttpApiResponse response = api.handleRequest(event("api-get-run").as(HttpApiRequest.class), context());
+        assertEquals(500, response.statusCode());
+        JsonNode error = JSON.readTree(response.body()).get("error");
+        assertEquals("InternalError", error.get("code").asText());
+        assertFalse(response.body().contains("Exception"), response.body());
+        assertFalse(response.body().contains("at dev."), response.body());
+    }
+
+    private HttpApiResponse start(Map<String, String> headerOverrides, String body) {
+        HttpApiRequest request = event("api-start-run").as(HttpApiRequest.class);
+        Map<String, String> headers = new HashMap<>(request.headers());
+        headers.putAll(headerOverrides);
+        return api.handleRequest(new HttpApiRequest(request.routeKey(), headers, null, request.pathParameters(),
+                body, false, request.requestContext()), context());
+    }
+
+    private void assertRefused(HttpApiResponse response, int status, String code) throws Exception {
+        assertRefused(response, status, code, 0);
+    }
+
+    private void assertRefused(HttpApiResponse response, int status, String code, int runsAfter) throws Exception {
+        assertEquals(status, response.statusCode(), response.body());
+        assertEquals("application/json", response.headers().get("content-type"));
+        JsonNode error = JSON.readTree(response.body()).get("error");
+        assertEquals(code, error.get("code").asText());
+        assertFalse(error.get("message").asText().isBlank());
+        assertEquals(runsAfter, ports.runs.items.size(), "runs stored");
+        assertEquals(runsAfter, ports.queue.enqueued.size(), "runs enqueued");
+    }
+
+    private static TestContext context() {
+        return TestContext.of("api", Duration.ofSeconds(10));
+    }
+
+    static {
+        // The fixtures' ids must be valid ones, or these tests would prove nothing about them.
+        assertTrue(dev.runlane.runs.RunIds.isValid(Fixtures.RUN_ID));
+    }
+}
