@@ -9,6 +9,14 @@ Applies two local fixes before serving:
 - SQS FIFO sequence numbers: AWS gives each message of a FIFO queue a larger sequence
   number than the one before; moto draws them at random. runlane orders a thread's runs
   by them, so they are made increasing, as on AWS.
+- SQS long polls: moto snapshots the FIFO groups in flight when a long poll starts, so a
+  group released during the poll (visibility 0) stays withheld until the poll ends, and
+  while a withheld group has visible messages the poll spins on the CPU. A long poll is
+  now a series of short receives, each seeing the groups in flight at that moment.
+- StopExecution while a Task waits on a task token: moto marks the execution stopped but
+  leaves the Task waiting until its heartbeat or timeout, so the execution ends FAILED
+  instead of ABORTED. Stopping now also wakes every callback wait of the execution, and
+  the error that wakes it no longer overrides the stop.
 --execute turns on moto's real state machine execution (Task states call the endpoint
 given by MOTO_PORT, which the local cloud points at its edge).
 """
@@ -53,6 +61,43 @@ def fix_fifo_sequence_numbers():
     models.SQSBackend.send_message = send_message
 
 
+def fix_long_polling():
+    import time
+    from moto.sqs import models
+
+    original = models.SQSBackend.receive_message
+
+    def receive_message(self, queue_name, count, wait_seconds_timeout, visibility_timeout, message_attribute_names=None):
+        deadline = time.monotonic() + (wait_seconds_timeout or 0)
+        while True:
+            result = original(self, queue_name, count, 0, visibility_timeout, message_attribute_names)
+            if result or time.monotonic() >= deadline:
+                return result
+            time.sleep(0.05)
+
+    models.SQSBackend.receive_message = receive_message
+
+
+def fix_stop_during_task_token_wait():
+    from moto.stepfunctions.parser.asl.eval.environment import Environment
+    from moto.stepfunctions.parser.asl.eval.program_state import ProgramStopped
+
+    original = Environment.set_stop
+    original_set_error = Environment.set_error
+
+    def set_stop(self, stop_date, cause, error):
+        original(self, stop_date, cause, error)
+        for endpoint in list(self.callback_pool_manager._pool.values()):
+            endpoint.interrupt_all()
+
+    def set_error(self, error):
+        if not isinstance(self._program_state, ProgramStopped):
+            original_set_error(self, error)
+
+    Environment.set_stop = set_stop
+    Environment.set_error = set_error
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--host", default="127.0.0.1")
@@ -62,6 +107,8 @@ def main():
 
     fix_state_machine_deepcopy()
     fix_fifo_sequence_numbers()
+    fix_stop_during_task_token_wait()
+    fix_long_polling()
     if args.execute:
         from moto.core.config import default_user_config
         default_user_config["stepfunctions"]["execute_state_machine"] = True

@@ -23,6 +23,9 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
+        // one line per log record (sandbox output, REPORT lines), like the rest of the console
+        System.setProperty("java.util.logging.SimpleFormatter.format",
+                System.getProperty("java.util.logging.SimpleFormatter.format", "%1$tT.%1$tL %5$s%6$s%n"));
         Path template = Path.of("template.yaml");
         String overrides = "";
         int apiPort = envPort("RUNLANE_API_PORT", 3000);

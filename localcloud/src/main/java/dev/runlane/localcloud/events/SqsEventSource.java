@@ -79,6 +79,8 @@ public final class SqsEventSource implements AutoCloseable {
                 .filter(m -> !failed.contains(m.messageId()))
                 .map(m -> DeleteMessageBatchRequestEntry.builder().id(m.messageId()).receiptHandle(m.receiptHandle()).build())
                 .toList();
+        log.accept("sqs " + source.eventName() + ": " + messages.size() + " message(s) -> " + source.functionName()
+                + ": " + done.size() + " deleted, " + (messages.size() - done.size()) + " left on the queue");
         if (!done.isEmpty()) {
             var response = sqs.deleteMessageBatch(r -> r.queueUrl(source.queue().url()).entries(done));
             response.failed().forEach(f -> log.accept("sqs " + source.eventName() + ": delete " + f.id() + " failed: " + f.message()));
