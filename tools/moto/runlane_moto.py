@@ -2,7 +2,7 @@
 
 Usage: python3 runlane_moto.py --port PORT [--execute]
 
-Applies two local fixes before serving:
+Applies local fixes before serving:
 - moto issue 10077 (a second StartExecution of a state machine fails): moto deep-copies
   the StateMachine with its executions; the upstream fix leaves them out of the clone.
   Applied only when the installed moto lacks a __deepcopy__ of its own.
@@ -17,6 +17,8 @@ Applies two local fixes before serving:
   leaves the Task waiting until its heartbeat or timeout, so the execution ends FAILED
   instead of ABORTED. Stopping now also wakes every callback wait of the execution, and
   the error that wakes it no longer overrides the stop.
+- DynamoDB item atomicity: moto's threaded server does not lock its tables, so concurrent
+  UpdateItem ADDs could hand out one fence token twice; table operations are serialized.
 --execute turns on moto's real state machine execution (Task states call the endpoint
 given by MOTO_PORT, which the local cloud points at its edge).
 """
@@ -98,6 +100,26 @@ def fix_stop_during_task_token_wait():
     Environment.set_error = set_error
 
 
+def fix_dynamodb_atomicity():
+    """DynamoDB applies each item write atomically (ADD on a counter never loses an increment, a
+    condition is checked against the item as written); moto's threaded server does not lock its
+    tables, so concurrent UpdateItem ADDs hand out the same fence token twice. Serialize the table
+    operations, as AWS's item-level atomicity would."""
+    from moto.dynamodb.models import DynamoDBBackend
+
+    lock = threading.RLock()
+
+    def locked(method):
+        def call(self, *args, **kwargs):
+            with lock:
+                return method(self, *args, **kwargs)
+        return call
+
+    for name in ("get_item", "put_item", "update_item", "delete_item", "query", "scan",
+                 "transact_write_items", "transact_get_items", "batch_get_item", "batch_write_item"):
+        setattr(DynamoDBBackend, name, locked(getattr(DynamoDBBackend, name)))
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--host", default="127.0.0.1")
@@ -107,6 +129,7 @@ def main():
 
     fix_state_machine_deepcopy()
     fix_fifo_sequence_numbers()
+    fix_dynamodb_atomicity()
     fix_stop_during_task_token_wait()
     fix_long_polling()
     if args.execute:

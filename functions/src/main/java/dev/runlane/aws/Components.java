@@ -1,7 +1,10 @@
 package dev.runlane.aws;
 
+import dev.runlane.desktop.DaemonService;
 import dev.runlane.dispatch.Dispatcher;
+import dev.runlane.domain.Daemons;
 import dev.runlane.domain.Fence;
+import dev.runlane.domain.Frames;
 import dev.runlane.domain.RunStore;
 import dev.runlane.domain.ThreadQueue;
 import dev.runlane.domain.Workflow;
@@ -57,6 +60,18 @@ public class Components {
 
     @Produces
     @ApplicationScoped
+    Frames frames(DynamoDbClient dynamo, Settings settings) {
+        return new DynamoFrames(dynamo, settings);
+    }
+
+    @Produces
+    @ApplicationScoped
+    Daemons daemons(DynamoDbClient dynamo, Settings settings) {
+        return new DynamoDaemons(dynamo, settings);
+    }
+
+    @Produces
+    @ApplicationScoped
     ThreadQueue threadQueue(SqsClient sqs, Settings settings) {
         return new SqsThreadQueue(sqs, settings.queueUrl(), settings.deadLetterQueueUrl().orElse(null));
     }
@@ -76,8 +91,14 @@ public class Components {
 
     @Produces
     @ApplicationScoped
-    RunService runService(RunStore runs, ThreadQueue queue, Workflow workflow, Finalizer finalizer) {
-        return new RunService(runs, queue, workflow, finalizer, Clock.systemUTC());
+    RunService runService(RunStore runs, Frames frames, ThreadQueue queue, Workflow workflow, Finalizer finalizer) {
+        return new RunService(runs, frames, queue, workflow, finalizer, Clock.systemUTC());
+    }
+
+    @Produces
+    @ApplicationScoped
+    DaemonService daemonService(Daemons daemons, Frames frames, RunStore runs, Fence fence, Workflow workflow) {
+        return new DaemonService(daemons, frames, runs, fence, workflow, Clock.systemUTC());
     }
 
     @Produces

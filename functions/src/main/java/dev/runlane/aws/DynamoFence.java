@@ -16,6 +16,8 @@ import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledExcepti
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
@@ -69,7 +71,7 @@ public class DynamoFence implements Fence {
 
     @Override
     public int beginAttempt(String threadId, String runId, long token, Instant at) {
-        fenced(runId, token, TransactWriteItem.builder().update(u -> u.tableName(runsTable)
+        fenced(runId, token, threadId, TransactWriteItem.builder().update(u -> u.tableName(runsTable)
                 .key(Map.of("runId", s(runId)))
                 .updateExpression("SET #status = :running, fenceToken = :token, startedAt = if_not_exists(startedAt, :at) "
                         + "ADD attempts :one")
@@ -78,7 +80,7 @@ public class DynamoFence implements Fence {
                 .expressionAttributeValues(Map.of(":running", s(RunStatus.RUNNING.name()),
                         ":queued", s(RunStatus.QUEUED.name()), ":token", n(token),
                         ":at", s(Timestamps.format(at)), ":one", n(1))))
-                .build(), threadId);
+                .build());
         Map<String, AttributeValue> run = dynamo.getItem(r -> r.tableName(runsTable)
                 .key(Map.of("runId", s(runId))).consistentRead(true)).item();
         return Integer.parseInt(run.get("attempts").n());
@@ -98,34 +100,31 @@ public class DynamoFence implements Fence {
         item.put("type", s(event.type()));
         item.put("data", s(event.data()));
         item.put("expiresAt", n(event.time().plus(retention).getEpochSecond()));
-        fenced(event.runId(), event.fenceToken(),
-                TransactWriteItem.builder().put(p -> p.tableName(eventsTable).item(item)).build(), threadId);
+        fenced(event.runId(), event.fenceToken(), threadId,
+                TransactWriteItem.builder().put(p -> p.tableName(eventsTable).item(item)).build());
     }
 
     @Override
-    public void sendFrame(String threadId, long token, Frame frame) {
-        Map<String, AttributeValue> item = new HashMap<>();
-        item.put("daemonId", s(frame.daemonId()));
-        // Sortable: daemons read their frames in order with a cursor.
-        item.put("frameId", s(String.format("%013d-%s", frame.createdAt().toEpochMilli(), frame.runId())));
-        item.put("kind", s(frame.kind()));
-        item.put("runId", s(frame.runId()));
-        item.put("threadId", s(frame.threadId()));
-        item.put("fenceToken", n(frame.fenceToken()));
-        if (frame.taskToken() != null) {
-            item.put("taskToken", s(frame.taskToken()));
-        }
-        if (frame.input() != null) {
-            item.put("input", s(frame.input()));
-        }
-        item.put("createdAt", s(Timestamps.format(frame.createdAt())));
-        item.put("expiresAt", n(frame.createdAt().plus(retention).getEpochSecond()));
-        fenced(frame.runId(), token, TransactWriteItem.builder().put(p -> p.tableName(framesTable).item(item)).build(),
-                threadId);
+    public void sendStart(String threadId, Frame start, String taskToken) {
+        fenced(start.runId(), start.fenceToken(), threadId,
+                TransactWriteItem.builder().put(p -> p.tableName(framesTable).item(DynamoFrames.toItem(start, retention))).build(),
+                TransactWriteItem.builder().update(u -> u.tableName(runsTable).key(Map.of("runId", s(start.runId())))
+                        .updateExpression("SET taskToken = :task")
+                        .expressionAttributeValues(Map.of(":task", s(taskToken)))).build());
     }
 
-    /** Writes {@code write} only while {@code token} is the thread's newest; else the attempt is stale. */
-    private void fenced(String runId, long token, TransactWriteItem write, String threadId) {
+    @Override
+    public void confirm(String threadId, String runId, long token) {
+        Map<String, AttributeValue> fence = dynamo.getItem(r -> r.tableName(fencesTable).key(key(threadId))
+                .consistentRead(true)).item();
+        AttributeValue newest = fence == null ? null : fence.get("token");
+        if (newest == null || Long.parseLong(newest.n()) != token) {
+            throw new StaleAttemptException(runId, token);
+        }
+    }
+
+    /** Writes only while {@code token} is the thread's newest; else the attempt is stale. */
+    private void fenced(String runId, long token, String threadId, TransactWriteItem... writes) {
         TransactWriteItem check = TransactWriteItem.builder().conditionCheck(ConditionCheck.builder()
                 .tableName(fencesTable).key(key(threadId))
                 .conditionExpression("#token = :token")
@@ -133,7 +132,9 @@ public class DynamoFence implements Fence {
                 .expressionAttributeValues(Map.of(":token", n(token))).build()).build();
         for (int tries = 1; ; tries++) {
             try {
-                dynamo.transactWriteItems(r -> r.transactItems(check, write));
+                List<TransactWriteItem> items = new ArrayList<>(List.of(writes));
+                items.add(0, check);
+                dynamo.transactWriteItems(r -> r.transactItems(items));
                 return;
             } catch (TransactionCanceledException refused) {
                 // A conflict with a concurrent transaction is no verdict on the token: ask again.

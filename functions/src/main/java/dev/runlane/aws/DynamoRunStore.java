@@ -195,7 +195,8 @@ public class DynamoRunStore implements RunStore {
                 str(item, "queueSeq"),
                 str(item, "receiptHandle"),
                 str(item, "requestHash"),
-                num(item, "staleWrites", 0));
+                num(item, "staleWrites", 0),
+                str(item, "taskToken"));
     }
 
     static RunEvent toEvent(Map<String, AttributeValue> item) {

@@ -16,6 +16,8 @@ public interface Settings {
 
     String framesTable();
 
+    String daemonsTable();
+
     String queueUrl();
 
     /** Only the gate moves malformed messages aside. */

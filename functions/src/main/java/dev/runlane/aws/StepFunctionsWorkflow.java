@@ -1,11 +1,15 @@
 package dev.runlane.aws;
 
+import dev.runlane.domain.TaskEndedException;
 import dev.runlane.domain.Workflow;
 import software.amazon.awssdk.services.sfn.SfnClient;
 import software.amazon.awssdk.services.sfn.model.DescribeExecutionResponse;
 import software.amazon.awssdk.services.sfn.model.ExecutionAlreadyExistsException;
 import software.amazon.awssdk.services.sfn.model.ExecutionDoesNotExistException;
 import software.amazon.awssdk.services.sfn.model.ExecutionStatus;
+import software.amazon.awssdk.services.sfn.model.InvalidTokenException;
+import software.amazon.awssdk.services.sfn.model.TaskDoesNotExistException;
+import software.amazon.awssdk.services.sfn.model.TaskTimedOutException;
 
 import java.util.Optional;
 
@@ -45,6 +49,29 @@ public class StepFunctionsWorkflow implements Workflow {
             sfn.stopExecution(r -> r.executionArn(executionArn(runId)).error(error).cause(cause));
         } catch (ExecutionDoesNotExistException neverStarted) {
             // A queued run has no execution.
+        }
+    }
+
+    @Override
+    public void heartbeat(String taskToken) {
+        onTask(() -> sfn.sendTaskHeartbeat(r -> r.taskToken(taskToken)));
+    }
+
+    @Override
+    public void succeed(String taskToken, String output) {
+        onTask(() -> sfn.sendTaskSuccess(r -> r.taskToken(taskToken).output(output)));
+    }
+
+    @Override
+    public void fail(String taskToken, String error, String cause) {
+        onTask(() -> sfn.sendTaskFailure(r -> r.taskToken(taskToken).error(error).cause(cause)));
+    }
+
+    private static void onTask(Runnable call) {
+        try {
+            call.run();
+        } catch (TaskTimedOutException | TaskDoesNotExistException | InvalidTokenException ended) {
+            throw new TaskEndedException("the run's task is no longer waiting: " + ended.awsErrorDetails().errorCode());
         }
     }
 

@@ -53,8 +53,8 @@ public class Dispatcher {
     public long dispatchDesktop(String runId, String threadId, String daemonId, JsonNode input, String taskToken) {
         long token = fence.acquire(threadId, runId);
         int attempt = begin(threadId, runId, token);
-        fenced(runId, token, () -> fence.sendFrame(threadId, token,
-                Frame.start(daemonId, runId, threadId, token, taskToken, input.toString(), clock.instant())));
+        Frame start = Frame.start(daemonId, runId, threadId, token, input.toString(), clock.instant());
+        fenced(runId, token, () -> fence.sendStart(threadId, start, taskToken));
         LOG.info(() -> "run " + runId + " attempt " + attempt + " (fence token " + token + ") sent to daemon " + daemonId);
         return token;
     }

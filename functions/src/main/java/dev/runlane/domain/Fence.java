@@ -24,6 +24,9 @@ public interface Fence {
     /** Records an event of the attempt holding this token. */
     void append(String threadId, RunEvent event);
 
-    /** Leaves a frame for a daemon, from the attempt holding this token. */
-    void sendFrame(String threadId, long token, Frame frame);
+    /** Leaves a desktop run's start frame, and keeps the task token its daemon's reports complete. */
+    void sendStart(String threadId, Frame start, String taskToken);
+
+    /** Checks that this token is still the thread's newest, else throws {@link StaleAttemptException}. */
+    void confirm(String threadId, String runId, long token);
 }

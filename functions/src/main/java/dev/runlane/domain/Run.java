@@ -6,6 +6,7 @@ import java.time.Instant;
  * One agent run on a thread, as stored. {@code input} and {@code output} are JSON texts.
  * {@code queueSeq} is the FIFO sequence number the run got when enqueued: its place in the thread.
  * {@code receiptHandle} is the newest receipt of the thread message that holds the thread for it.
+ * {@code taskToken} is the desktop dispatch's Step Functions task token, which daemon reports complete.
  */
 public record Run(
         String runId,
@@ -25,12 +26,13 @@ public record Run(
         String queueSeq,
         String receiptHandle,
         String requestHash,
-        long staleWrites) {
+        long staleWrites,
+        String taskToken) {
 
     public static Run queued(String runId, String threadId, Target target, String daemonId, String input,
                              String requestHash, Instant now) {
         return new Run(runId, threadId, target, daemonId, input, RunStatus.QUEUED, 0, null, null, null, null,
-                now, null, null, null, null, requestHash, 0);
+                now, null, null, null, null, requestHash, 0, null);
     }
 
     public boolean isTerminal() {
@@ -39,6 +41,6 @@ public record Run(
 
     public Run withQueueSeq(String seq) {
         return new Run(runId, threadId, target, daemonId, input, status, attempts, fenceToken, executionArn, output,
-                error, createdAt, startedAt, finishedAt, seq, receiptHandle, requestHash, staleWrites);
+                error, createdAt, startedAt, finishedAt, seq, receiptHandle, requestHash, staleWrites, taskToken);
     }
 }

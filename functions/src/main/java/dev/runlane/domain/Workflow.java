@@ -13,6 +13,14 @@ public interface Workflow {
     /** Stops the run's execution if it is running. */
     void stop(String runId, String error, String cause);
 
+    /** Keeps a waiting task (a desktop run) alive. These three throw {@link TaskEndedException} for an ended task. */
+    void heartbeat(String taskToken);
+
+    /** Completes a waiting task with its output (JSON text). */
+    void succeed(String taskToken, String output);
+
+    void fail(String taskToken, String error, String cause);
+
     record Execution(String arn, Status status, String output, String error, String cause) {
         public boolean hasEnded() {
             return status != Status.RUNNING;

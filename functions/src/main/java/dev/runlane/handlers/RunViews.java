@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.runlane.domain.Frame;
 import dev.runlane.domain.Page;
 import dev.runlane.domain.Run;
 import dev.runlane.domain.RunEvent;
@@ -64,6 +65,24 @@ final class RunViews {
         page.items().forEach(item -> items.add(view.apply(item)));
         body.put("nextToken", page.nextCursor());
         return body;
+    }
+
+    static ObjectNode frame(Frame frame) {
+        ObjectNode view = JSON.createObjectNode();
+        view.put("frameId", frame.frameId());
+        view.put("kind", frame.kind().name().toLowerCase(java.util.Locale.ROOT));
+        view.put("runId", frame.runId());
+        view.put("threadId", frame.threadId());
+        view.put("fenceToken", frame.fenceToken());
+        if (frame.input() != null) {
+            view.set("input", parse(frame.input()));
+        }
+        view.put("createdAt", Timestamps.format(frame.createdAt()));
+        return view;
+    }
+
+    static ObjectNode object() {
+        return JSON.createObjectNode();
     }
 
     static ObjectNode error(String code, String message) {

@@ -1,11 +1,15 @@
 package dev.runlane.runs;
 
+import dev.runlane.domain.RefusedException;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.runlane.domain.Frame;
+import dev.runlane.domain.Frames;
 import dev.runlane.domain.InvalidCursorException;
 import dev.runlane.domain.Page;
 import dev.runlane.domain.Run;
 import dev.runlane.domain.RunEvent;
 import dev.runlane.domain.RunStore;
+import dev.runlane.domain.Target;
 import dev.runlane.domain.ThreadQueue;
 import dev.runlane.domain.Workflow;
 
@@ -15,8 +19,8 @@ import java.util.HexFormat;
 import java.util.Optional;
 import java.util.function.Supplier;
 
-import static dev.runlane.runs.RunRequestException.Kind.CONFLICT;
-import static dev.runlane.runs.RunRequestException.Kind.NOT_FOUND;
+import static dev.runlane.domain.RefusedException.Kind.CONFLICT;
+import static dev.runlane.domain.RefusedException.Kind.NOT_FOUND;
 
 /** The run API's use cases: start, read, list and cancel runs. */
 public class RunService {
@@ -24,13 +28,15 @@ public class RunService {
     public static final int MAX_PAGE = 100;
 
     private final RunStore runs;
+    private final Frames frames;
     private final ThreadQueue queue;
     private final Workflow workflow;
     private final Finalizer finalizer;
     private final Clock clock;
 
-    public RunService(RunStore runs, ThreadQueue queue, Workflow workflow, Finalizer finalizer, Clock clock) {
+    public RunService(RunStore runs, Frames frames, ThreadQueue queue, Workflow workflow, Finalizer finalizer, Clock clock) {
         this.runs = runs;
+        this.frames = frames;
         this.queue = queue;
         this.workflow = workflow;
         this.finalizer = finalizer;
@@ -47,7 +53,7 @@ public class RunService {
     public Started start(String threadId, StartRequest request, String idempotencyKey) {
         requireId("threadId", threadId);
         if (idempotencyKey != null && !RunIds.IDEMPOTENCY_KEY.matcher(idempotencyKey).matches()) {
-            throw RunRequestException.invalid("InvalidIdempotencyKey",
+            throw RefusedException.invalid("InvalidIdempotencyKey",
                     "Idempotency-Key must be 1-128 visible ASCII characters");
         }
         Instant now = clock.instant();
@@ -60,7 +66,7 @@ public class RunService {
                 Run.queued(runId, threadId, request.target(), request.daemonId(), input, requestHash, now));
         Run run = stored.run();
         if (!stored.created() && !requestHash.equals(run.requestHash())) {
-            throw new RunRequestException(CONFLICT, "IdempotencyKeyReused",
+            throw new RefusedException(CONFLICT, "IdempotencyKeyReused",
                     "this Idempotency-Key already started run " + runId + " with a different request");
         }
         if (run.queueSeq() == null) {
@@ -89,24 +95,29 @@ public class RunService {
 
     /**
      * Cancels a run that has not ended: it becomes CANCELLED at once, its attempts are fenced out,
-     * its execution is stopped and its thread moves on. A queued run never executes.
+     * its execution is stopped and its thread moves on. A queued run never executes. A desktop run's
+     * daemon also gets a cancel frame, so it stops the command at once.
      */
     public Run cancel(String runId) {
         Run run = get(runId);
         if (run.isTerminal() || !finalizer.finish(runId, Optional.of(Outcome.cancelled("cancelled by request")))) {
-            throw new RunRequestException(CONFLICT, "RunEnded",
+            throw new RefusedException(CONFLICT, "RunEnded",
                     "run " + runId + " has already ended " + get(runId).status());
         }
         // Also for a queued run: the gate may have started its execution a moment ago.
         workflow.stop(runId, "RunCancelled", "cancelled by request");
-        return get(runId);
+        Run cancelled = get(runId);
+        if (cancelled.target() == Target.DESKTOP && cancelled.fenceToken() != null) {
+            frames.send(Frame.cancel(cancelled.daemonId(), runId, cancelled.threadId(), cancelled.fenceToken(), clock.instant()));
+        }
+        return cancelled;
     }
 
     private static <T> Page<T> paged(Supplier<Page<T>> listing) {
         try {
             return listing.get();
         } catch (InvalidCursorException e) {
-            throw RunRequestException.invalid("InvalidNextToken", e.getMessage());
+            throw RefusedException.invalid("InvalidNextToken", e.getMessage());
         }
     }
 
@@ -115,19 +126,19 @@ public class RunService {
             return DEFAULT_PAGE;
         }
         if (limit < 1 || limit > MAX_PAGE) {
-            throw RunRequestException.invalid("InvalidLimit", "limit must be between 1 and " + MAX_PAGE);
+            throw RefusedException.invalid("InvalidLimit", "limit must be between 1 and " + MAX_PAGE);
         }
         return limit;
     }
 
     private static void requireId(String name, String value) {
         if (!RunIds.isValid(value)) {
-            throw RunRequestException.invalid("Invalid" + Character.toUpperCase(name.charAt(0)) + name.substring(1),
+            throw RefusedException.invalid("Invalid" + Character.toUpperCase(name.charAt(0)) + name.substring(1),
                     name + " must be 1-64 letters, digits, '-' or '_', starting with a letter or digit");
         }
     }
 
-    private static RunRequestException notFound(String runId) {
-        return new RunRequestException(NOT_FOUND, "RunNotFound", "no run " + runId);
+    private static RefusedException notFound(String runId) {
+        return new RefusedException(NOT_FOUND, "RunNotFound", "no run " + runId);
     }
 }

@@ -1,5 +1,6 @@
 package dev.runlane.runs;
 
+import dev.runlane.domain.RefusedException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.runlane.domain.Target;
 
@@ -16,33 +17,33 @@ public record StartRequest(Target target, String daemonId, JsonNode input) {
 
     public static StartRequest of(JsonNode body) {
         if (body == null || !body.isObject()) {
-            throw RunRequestException.invalid("InvalidBody", "the body must be a JSON object");
+            throw RefusedException.invalid("InvalidBody", "the body must be a JSON object");
         }
         for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
             String name = names.next();
             if (!FIELDS.contains(name)) {
-                throw RunRequestException.invalid("UnknownField",
+                throw RefusedException.invalid("UnknownField",
                         "unknown field '" + name + "'; a run takes target, input and daemonId");
             }
         }
         JsonNode targetNode = body.get("target");
         if (targetNode == null || !targetNode.isTextual()) {
-            throw RunRequestException.invalid("InvalidTarget", "target is required: \"hosted\" or \"desktop\"");
+            throw RefusedException.invalid("InvalidTarget", "target is required: \"hosted\" or \"desktop\"");
         }
-        Target target = Target.fromWire(targetNode.asText()).orElseThrow(() -> RunRequestException.invalid(
+        Target target = Target.fromWire(targetNode.asText()).orElseThrow(() -> RefusedException.invalid(
                 "InvalidTarget", "unknown target '" + targetNode.asText() + "': use \"hosted\" or \"desktop\""));
         JsonNode input = body.get("input");
         if (input == null || !input.isObject()) {
-            throw RunRequestException.invalid("InvalidInput", "input is required and must be a JSON object");
+            throw RefusedException.invalid("InvalidInput", "input is required and must be a JSON object");
         }
         JsonNode daemonNode = body.get("daemonId");
         String daemonId = null;
         if (target == Target.HOSTED && daemonNode != null) {
-            throw RunRequestException.invalid("InvalidDaemonId", "daemonId is only for desktop runs");
+            throw RefusedException.invalid("InvalidDaemonId", "daemonId is only for desktop runs");
         }
         if (target == Target.DESKTOP) {
             if (daemonNode == null || !daemonNode.isTextual() || !RunIds.isValid(daemonNode.asText())) {
-                throw RunRequestException.invalid("InvalidDaemonId",
+                throw RefusedException.invalid("InvalidDaemonId",
                         "desktop runs need a daemonId: 1-64 letters, digits, '-' or '_'");
             }
             daemonId = daemonNode.asText();

@@ -97,7 +97,7 @@ class FenceIntegrationTest {
 
         long laterToken = fence.acquire(thread, later);
         fence.fenceOut(thread, earlier); // e.g. a late reaper event for the earlier run
-        fence.sendFrame(thread, laterToken, Frame.start("d1", later, thread, laterToken, "task", "{}", NOW));
+        fence.sendStart(thread, Frame.start("d1", later, thread, laterToken, "{}", NOW), "task-token");
         fence.append(thread, new RunEvent(later, 1, laterToken, NOW, "progress", "{}"));
         assertEquals(1, runs.events(later, 10, null).items().size());
     }

@@ -134,7 +134,7 @@ class GateTest {
     private Run run(String runId, String threadId, RunStatus status) {
         Run queued = Run.queued(runId, threadId, Target.HOSTED, null, "{\"agent\":\"echo\"}", "hash", NOW);
         return ports.runs.put(new Run(runId, threadId, Target.HOSTED, null, queued.input(), status, 0, null, null,
-                null, null, NOW, null, status.isTerminal() ? NOW : null, "seq-" + runId, null, "hash", 0));
+                null, null, NOW, null, status.isTerminal() ? NOW : null, "seq-" + runId, null, "hash", 0, null));
     }
 
     private static QueueMessage message(String messageId, String groupId, String runId) {

@@ -33,7 +33,7 @@ class ApiHandlerTest {
 
     ApiHandlerTest() {
         Finalizer finalizer = new Finalizer(ports.runs, ports.fence, ports.queue, Clock.systemUTC());
-        api.runs = new RunService(ports.runs, ports.queue, ports.workflow, finalizer, Clock.systemUTC());
+        api.runs = new RunService(ports.runs, ports.frames, ports.queue, ports.workflow, finalizer, Clock.systemUTC());
     }
 
     @ParameterizedTest(name = "{0} -> {1} {2}")
@@ -114,7 +114,7 @@ class ApiHandlerTest {
 
     @Test
     void anUnexpectedFailureIsA500WithoutAStackTrace() throws Exception {
-        api.runs = new RunService(null, null, null, null, Clock.systemUTC());
+        api.runs = new RunService(null, null, null, null, null, Clock.systemUTC());
         HttpApiResponse response = api.handleRequest(event("api-get-run").as(HttpApiRequest.class), context());
         assertEquals(500, response.statusCode());
         JsonNode error = JSON.readTree(response.body()).get("error");

@@ -46,7 +46,7 @@ class HandlersIntegrationTest {
             aws.settings.deadLetterQueueUrl().orElseThrow());
     private final StepFunctionsWorkflow workflow = new StepFunctionsWorkflow(aws.sfn, aws.settings.stateMachineArn().orElseThrow());
     private final Finalizer finalizer = new Finalizer(runs, fence, queue, Clock.systemUTC());
-    private final RunService service = new RunService(runs, queue, workflow, finalizer, Clock.systemUTC());
+    private final RunService service = new RunService(runs, new dev.runlane.aws.DynamoFrames(aws.dynamo, aws.settings), queue, workflow, finalizer, Clock.systemUTC());
 
     private final ApiHandler api = new ApiHandler();
     private final GateHandler gate = new GateHandler();
@@ -237,8 +237,11 @@ class HandlersIntegrationTest {
         assertEquals("start", frames.get(0).get("kind").s());
         assertEquals(runId, frames.get(0).get("runId").s());
         assertEquals(sent.get("fenceToken").toString(), frames.get(0).get("fenceToken").n());
-        assertNotNull(frames.get(0).get("taskToken").s());
-        assertEquals(1, runs.find(runId).orElseThrow().attempts());
+        assertFalse(frames.get(0).containsKey("taskToken"), "the task token stays on the server");
+        Run run = runs.find(runId).orElseThrow();
+        assertEquals(1, run.attempts());
+        assertEquals(event("desktop-dispatch").as(DispatchTask.class).taskToken(), run.taskToken(),
+                "reports of the daemon complete this task");
     }
 
     // ------------------------------------------------------------------ helpers

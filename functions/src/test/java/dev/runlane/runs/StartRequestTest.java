@@ -1,5 +1,6 @@
 package dev.runlane.runs;
 
+import dev.runlane.domain.RefusedException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.runlane.domain.Target;
 import org.junit.jupiter.api.Test;
@@ -41,8 +42,8 @@ class StartRequestTest {
             "{\"target\":\"desktop\",\"input\":{},\"daemonId\":7}          | InvalidDaemonId",
             "{\"target\":\"hosted\",\"input\":{},\"priority\":1}           | UnknownField"})
     void refusesBadRequestsWithAReason(String body, String code) throws Exception {
-        RunRequestException refused = assertThrows(RunRequestException.class, () -> StartRequest.of(JSON.readTree(body)));
-        assertEquals(RunRequestException.Kind.INVALID, refused.kind());
+        RefusedException refused = assertThrows(RefusedException.class, () -> StartRequest.of(JSON.readTree(body)));
+        assertEquals(RefusedException.Kind.INVALID, refused.kind());
         assertEquals(code, refused.code());
     }
 }

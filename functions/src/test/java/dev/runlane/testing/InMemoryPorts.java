@@ -2,6 +2,7 @@ package dev.runlane.testing;
 
 import dev.runlane.domain.Fence;
 import dev.runlane.domain.Frame;
+import dev.runlane.domain.Frames;
 import dev.runlane.domain.Page;
 import dev.runlane.domain.QueueMessage;
 import dev.runlane.domain.Run;
@@ -31,6 +32,15 @@ public final class InMemoryPorts {
     public final Queue queue = new Queue();
     public final Flow workflow = new Flow();
     public final Fences fence = new Fences();
+    public final FrameBox frames = new FrameBox();
+
+    public static final class FrameBox implements Frames {
+        public final List<Frame> sent = new ArrayList<>();
+
+        @Override public void send(Frame frame) { sent.add(frame); }
+        @Override public List<Frame> after(String daemonId, String cursor, int limit) { return List.of(); }
+        @Override public void acknowledge(String daemonId, List<String> frameIds) { }
+    }
 
     public static final class Runs implements RunStore {
         public final Map<String, Run> items = new HashMap<>();
@@ -84,7 +94,7 @@ public final class InMemoryPorts {
             Run r = items.get(runId);
             put(new Run(r.runId(), r.threadId(), r.target(), r.daemonId(), r.input(), r.status(), r.attempts(),
                     r.fenceToken(), r.executionArn(), r.output(), r.error(), r.createdAt(), r.startedAt(),
-                    r.finishedAt(), r.queueSeq(), r.receiptHandle(), r.requestHash(), r.staleWrites() + 1));
+                    r.finishedAt(), r.queueSeq(), r.receiptHandle(), r.requestHash(), r.staleWrites() + 1, r.taskToken()));
         }
 
         @Override public Page<RunEvent> events(String runId, int limit, String cursor) { return new Page<>(List.of(), null); }
@@ -93,7 +103,7 @@ public final class InMemoryPorts {
                                 Instant finishedAt) {
             return new Run(r.runId(), r.threadId(), r.target(), r.daemonId(), r.input(), status, r.attempts(),
                     r.fenceToken(), arn, output, error, r.createdAt(), r.startedAt(), finishedAt, r.queueSeq(),
-                    receipt, r.requestHash(), r.staleWrites());
+                    receipt, r.requestHash(), r.staleWrites(), r.taskToken());
         }
     }
 
@@ -126,6 +136,10 @@ public final class InMemoryPorts {
         }
 
         @Override public Optional<Execution> describe(String runId) { return Optional.ofNullable(executions.get(runId)); }
+
+        @Override public void heartbeat(String taskToken) { }
+        @Override public void succeed(String taskToken, String output) { }
+        @Override public void fail(String taskToken, String error, String cause) { }
 
         @Override
         public void stop(String runId, String error, String cause) {
@@ -166,8 +180,13 @@ public final class InMemoryPorts {
         }
 
         @Override
-        public void sendFrame(String threadId, long token, Frame frame) {
-            check(threadId, frame.runId(), token);
+        public void sendStart(String threadId, Frame start, String taskToken) {
+            check(threadId, start.runId(), start.fenceToken());
+        }
+
+        @Override
+        public void confirm(String threadId, String runId, long token) {
+            check(threadId, runId, token);
         }
 
         private void check(String threadId, String runId, long token) {

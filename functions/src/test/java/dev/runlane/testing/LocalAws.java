@@ -87,6 +87,7 @@ public final class LocalAws {
             @Override public String fencesTable() { return env.get("RUNLANE_FENCES_TABLE"); }
             @Override public String eventsTable() { return env.get("RUNLANE_EVENTS_TABLE"); }
             @Override public String framesTable() { return env.get("RUNLANE_FRAMES_TABLE"); }
+            @Override public String daemonsTable() { return env.get("RUNLANE_DAEMONS_TABLE"); }
             @Override public String queueUrl() { return env.get("RUNLANE_QUEUE_URL"); }
             @Override public Optional<String> deadLetterQueueUrl() { return Optional.of(env.get("RUNLANE_DEAD_LETTER_QUEUE_URL")); }
             @Override public Optional<String> stateMachineArn() { return Optional.of(env.get("RUNLANE_STATE_MACHINE_ARN")); }

@@ -1,0 +1,173 @@
+package dev.runlane.desktop;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.runlane.domain.Daemons;
+import dev.runlane.domain.Fence;
+import dev.runlane.domain.Frame;
+import dev.runlane.domain.Frames;
+import dev.runlane.domain.RefusedException;
+import dev.runlane.domain.Run;
+import dev.runlane.domain.RunEvent;
+import dev.runlane.domain.RunStore;
+import dev.runlane.domain.StaleAttemptException;
+import dev.runlane.domain.Target;
+import dev.runlane.domain.TaskEndedException;
+import dev.runlane.domain.Workflow;
+import dev.runlane.runs.RunIds;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.logging.Logger;
+import java.util.regex.Pattern;
+
+import static dev.runlane.domain.RefusedException.Kind.CONFLICT;
+import static dev.runlane.domain.RefusedException.Kind.FORBIDDEN;
+import static dev.runlane.domain.RefusedException.Kind.NOT_FOUND;
+import static dev.runlane.domain.RefusedException.Kind.UNAUTHORIZED;
+
+/**
+ * The daemon side of desktop runs: registration, frames, and reports. A report is accepted only from
+ * the run's own daemon with the thread's newest fence token, then forwarded to the waiting task.
+ */
+public class DaemonService {
+    public static final int MAX_WAIT_SECONDS = 20;
+    public static final int MAX_ACK = 100;
+    private static final int FRAMES_PER_POLL = 50;
+    /** How often a long poll looks for new frames: DynamoDB offers nothing to block on. */
+    private static final Duration POLL_INTERVAL = Duration.ofMillis(500);
+    private static final Pattern FRAME_ID = Pattern.compile("\\d{13}-(start|cancel)-[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Logger LOG = Logger.getLogger(DaemonService.class.getName());
+
+    private final Daemons daemons;
+    private final Frames frames;
+    private final RunStore runs;
+    private final Fence fence;
+    private final Workflow workflow;
+    private final Clock clock;
+
+    public DaemonService(Daemons daemons, Frames frames, RunStore runs, Fence fence, Workflow workflow, Clock clock) {
+        this.daemons = daemons;
+        this.frames = frames;
+        this.runs = runs;
+        this.fence = fence;
+        this.workflow = workflow;
+        this.clock = clock;
+    }
+
+    public record Registration(String daemonId, String credential) {
+    }
+
+    /** Registers a daemon and returns its credential: shown once, stored only as a hash. */
+    public Registration register(String daemonId) {
+        if (!RunIds.isValid(daemonId)) {
+            throw RefusedException.invalid("InvalidDaemonId", "daemonId must be 1-64 letters, digits, '-' or '_'");
+        }
+        String credential = Credentials.issue(daemonId);
+        if (!daemons.register(daemonId, Credentials.hash(credential), clock.instant())) {
+            throw new RefusedException(CONFLICT, "DaemonExists", "daemon " + daemonId + " is already registered");
+        }
+        LOG.info(() -> "daemon " + daemonId + " registered");
+        return new Registration(daemonId, credential);
+    }
+
+    public record FrameBatch(List<Frame> frames, String cursor) {
+    }
+
+    /** The daemon's unacknowledged frames after the cursor, waiting up to {@code waitSeconds} for one. */
+    public FrameBatch frames(String daemonId, String credential, String cursor, int waitSeconds) throws InterruptedException {
+        authorize(credential, daemonId);
+        if (cursor != null && !FRAME_ID.matcher(cursor).matches()) {
+            throw RefusedException.invalid("InvalidCursor", "after must be a frameId this API returned");
+        }
+        if (waitSeconds < 0 || waitSeconds > MAX_WAIT_SECONDS) {
+            throw RefusedException.invalid("InvalidWait", "waitSeconds must be between 0 and " + MAX_WAIT_SECONDS);
+        }
+        Instant deadline = clock.instant().plusSeconds(waitSeconds);
+        List<Frame> found = frames.after(daemonId, cursor, FRAMES_PER_POLL);
+        while (found.isEmpty() && clock.instant().plus(POLL_INTERVAL).isBefore(deadline)) {
+            Thread.sleep(POLL_INTERVAL.toMillis());
+            found = frames.after(daemonId, cursor, FRAMES_PER_POLL);
+        }
+        return new FrameBatch(found, found.isEmpty() ? cursor : found.get(found.size() - 1).frameId());
+    }
+
+    public void acknowledge(String daemonId, String credential, List<String> frameIds) {
+        authorize(credential, daemonId);
+        if (frameIds.isEmpty() || frameIds.size() > MAX_ACK || !frameIds.stream().allMatch(id -> FRAME_ID.matcher(id).matches())) {
+            throw RefusedException.invalid("InvalidFrameIds", "frameIds must be 1-" + MAX_ACK + " frame ids this API returned");
+        }
+        frames.acknowledge(daemonId, frameIds);
+    }
+
+    /** Accepts a report of the run's daemon holding the newest token, and forwards it to the run's task. */
+    public void report(String runId, String credential, Report report) {
+        String daemonId = authenticate(credential);
+        if (!RunIds.isValid(runId)) {
+            throw RefusedException.invalid("InvalidRunId", "runId must be 1-64 letters, digits, '-' or '_'");
+        }
+        Run run = runs.find(runId).orElseThrow(() -> new RefusedException(NOT_FOUND, "RunNotFound", "no run " + runId));
+        if (run.target() != Target.DESKTOP || !daemonId.equals(run.daemonId())) {
+            throw new RefusedException(FORBIDDEN, "NotYourRun", "run " + runId + " is not dispatched to daemon " + daemonId);
+        }
+        if (run.isTerminal() || run.taskToken() == null) {
+            throw new RefusedException(CONFLICT, "RunEnded", "run " + runId + " is " + run.status() + ": abandon it");
+        }
+        try {
+            forward(run, report);
+        } catch (StaleAttemptException stale) {
+            runs.countStaleWrite(runId);
+            LOG.warning(() -> "stale report refused: run " + runId + ", fence token " + report.fenceToken());
+            throw new RefusedException(CONFLICT, "StaleFenceToken",
+                    "fence token " + report.fenceToken() + " is not the newest for thread " + run.threadId() + ": abandon the run");
+        } catch (TaskEndedException ended) {
+            throw new RefusedException(CONFLICT, "RunEnded", "run " + runId + " is no longer waiting: abandon it");
+        }
+    }
+
+    private void forward(Run run, Report report) {
+        String threadId = run.threadId();
+        long token = report.fenceToken();
+        switch (report.type()) {
+            case HEARTBEAT -> {
+                fence.confirm(threadId, run.runId(), token);
+                workflow.heartbeat(run.taskToken());
+            }
+            case PROGRESS -> {
+                fence.append(threadId, new RunEvent(run.runId(), run.attempts(), token, clock.instant(), "progress",
+                        report.data().toString()));
+                workflow.heartbeat(run.taskToken());
+            }
+            case SUCCEEDED -> {
+                fence.confirm(threadId, run.runId(), token);
+                workflow.succeed(run.taskToken(), JSON.createObjectNode().set("output", report.output()).toString());
+            }
+            case FAILED -> {
+                fence.confirm(threadId, run.runId(), token);
+                workflow.fail(run.taskToken(), report.errorCode(), report.errorMessage());
+            }
+        }
+    }
+
+    private void authorize(String credential, String daemonId) {
+        if (!authenticate(credential).equals(daemonId)) {
+            throw new RefusedException(FORBIDDEN, "NotYourDaemon", "this credential is not daemon " + daemonId + "'s");
+        }
+    }
+
+    /** The daemon whose credential this is; 401 for a missing, malformed or wrong one. */
+    private String authenticate(String credential) {
+        String daemonId = Credentials.daemonOf(credential).orElseThrow(DaemonService::unauthorized);
+        String stored = daemons.credentialHash(daemonId).orElseThrow(DaemonService::unauthorized);
+        if (!Credentials.matches(credential, stored)) {
+            throw unauthorized();
+        }
+        return daemonId;
+    }
+
+    private static RefusedException unauthorized() {
+        return new RefusedException(UNAUTHORIZED, "Unauthorized", "send a registered daemon's credential: Authorization: Bearer rld.…");
+    }
+}

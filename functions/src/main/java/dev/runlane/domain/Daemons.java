@@ -1,0 +1,13 @@
+package dev.runlane.domain;
+
+import java.time.Instant;
+import java.util.Optional;
+
+/** Registered desktop daemons; only a hash of each daemon's credential is stored. */
+public interface Daemons {
+
+    /** Registers the daemon; false when one with this id exists. */
+    boolean register(String daemonId, String credentialHash, Instant at);
+
+    Optional<String> credentialHash(String daemonId);
+}

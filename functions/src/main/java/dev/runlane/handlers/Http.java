@@ -1,0 +1,123 @@
+package dev.runlane.handlers;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.runlane.domain.RefusedException;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import static dev.runlane.domain.RefusedException.Kind.TOO_LARGE;
+import static dev.runlane.domain.RefusedException.Kind.UNSUPPORTED_MEDIA_TYPE;
+
+/** The HTTP side shared by the API handlers: JSON bodies in, JSON and refusals out, never a stack trace. */
+final class Http {
+    private static final Logger LOG = Logger.getLogger(Http.class.getName());
+    private static final ObjectMapper JSON = JsonMapper.builder()
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
+
+    private Http() {
+    }
+
+    /** Runs a route; a refusal becomes its 4xx, anything unexpected a 500 with the request id (details in the log). */
+    static HttpApiResponse serve(HttpApiRequest request, Supplier<HttpApiResponse> route) {
+        try {
+            return route.get();
+        } catch (RefusedException refused) {
+            return refusal(refused);
+        } catch (RuntimeException bug) {
+            LOG.log(Level.SEVERE, "request " + request.requestId() + " (" + request.routeKey() + ") failed", bug);
+            return json(500, RunViews.error("InternalError",
+                    "runlane could not complete the request; request id " + request.requestId()), Map.of());
+        }
+    }
+
+    /** The request's body as JSON: content type, size and syntax checked. */
+    static JsonNode jsonBody(HttpApiRequest request, int maxBytes) {
+        String contentType = request.header("content-type");
+        String mediaType = contentType == null ? "" : contentType.split(";")[0].trim().toLowerCase(Locale.ROOT);
+        if (!mediaType.equals("application/json") && !mediaType.endsWith("+json")) {
+            throw new RefusedException(UNSUPPORTED_MEDIA_TYPE, "UnsupportedMediaType",
+                    "send JSON with content-type: application/json");
+        }
+        byte[] body = bytes(request);
+        if (body.length > maxBytes) {
+            throw new RefusedException(TOO_LARGE, "BodyTooLarge",
+                    "the body has " + body.length + " bytes; at most " + maxBytes + " are accepted here");
+        }
+        try {
+            return JSON.readTree(body);
+        } catch (Exception malformed) {
+            throw RefusedException.invalid("InvalidJson", "the body is not valid JSON");
+        }
+    }
+
+    /** A whole-number query parameter, or null when absent. */
+    static Integer intQuery(HttpApiRequest request, String name, String code) {
+        String value = request.query(name);
+        if (value == null) {
+            return null;
+        }
+        try {
+            return Integer.valueOf(value);
+        } catch (NumberFormatException notANumber) {
+            throw RefusedException.invalid(code, name + " must be a whole number");
+        }
+    }
+
+    /** The bearer credential of the request, or null. */
+    static String bearer(HttpApiRequest request) {
+        String authorization = request.header("authorization");
+        return authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)
+                ? authorization.substring(7).trim() : null;
+    }
+
+    static HttpApiResponse json(int status, JsonNode body, Map<String, String> headers) {
+        return HttpApiResponse.json(status, body.toString(), headers);
+    }
+
+    static HttpApiResponse noContent() {
+        return new HttpApiResponse(204, Map.of(), null, false);
+    }
+
+    static HttpApiResponse refusal(RefusedException refused) {
+        int status = switch (refused.kind()) {
+            case INVALID -> 400;
+            case UNAUTHORIZED -> 401;
+            case FORBIDDEN -> 403;
+            case NOT_FOUND -> 404;
+            case CONFLICT -> 409;
+            case TOO_LARGE -> 413;
+            case UNSUPPORTED_MEDIA_TYPE -> 415;
+        };
+        Map<String, String> headers = status == 401 ? Map.of("www-authenticate", "Bearer") : Map.of();
+        return json(status, RunViews.error(refused.code(), refused.getMessage()), headers);
+    }
+
+    static RefusedException noRoute(String routeKey) {
+        return new RefusedException(RefusedException.Kind.NOT_FOUND, "RouteNotFound", "no route " + routeKey);
+    }
+
+    private static byte[] bytes(HttpApiRequest request) {
+        if (request.body() == null) {
+            return new byte[0];
+        }
+        if (!request.isBase64Encoded()) {
+            return request.body().getBytes(StandardCharsets.UTF_8);
+        }
+        try {
+            return Base64.getDecoder().decode(request.body());
+        } catch (IllegalArgumentException notBase64) {
+            throw RefusedException.invalid("InvalidBody", "the body is not valid base64");
+        }
+    }
+}
