@@ -1,0 +1,361 @@
+package dev.runlane.daemon;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One run's command: {@code sh -c <command>} in the thread's working directory with the run's input on
+ * stdin; each stdout line is reported as progress, heartbeats go out while it runs, and its exit is
+ * reported as {@code succeeded} (output: the last stdout line, as JSON when it parses) or {@code failed}.
+ * Once abandoned (cancel frame, a 409/404 on any report, a newer token for the directory, daemon stop)
+ * the process tree is killed and nothing more is reported for the run.
+ */
+public final class CommandRun {
+
+    /** How a run talks to the rest of the daemon. */
+    public record Settings(String command, Duration heartbeat, Duration killGrace, Duration retryFirst,
+                           Duration retryCap, Runnable onCredentialRejected) {
+    }
+
+    static final int MAX_PROGRESS_LINE_CHARS = 32 * 1024;
+    private static final int PROGRESS_ATTEMPTS = 3;
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
+    private final RunRef ref;
+    private final Path dir;
+    private final JsonNode input;
+    private final Reporter reporter;
+    private final Log log;
+    private final Settings settings;
+
+    private final CountDownLatch heartbeatsStop = new CountDownLatch(1);
+    private final CompletableFuture<Void> ended = new CompletableFuture<>();
+    private final CompletableFuture<Boolean> killed = new CompletableFuture<>();
+    private volatile boolean abandoned;
+    private boolean killStarted;
+    private volatile String lastStdout;
+    private volatile String lastStderr;
+    private Process process;
+
+    public CommandRun(RunRef ref, Path dir, JsonNode input, Reporter reporter, Log log, Settings settings) {
+        this.ref = ref;
+        this.dir = dir;
+        this.input = input;
+        this.reporter = reporter;
+        this.log = log;
+        this.settings = settings;
+    }
+
+    public RunRef ref() {
+        return ref;
+    }
+
+    /** Starts the command and the threads that feed it, read it, heartbeat and report its end. */
+    public synchronized void start() throws IOException {
+        ProcessBuilder builder = new ProcessBuilder("sh", "-c", settings.command()).directory(dir.toFile());
+        Map<String, String> env = builder.environment();
+        env.put("RUNLANE_RUN_ID", ref.runId());
+        env.put("RUNLANE_THREAD_ID", ref.threadId());
+        env.put("RUNLANE_FENCE_TOKEN", Long.toString(ref.fenceToken()));
+        // The daemon's credential is never handed to the command.
+        env.remove(DaemonConfig.CREDENTIAL_ENV);
+        env.remove("RUNLANE_DAEMON_CREDENTIAL_FILE");
+        process = builder.start();
+        log.info(ref + ": started '" + settings.command() + "' in " + dir + " (pid " + process.pid() + ")");
+
+        Thread.ofVirtual().name("stdin-" + ref.runId()).start(this::feedInput);
+        Thread stdout = Thread.ofPlatform().daemon().name("stdout-" + ref.runId()).start(this::pumpStdout);
+        Thread stderr = Thread.ofPlatform().daemon().name("stderr-" + ref.runId()).start(this::pumpStderr);
+        Thread.ofVirtual().name("heartbeat-" + ref.runId()).start(this::heartbeat);
+        Thread.ofVirtual().name("exit-" + ref.runId()).start(() -> awaitExit(stdout, stderr));
+    }
+
+    /** Whether the command's process is still alive. */
+    public synchronized boolean isProcessAlive() {
+        return process != null && process.isAlive();
+    }
+
+    public synchronized long pid() {
+        return process == null ? -1 : process.pid();
+    }
+
+    /** Completes once the run is over for this daemon: its end reported, or abandoned and killed. */
+    public CompletableFuture<Void> ended() {
+        return ended;
+    }
+
+    /**
+     * Stops reporting for the run and kills its process tree; returns once the tree is gone (or the
+     * bounded wait for it ended). Safe to call more than once and from any thread.
+     */
+    public void abandon(String reason) {
+        abandoned = true;
+        boolean first;
+        synchronized (this) {
+            first = !killStarted;
+            killStarted = true;
+        }
+        if (first) {
+            heartbeatsStop.countDown();
+            log.info(ref + ": abandoned (" + reason + "), killing its process tree");
+            Thread.ofVirtual().name("kill-" + ref.runId()).start(() -> {
+                boolean gone = true;
+                Process p;
+                synchronized (this) {
+                    p = process;
+                }
+                if (p != null) {
+                    gone = ProcessTree.kill(p, settings.killGrace());
+                }
+                if (gone) {
+                    log.info(ref + ": killed");
+                } else {
+                    log.error(ref + ": some processes of the run survived SIGKILL");
+                }
+                killed.complete(gone);
+                ended.complete(null);
+            });
+        }
+        try {
+            killed.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            // never completed exceptionally
+        }
+    }
+
+    public boolean isAbandoned() {
+        return abandoned;
+    }
+
+    private void feedInput() {
+        try (OutputStream stdin = process.getOutputStream()) {
+            if (input != null) {
+                stdin.write(JSON.writeValueAsBytes(input));
+            }
+        } catch (IOException e) {
+            // The command does not read its input (closed stdin early): that is its business.
+        }
+    }
+
+    private void pumpStdout() {
+        try (BufferedReader out = reader(process.getInputStream())) {
+            String line;
+            while ((line = out.readLine()) != null) {
+                lastStdout = line;
+                if (!abandoned) {
+                    String data = line.length() > MAX_PROGRESS_LINE_CHARS ? line.substring(0, MAX_PROGRESS_LINE_CHARS) : line;
+                    ObjectNode body = body("progress");
+                    body.putObject("data").put("line", data);
+                    sendProgress(body);
+                }
+            }
+        } catch (IOException e) {
+            if (!abandoned) {
+                log.warn(ref + ": reading the command's stdout failed: " + e.getMessage());
+            }
+        }
+    }
+
+    private void pumpStderr() {
+        try (BufferedReader err = reader(process.getErrorStream())) {
+            String line;
+            while ((line = err.readLine()) != null) {
+                if (!line.isBlank()) {
+                    lastStderr = line;
+                }
+            }
+        } catch (IOException e) {
+            // the process is gone
+        }
+    }
+
+    private void heartbeat() {
+        try {
+            while (!heartbeatsStop.await(settings.heartbeat().toMillis(), TimeUnit.MILLISECONDS)) {
+                if (abandoned) {
+                    return;
+                }
+                try {
+                    handle("heartbeat", reporter.report(ref.runId(), body("heartbeat")));
+                } catch (IOException e) {
+                    log.warn(ref + ": heartbeat not sent (" + describe(e) + "), next in " + settings.heartbeat().toSeconds() + "s");
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void awaitExit(Thread stdout, Thread stderr) {
+        try {
+            int code = process.waitFor();
+            // Everything the command printed is reported before its end.
+            stdout.join();
+            stderr.join(Duration.ofSeconds(5));
+            heartbeatsStop.countDown();
+            if (abandoned) {
+                return;
+            }
+            if (code == 0) {
+                ObjectNode body = body("succeeded");
+                body.set("output", output(lastStdout));
+                log.info(ref + ": exited 0, reporting succeeded");
+                sendFinal("succeeded", body);
+            } else {
+                String message = "exit code " + code + (lastStderr == null ? "" : ": " + lastStderr);
+                ObjectNode body = body("failed");
+                body.putObject("error").put("code", "CommandFailed").put("message", message);
+                log.info(ref + ": " + message + ", reporting failed");
+                sendFinal("failed", body);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            if (!abandoned) {
+                ended.complete(null);
+            }
+        }
+    }
+
+    /** The last stdout line as JSON when it is one JSON value, else as a JSON string; null without output. */
+    static JsonNode output(String lastLine) {
+        if (lastLine == null) {
+            return NullNode.instance;
+        }
+        try {
+            JsonNode parsed = JSON.readTree(lastLine);
+            if (parsed != null && !parsed.isMissingNode()) {
+                return parsed;
+            }
+        } catch (IOException e) {
+            // not JSON
+        }
+        return TextNode.valueOf(lastLine);
+    }
+
+    private void sendProgress(ObjectNode body) {
+        Backoff backoff = new Backoff(settings.retryFirst(), settings.retryCap());
+        for (int attempt = 1; attempt <= PROGRESS_ATTEMPTS && !abandoned; attempt++) {
+            try {
+                handle("progress", reporter.report(ref.runId(), body));
+                return;
+            } catch (IOException e) {
+                if (attempt == PROGRESS_ATTEMPTS) {
+                    log.warn(ref + ": progress line dropped after " + attempt + " attempts (" + describe(e) + ")");
+                } else if (!pause(backoff.next())) {
+                    return;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private void sendFinal(String type, ObjectNode body) throws InterruptedException {
+        Backoff backoff = new Backoff(settings.retryFirst(), settings.retryCap());
+        while (!abandoned) {
+            try {
+                if (handle(type, reporter.report(ref.runId(), body))) {
+                    log.info(ref + ": reported " + type);
+                }
+                return;
+            } catch (IOException e) {
+                Duration wait = backoff.next();
+                log.warn(ref + ": " + type + " not reported (" + describe(e) + "), retrying in " + wait.toMillis() + "ms");
+                if (!pause(wait)) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /** Acts on a definitive answer; true when the report was accepted. */
+    private boolean handle(String type, Reporter.Result result) {
+        switch (result.outcome()) {
+            case ACCEPTED -> {
+                return true;
+            }
+            case FENCED_OUT, UNKNOWN_RUN -> {
+                if (!abandoned) {
+                    log.warn(ref + ": the API answered " + Log.oneLine(result.toString()) + " to " + type
+                            + ", abandoning the run");
+                    abandonAsync("API answered " + result.status() + " to " + type);
+                }
+                return false;
+            }
+            case CREDENTIAL_REJECTED -> {
+                log.error(ref + ": the API rejected the daemon's credential (" + Log.oneLine(result.toString())
+                        + ") on " + type);
+                abandonAsync("credential rejected");
+                settings.onCredentialRejected().run();
+                return false;
+            }
+            default -> {
+                log.warn(ref + ": the API refused the " + type + " report: " + Log.oneLine(result.toString()));
+                return false;
+            }
+        }
+    }
+
+    /** Abandons without blocking the calling pump (the kill itself runs in its own thread). */
+    private void abandonAsync(String reason) {
+        // Reporting stops at once, not once the kill thread got going.
+        abandoned = true;
+        Thread.ofVirtual().name("abandon-" + ref.runId()).start(() -> abandon(reason));
+    }
+
+    private boolean pause(Duration d) {
+        try {
+            return !abandonedWithin(d);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private boolean abandonedWithin(Duration d) throws InterruptedException {
+        long deadline = System.nanoTime() + d.toNanos();
+        while (!abandoned) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            Thread.sleep(Math.min(TimeUnit.NANOSECONDS.toMillis(left) + 1, 100));
+        }
+        return true;
+    }
+
+    private ObjectNode body(String type) {
+        return JSON.createObjectNode().put("type", type).put("fenceToken", ref.fenceToken());
+    }
+
+    private static BufferedReader reader(InputStream in) {
+        return new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+    }
+
+    private static String describe(Exception e) {
+        String m = e.getMessage();
+        return Log.oneLine(e.getClass().getSimpleName() + (m == null ? "" : ": " + m));
+    }
+}

@@ -1,0 +1,369 @@
+package dev.runlane.daemon;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The daemon's loop: long-polls its frames and hands each to its thread's lane, where a start frame is
+ * fenced ({@link FenceBook}), supersedes a stale command still running in the directory, and starts a
+ * {@link CommandRun}; a cancel frame abandons the run. Frames are acknowledged once handled. Network
+ * errors are retried with capped backoff; a rejected credential stops the daemon.
+ */
+public final class Daemon implements AutoCloseable {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int REMEMBERED_CANCELS = 10_000;
+
+    private final DaemonConfig config;
+    private final ApiClient api;
+    private final Log log;
+    private final Duration retryFirst;
+    private final Duration retryCap;
+    private final FenceBook fences;
+    private final WorkingDirectories directories;
+    private final ExecutorService lanes = Executors.newVirtualThreadPerTaskExecutor();
+    private final CommandRun.Settings runSettings;
+    private final Set<String> cancelled = Collections.newSetFromMap(new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > REMEMBERED_CANCELS;
+        }
+    });
+    private final Object lifecycle = new Object();
+
+    private volatile boolean stopping;
+    private volatile String credentialRejected;
+    private volatile Thread loop;
+
+    public Daemon(DaemonConfig config, ApiClient api, Log log, Duration retryFirst, Duration retryCap) {
+        this.config = config;
+        this.api = api;
+        this.log = log;
+        this.retryFirst = retryFirst;
+        this.retryCap = retryCap;
+        this.fences = new FenceBook(config.root());
+        this.directories = new WorkingDirectories(config.root(), lanes);
+        this.runSettings = new CommandRun.Settings(config.command(), Duration.ofSeconds(config.heartbeatSeconds()),
+                Duration.ofSeconds(config.killGraceSeconds()), retryFirst, retryCap, this::credentialRejected);
+    }
+
+    /**
+     * Polls and handles frames until {@link #close()}.
+     *
+     * @throws ApiClient.CredentialRejected when the API answers 401/403: the credential is wrong
+     */
+    public void run() throws ApiClient.CredentialRejected {
+        loop = Thread.currentThread();
+        log.info("daemon " + config.daemonId() + " started: " + config);
+        Backoff backoff = new Backoff(retryFirst, retryCap);
+        String cursor = null;
+        try {
+            while (!stopping) {
+                checkCredential();
+                ApiClient.FramesPage page;
+                try {
+                    page = api.frames(cursor, config.pollWaitSeconds());
+                    backoff.reset();
+                } catch (IOException e) {
+                    if (stopping) {
+                        break;
+                    }
+                    Duration wait = backoff.next();
+                    log.warn("polling frames failed (" + describe(e) + "), retrying in " + wait.toMillis() + "ms");
+                    Thread.sleep(wait);
+                    continue;
+                }
+                for (Frame frame : page.frames()) {
+                    dispatch(frame);
+                }
+                cursor = page.cursor();
+            }
+        } catch (InterruptedException e) {
+            // close() or a rejected credential
+        } finally {
+            loop = null;
+            // An interrupt meant for the poll must not hit the caller's next wait (close()).
+            Thread.interrupted();
+        }
+        checkCredential();
+        log.info("daemon " + config.daemonId() + " stopped polling");
+    }
+
+    /** Stops polling and kills every command still running; nothing more is reported. Idempotent. */
+    @Override
+    public void close() {
+        List<CommandRun> running;
+        synchronized (lifecycle) {
+            if (stopping && directories.all().isEmpty()) {
+                return;
+            }
+            stopping = true;
+            running = directories.all();
+        }
+        Thread t = loop;
+        if (t != null) {
+            t.interrupt();
+        }
+        List<CompletableFuture<Void>> kills = new ArrayList<>();
+        for (CommandRun run : running) {
+            if (run.isProcessAlive()) {
+                kills.add(CompletableFuture.runAsync(() -> run.abandon("daemon stopping"), lanes));
+            }
+        }
+        try {
+            CompletableFuture.allOf(kills.toArray(CompletableFuture[]::new))
+                    .get(config.killGraceSeconds() + 15L, TimeUnit.SECONDS);
+            directories.idle().get(config.killGraceSeconds() + 15L, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            log.warn("stopping: gave up waiting for commands to end (" + describe(e) + ")");
+        }
+        lanes.shutdown();
+    }
+
+    /** The highest fence token admitted for a thread's directory (for tests and diagnostics). */
+    public Optional<FenceBook.Entry> highestToken(String threadId) {
+        return fences.highest(threadId);
+    }
+
+    private void dispatch(Frame frame) {
+        if (frame.frameId() == null) {
+            log.warn("ignored a frame without frameId (kind " + Log.oneLine(frame.kind()) + ", run "
+                    + Log.oneLine(frame.runId()) + ")");
+            return;
+        }
+        RunRef ref = frame.run();
+        boolean start = Frame.START.equals(frame.kind());
+        if (!start && !Frame.CANCEL.equals(frame.kind())) {
+            log.warn(ref + ": ignored frame " + Log.oneLine(frame.frameId()) + " of unknown kind '"
+                    + Log.oneLine(frame.kind()) + "'");
+            ackAsync(frame);
+            return;
+        }
+        if (frame.runId() == null || frame.fenceToken() < 0) {
+            log.error(ref + ": refused " + frame.kind() + " frame " + Log.oneLine(frame.frameId())
+                    + ": it lacks a runId or a fenceToken");
+            ackAsync(frame);
+            return;
+        }
+        if (!WorkingDirectories.isValidThreadId(frame.threadId())) {
+            log.error(ref + ": refused " + frame.kind() + " frame: the thread id is not a valid directory name "
+                    + "([A-Za-z0-9][A-Za-z0-9_-]{0,63})");
+            if (start) {
+                lanes.execute(() -> reportStartFailure(ref, "InvalidThreadId",
+                        "the daemon refuses thread id '" + Log.oneLine(frame.threadId()) + "' as a directory name"));
+            }
+            ackAsync(frame);
+            return;
+        }
+        directories.inLane(frame.threadId(), () -> {
+            boolean handled = start ? start(frame) : cancel(frame);
+            if (handled) {
+                ack(frame);
+            }
+        });
+    }
+
+    /** Handles a start frame in its thread's lane; false when it must stay unacknowledged. */
+    private boolean start(Frame frame) {
+        RunRef ref = frame.run();
+        if (stopping) {
+            return false;
+        }
+        synchronized (cancelled) {
+            if (cancelled.contains(ref.runId())) {
+                log.info(ref + ": refused: the run was already cancelled");
+                return true;
+            }
+        }
+        FenceBook.Admission admission;
+        try {
+            admission = fences.admit(ref.threadId(), ref.fenceToken(), ref.runId());
+        } catch (UncheckedIOException e) {
+            log.error(ref + ": refused, the fence book failed (" + Log.oneLine(e.getMessage())
+                    + "); the frame stays unacknowledged");
+            return false;
+        }
+        switch (admission) {
+            case STALE -> {
+                log.warn(ref + ": refused: token " + ref.fenceToken() + " is lower than the highest token "
+                        + fences.highest(ref.threadId()).map(FenceBook.Entry::token).orElse(-1L) + " seen for "
+                        + directories.of(ref.threadId()));
+                return true;
+            }
+            case DUPLICATE -> {
+                log.info(ref + ": already started under this token, not running it again");
+                return true;
+            }
+            case CONFLICT -> {
+                log.warn(ref + ": refused: token " + ref.fenceToken() + " was already given to run "
+                        + fences.highest(ref.threadId()).map(FenceBook.Entry::runId).map(Log::oneLine).orElse("?"));
+                return true;
+            }
+            case ADMITTED -> {
+                return launch(frame);
+            }
+        }
+        return true;
+    }
+
+    private boolean launch(Frame frame) {
+        RunRef ref = frame.run();
+        CommandRun previous = directories.current(ref.threadId());
+        if (previous != null && previous.isProcessAlive()) {
+            log.info(ref + ": supersedes " + previous.ref() + " still running in "
+                    + directories.of(ref.threadId()) + ", killing it first");
+            previous.abandon("superseded by token " + ref.fenceToken());
+            if (previous.isProcessAlive()) {
+                log.error(ref + ": not started: the superseded command would not die");
+                reportStartFailure(ref, "WorkingDirectoryBusy", "the previous command in the working directory would not die");
+                return true;
+            }
+        }
+        Path dir;
+        try {
+            dir = directories.create(ref.threadId());
+        } catch (IOException | RuntimeException e) {
+            log.error(ref + ": not started: cannot create the working directory (" + describe(e) + ")");
+            reportStartFailure(ref, "StartFailed", "cannot create the working directory: " + describe(e));
+            return true;
+        }
+        CommandRun run = new CommandRun(ref, dir, frame.input(), api, log, runSettings);
+        synchronized (lifecycle) {
+            if (stopping) {
+                return false;
+            }
+            directories.occupy(ref.threadId(), run);
+            try {
+                run.start();
+            } catch (IOException e) {
+                directories.release(ref.threadId(), run);
+                log.error(ref + ": not started: " + describe(e));
+                lanes.execute(() -> reportStartFailure(ref, "StartFailed", "the command did not start: " + describe(e)));
+                return true;
+            }
+        }
+        run.ended().whenComplete((ok, failure) -> directories.release(ref.threadId(), run));
+        return true;
+    }
+
+    /** Handles a cancel frame in its thread's lane. */
+    private boolean cancel(Frame frame) {
+        RunRef ref = frame.run();
+        synchronized (cancelled) {
+            cancelled.add(ref.runId());
+        }
+        CommandRun running = directories.current(ref.threadId());
+        if (running != null && running.ref().runId().equals(ref.runId()) && !running.isAbandoned()) {
+            log.info(ref + ": cancel frame, stopping the run");
+            running.abandon("cancelled");
+        } else {
+            log.info(ref + ": cancel frame for a run that is not running here, nothing to stop");
+        }
+        return true;
+    }
+
+    private void ackAsync(Frame frame) {
+        lanes.execute(() -> ack(frame));
+    }
+
+    private void ack(Frame frame) {
+        Backoff backoff = new Backoff(retryFirst, retryCap);
+        for (int attempt = 1; ; attempt++) {
+            try {
+                api.ack(List.of(frame.frameId()));
+                return;
+            } catch (ApiClient.CredentialRejected e) {
+                credentialRejected(e.getMessage());
+                return;
+            } catch (IOException e) {
+                if (attempt >= 5 || stopping) {
+                    log.warn("frame " + Log.oneLine(frame.frameId()) + " not acknowledged (" + describe(e)
+                            + "); a restarted daemon will see it again and skip it");
+                    return;
+                }
+                try {
+                    Thread.sleep(backoff.next());
+                } catch (InterruptedException ie) {
+                    return;
+                }
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    /** Ends a run the daemon could not start, so that it does not wait for its heartbeat timeout. */
+    private void reportStartFailure(RunRef ref, String code, String message) {
+        ObjectNode body = JSON.createObjectNode().put("type", "failed").put("fenceToken", ref.fenceToken());
+        body.putObject("error").put("code", code).put("message", message);
+        Backoff backoff = new Backoff(retryFirst, retryCap);
+        for (int attempt = 1; attempt <= 3; attempt++) {
+            try {
+                Reporter.Result result = api.report(ref.runId(), body);
+                if (result.outcome() == Reporter.Outcome.CREDENTIAL_REJECTED) {
+                    credentialRejected(result.toString());
+                } else if (result.outcome() == Reporter.Outcome.ACCEPTED) {
+                    log.info(ref + ": reported failed (" + code + ")");
+                } else {
+                    log.warn(ref + ": the API answered " + Log.oneLine(result.toString()) + " to failed (" + code + ")");
+                }
+                return;
+            } catch (IOException e) {
+                if (attempt == 3) {
+                    log.warn(ref + ": failed (" + code + ") not reported: " + describe(e));
+                    return;
+                }
+                try {
+                    Thread.sleep(backoff.next());
+                } catch (InterruptedException ie) {
+                    return;
+                }
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    private void credentialRejected() {
+        credentialRejected("a report answered 401/403");
+    }
+
+    private void credentialRejected(String detail) {
+        if (credentialRejected == null) {
+            credentialRejected = detail;
+        }
+        stopping = true;
+        Thread t = loop;
+        if (t != null) {
+            t.interrupt();
+        }
+    }
+
+    private void checkCredential() throws ApiClient.CredentialRejected {
+        String detail = credentialRejected;
+        if (detail != null) {
+            throw new ApiClient.CredentialRejected(detail);
+        }
+    }
+
+    private static String describe(Exception e) {
+        String m = e.getMessage();
+        return Log.oneLine(e.getClass().getSimpleName() + (m == null ? "" : ": " + m));
+    }
+}

@@ -1,0 +1,78 @@
+package dev.runlane.daemon;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Kills a process and all its descendants: SIGTERM to the whole tree, a grace period, then SIGKILL to
+ * whatever is left, and waits (bounded) until all of them are gone. Descendants are collected before
+ * anything is signalled (an orphan is no longer a descendant) and again while waiting (a dying shell
+ * may still fork).
+ */
+public final class ProcessTree {
+
+    private static final Duration AFTER_KILL_BOUND = Duration.ofSeconds(10);
+
+    private ProcessTree() {
+    }
+
+    /** @return true when every process of the tree is gone */
+    public static boolean kill(Process process, Duration grace) {
+        Map<Long, ProcessHandle> tree = new LinkedHashMap<>();
+        collect(process.toHandle(), tree);
+        tree.values().forEach(ProcessHandle::destroy);
+        if (!awaitGone(process, tree, grace, false)) {
+            collectAlive(tree);
+            tree.values().forEach(ProcessHandle::destroyForcibly);
+            return awaitGone(process, tree, AFTER_KILL_BOUND, true);
+        }
+        return true;
+    }
+
+    private static void collect(ProcessHandle root, Map<Long, ProcessHandle> tree) {
+        tree.putIfAbsent(root.pid(), root);
+        root.descendants().forEach(h -> tree.putIfAbsent(h.pid(), h));
+    }
+
+    private static void collectAlive(Map<Long, ProcessHandle> tree) {
+        for (ProcessHandle h : tree.values().toArray(ProcessHandle[]::new)) {
+            if (h.isAlive()) {
+                h.descendants().forEach(d -> tree.putIfAbsent(d.pid(), d));
+            }
+        }
+    }
+
+    private static boolean awaitGone(Process process, Map<Long, ProcessHandle> tree, Duration bound, boolean forcibly) {
+        long deadline = System.nanoTime() + bound.toNanos();
+        while (true) {
+            // A child forked during the grace period is caught here and signalled like the rest.
+            int before = tree.size();
+            collectAlive(tree);
+            if (tree.size() > before) {
+                tree.values().forEach(forcibly ? ProcessHandle::destroyForcibly : ProcessHandle::destroy);
+            }
+            if (tree.values().stream().noneMatch(ProcessHandle::isAlive)) {
+                return true;
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            long pause = Math.min(TimeUnit.NANOSECONDS.toMillis(left) + 1, 20);
+            try {
+                if (process.isAlive()) {
+                    // Returns as soon as the direct child exits (and reaps it).
+                    process.waitFor(pause, TimeUnit.MILLISECONDS);
+                } else {
+                    // Grandchildren are reaped by init: poll them.
+                    Thread.sleep(pause);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+    }
+}
