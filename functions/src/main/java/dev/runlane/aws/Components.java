@@ -109,7 +109,7 @@ public class Components {
 
     @Produces
     @ApplicationScoped
-    Dispatcher dispatcher(Fence fence, RunStore runs) {
-        return new Dispatcher(fence, runs, Clock.systemUTC());
+    Dispatcher dispatcher(Fence fence, RunStore runs, Daemons daemons) {
+        return new Dispatcher(fence, runs, daemons, Clock.systemUTC());
     }
 }

@@ -5,6 +5,7 @@ import dev.runlane.agent.Agent;
 import dev.runlane.agent.AgentContext;
 import dev.runlane.agent.Agents;
 import dev.runlane.agent.FatalAgentException;
+import dev.runlane.domain.Daemons;
 import dev.runlane.domain.Fence;
 import dev.runlane.domain.Frame;
 import dev.runlane.domain.RunEvent;
@@ -25,11 +26,13 @@ public class Dispatcher {
 
     private final Fence fence;
     private final RunStore runs;
+    private final Daemons daemons;
     private final Clock clock;
 
-    public Dispatcher(Fence fence, RunStore runs, Clock clock) {
+    public Dispatcher(Fence fence, RunStore runs, Daemons daemons, Clock clock) {
         this.fence = fence;
         this.runs = runs;
+        this.daemons = daemons;
         this.clock = clock;
     }
 
@@ -53,6 +56,9 @@ public class Dispatcher {
     public long dispatchDesktop(String runId, String threadId, String daemonId, JsonNode input, String taskToken) {
         long token = fence.acquire(threadId, runId);
         int attempt = begin(threadId, runId, token);
+        if (daemons.credentialHash(daemonId).isEmpty()) {
+            throw new UnknownDaemonException(daemonId);
+        }
         Frame start = Frame.start(daemonId, runId, threadId, token, input.toString(), clock.instant());
         fenced(runId, token, () -> fence.sendStart(threadId, start, taskToken));
         LOG.info(() -> "run " + runId + " attempt " + attempt + " (fence token " + token + ") sent to daemon " + daemonId);

@@ -18,6 +18,7 @@ import java.util.UUID;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** DynamoDB conditional writes, SQS FIFO hold/release and Step Functions name idempotency, on moto. */
@@ -55,20 +56,20 @@ class QueueAndWorkflowIntegrationTest {
 
     @Test
     void aHeldHeadWithholdsItsThreadUntilReleased() {
-        String first = "run-" + UUID.randomUUID();
-        String second = "run-" + UUID.randomUUID();
+        String first = queuedRun();
+        String second = queuedRun();
         String seq1 = queue.enqueue(thread, first);
         String seq2 = queue.enqueue(thread, second);
         assertTrue(seq1.compareTo(seq2) < 0, "queue order is sequence order");
 
-        Message head = receiveOwn(first);
+        Message head = aws.receive(List.of(first)).get(first);
         queue.hold(head.receiptHandle(), 600);
-        assertEquals(null, receiveOwnOrNull(second), "the thread is withheld while its head is in flight");
+        assertThrows(AssertionError.class, () -> aws.receive(List.of(second)), "the thread is withheld while its head is in flight");
 
         queue.release(head.receiptHandle());
-        Message again = receiveOwn(first);
+        Message again = aws.receive(List.of(first)).get(first);
         aws.sqs.deleteMessage(r -> r.queueUrl(aws.settings.queueUrl()).receiptHandle(again.receiptHandle()));
-        Message next = receiveOwn(second);
+        Message next = aws.receive(List.of(second)).get(second);
         assertEquals(thread, next.attributes().get(MessageSystemAttributeName.MESSAGE_GROUP_ID));
         aws.sqs.deleteMessage(r -> r.queueUrl(aws.settings.queueUrl()).receiptHandle(next.receiptHandle()));
     }
@@ -102,24 +103,11 @@ class QueueAndWorkflowIntegrationTest {
         workflow.stop("run-never-started", "RunCancelled", "a queued run has no execution");
     }
 
-    /** Receives until this test's message shows up (other tests share the queue), within a bound. */
-    private Message receiveOwn(String runId) {
-        return poll(() -> receiveOwnOrNull(runId));
-    }
-
-    private Message receiveOwnOrNull(String runId) {
-        List<Message> messages = aws.sqs.receiveMessage(r -> r.queueUrl(aws.settings.queueUrl()).maxNumberOfMessages(10)
-                .attributeNamesWithStrings("All")).messages();
-        Message own = null;
-        for (Message message : messages) {
-            if (message.body().contains(runId)) {
-                own = message;
-            } else {
-                // Not the one asked for: give it back at once (as the gate does with a held thread's later messages).
-                aws.sqs.changeMessageVisibility(r -> r.queueUrl(aws.settings.queueUrl()).receiptHandle(message.receiptHandle()).visibilityTimeout(0));
-            }
-        }
-        return own;
+    /** A stored run (the queue helper finds a run's thread from it); not enqueued. */
+    private String queuedRun() {
+        String runId = "run-" + UUID.randomUUID();
+        runs.create(Run.queued(runId, thread, Target.HOSTED, null, "{}", "h", NOW));
+        return runId;
     }
 
     private static <T> T poll(java.util.function.Supplier<T> probe) {

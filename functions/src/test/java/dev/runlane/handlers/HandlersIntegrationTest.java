@@ -45,6 +45,7 @@ class HandlersIntegrationTest {
     private final SqsThreadQueue queue = new SqsThreadQueue(aws.sqs, aws.settings.queueUrl(),
             aws.settings.deadLetterQueueUrl().orElseThrow());
     private final StepFunctionsWorkflow workflow = new StepFunctionsWorkflow(aws.sfn, aws.settings.stateMachineArn().orElseThrow());
+    private final dev.runlane.aws.DynamoDaemons daemons = new dev.runlane.aws.DynamoDaemons(aws.dynamo, aws.settings);
     private final Finalizer finalizer = new Finalizer(runs, fence, queue, Clock.systemUTC());
     private final RunService service = new RunService(runs, new dev.runlane.aws.DynamoFrames(aws.dynamo, aws.settings), queue, workflow, finalizer, Clock.systemUTC());
 
@@ -58,7 +59,7 @@ class HandlersIntegrationTest {
     HandlersIntegrationTest() {
         api.runs = service;
         gate.gate = new Gate(runs, queue, workflow, finalizer, aws.settings.holdSeconds());
-        Dispatcher dispatcher = new Dispatcher(fence, runs, Clock.systemUTC());
+        Dispatcher dispatcher = new Dispatcher(fence, runs, daemons, Clock.systemUTC());
         hosted.dispatcher = dispatcher;
         desktop.dispatcher = dispatcher;
         finalize.finalizer = finalizer;
@@ -224,6 +225,7 @@ class HandlersIntegrationTest {
     void aDesktopDispatchLeavesOneStartFrameForItsDaemon() {
         String thread = uniqueId("t");
         String daemon = uniqueId("d");
+        daemons.register(daemon, "hash", Instant.now());
         String runId = service.start(thread, dev.runlane.runs.StartRequest.of(JSON.createObjectNode()
                 .put("target", "desktop").put("daemonId", daemon).set("input", JSON.createObjectNode())), "k").run().runId();
 
@@ -242,6 +244,18 @@ class HandlersIntegrationTest {
         assertEquals(1, run.attempts());
         assertEquals(event("desktop-dispatch").as(DispatchTask.class).taskToken(), run.taskToken(),
                 "reports of the daemon complete this task");
+    }
+
+    @Test
+    void aDesktopRunForAnUnregisteredDaemonFailsItsOneDispatch() {
+        String thread = uniqueId("t");
+        String runId = service.start(thread, dev.runlane.runs.StartRequest.of(JSON.createObjectNode()
+                .put("target", "desktop").put("daemonId", uniqueId("nobody")).set("input", JSON.createObjectNode())), "k")
+                .run().runId();
+        org.junit.jupiter.api.Assertions.assertThrows(dev.runlane.dispatch.UnknownDaemonException.class,
+                () -> desktop.handleRequest(event("desktop-dispatch").withRunId(runId).withThreadId(thread)
+                        .as(DispatchTask.class), context()));
+        assertEquals(1, runs.find(runId).orElseThrow().attempts());
     }
 
     // ------------------------------------------------------------------ helpers
@@ -264,22 +278,9 @@ class HandlersIntegrationTest {
         return new SqsEvent(messages);
     }
 
-    /** Receives these runs' messages from the shared queue (giving back others'), within a bound. */
     private Map<String, String> receive(List<String> runIds) {
         Map<String, String> receipts = new HashMap<>();
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(15));
-        while (receipts.size() < runIds.size() && Instant.now().isBefore(deadline)) {
-            for (Message message : aws.sqs.receiveMessage(r -> r.queueUrl(aws.settings.queueUrl())
-                    .maxNumberOfMessages(10).waitTimeSeconds(1)).messages()) {
-                String runId = runIds.stream().filter(message.body()::contains).findFirst().orElse(null);
-                if (runId != null) {
-                    receipts.put(runId, message.receiptHandle());
-                } else {
-                    queue.release(message.receiptHandle());
-                }
-            }
-        }
-        assertEquals(runIds.size(), receipts.size(), "messages received within 15 s: " + receipts.keySet());
+        aws.receive(runIds).forEach((runId, message) -> receipts.put(runId, message.receiptHandle()));
         return receipts;
     }
 

@@ -18,7 +18,15 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
+import java.time.Instant;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.sqs.model.Message;
+import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
 import java.util.Optional;
 
 /**
@@ -76,6 +84,38 @@ public final class LocalAws {
         if (response.statusCode() != 200 && response.statusCode() != 201) {
             throw new IllegalStateException("moto refused its config: " + response.statusCode() + " " + response.body());
         }
+    }
+
+    /**
+     * Receives these runs' thread messages from the shared queue within a bound. Their threads' other
+     * messages are given back (they wait behind their head); other tests' leftovers are hidden for a
+     * minute, so they cannot crowd this test's messages out of the receive batches.
+     */
+    public Map<String, Message> receive(Collection<String> runIds) {
+        Set<String> threads = new HashSet<>();
+        for (String runId : runIds) {
+            threads.add(dynamo.getItem(r -> r.tableName(settings.runsTable()).consistentRead(true)
+                    .key(Map.of("runId", AttributeValue.fromS(runId)))).item().get("threadId").s());
+        }
+        Map<String, Message> received = new HashMap<>();
+        Instant deadline = Instant.now().plusSeconds(15);
+        while (received.size() < runIds.size() && Instant.now().isBefore(deadline)) {
+            for (Message message : sqs.receiveMessage(r -> r.queueUrl(settings.queueUrl()).maxNumberOfMessages(10)
+                    .waitTimeSeconds(1).attributeNamesWithStrings("All")).messages()) {
+                String runId = runIds.stream().filter(message.body()::contains).findFirst().orElse(null);
+                boolean sameThread = threads.contains(message.attributes().get(MessageSystemAttributeName.MESSAGE_GROUP_ID));
+                if (runId != null) {
+                    received.put(runId, message);
+                } else {
+                    sqs.changeMessageVisibility(r -> r.queueUrl(settings.queueUrl())
+                            .receiptHandle(message.receiptHandle()).visibilityTimeout(sameThread ? 0 : 60));
+                }
+            }
+        }
+        if (received.size() < runIds.size()) {
+            throw new AssertionError("messages of " + runIds + " not received within 15 s; got " + received.keySet());
+        }
+        return received;
     }
 
     /** A function's settings exactly as template.yaml gives them (its environment), with a chosen hold time. */
