@@ -105,8 +105,10 @@ class LambdaServiceTest {
                 CompletableFuture.supplyAsync(() -> invoke("Queued", "sleep:300")),
                 CompletableFuture.supplyAsync(() -> invoke("Queued", "sleep:300")),
                 CompletableFuture.supplyAsync(() -> invoke("Queued", "sleep:300")));
-        long pids = calls.stream().map(CompletableFuture::join).map(r -> new String(r.payload()).replaceAll(".*\"pid\":(\\d+).*", "$1"))
-                .distinct().count();
+        List<InvokeResult> results = calls.stream().map(CompletableFuture::join).toList();
+        results.forEach(r -> assertNull(r.functionError(), () -> new String(r.payload(), StandardCharsets.UTF_8)));
+        long pids = results.stream().map(r -> new String(r.payload(), StandardCharsets.UTF_8)
+                .replaceAll(".*\"pid\":(\\d+).*", "$1")).distinct().count();
         assertTrue(pids <= 2, "at most maxSandboxesPerFunction sandboxes, got " + pids);
     }
 
