@@ -91,6 +91,20 @@ public record DaemonConfig(URI apiUrl, String daemonId, String credential, Path 
     }
 
     public static DaemonConfig parse(String[] args, Map<String, String> env) throws ConfigException, HelpRequested {
+        try {
+            return parseFlags(args, env);
+        } catch (ConfigException e) {
+            // "--bogus --help" asks for help, not for an error about --bogus.
+            for (String arg : args) {
+                if (arg.equals("--help") || arg.equals("-h")) {
+                    throw new HelpRequested();
+                }
+            }
+            throw e;
+        }
+    }
+
+    private static DaemonConfig parseFlags(String[] args, Map<String, String> env) throws ConfigException, HelpRequested {
         Map<Option, String> flags = new HashMap<>();
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];

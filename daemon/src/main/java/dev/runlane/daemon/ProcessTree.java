@@ -1,5 +1,9 @@
 package dev.runlane.daemon;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -16,6 +20,32 @@ public final class ProcessTree {
     private static final Duration AFTER_KILL_BOUND = Duration.ofSeconds(10);
 
     private ProcessTree() {
+    }
+
+    /**
+     * Whether the process still runs. A zombie does not: it is dead and only waits to be reaped by
+     * init, which on some machines happens seconds later ({@link ProcessHandle#isAlive()} is still
+     * true for it).
+     */
+    public static boolean isRunning(ProcessHandle handle) {
+        if (!handle.isAlive()) {
+            return false;
+        }
+        Path stat = Path.of("/proc/" + handle.pid() + "/stat");
+        try {
+            String s = Files.readString(stat);
+            int close = s.lastIndexOf(')');
+            if (close > 0 && s.length() > close + 2) {
+                char state = s.charAt(close + 2);
+                return state != 'Z' && state != 'X';
+            }
+            return true;
+        } catch (NoSuchFileException e) {
+            // On Linux: gone between the two checks. Without /proc (macOS): isAlive decides.
+            return Files.isDirectory(Path.of("/proc/self")) ? false : handle.isAlive();
+        } catch (IOException | RuntimeException e) {
+            return handle.isAlive();
+        }
     }
 
     /** @return true when every process of the tree is gone */
@@ -38,7 +68,7 @@ public final class ProcessTree {
 
     private static void collectAlive(Map<Long, ProcessHandle> tree) {
         for (ProcessHandle h : tree.values().toArray(ProcessHandle[]::new)) {
-            if (h.isAlive()) {
+            if (isRunning(h)) {
                 h.descendants().forEach(d -> tree.putIfAbsent(d.pid(), d));
             }
         }
@@ -53,7 +83,7 @@ public final class ProcessTree {
             if (tree.size() > before) {
                 tree.values().forEach(forcibly ? ProcessHandle::destroyForcibly : ProcessHandle::destroy);
             }
-            if (tree.values().stream().noneMatch(ProcessHandle::isAlive)) {
+            if (tree.values().stream().noneMatch(ProcessTree::isRunning)) {
                 return true;
             }
             long left = deadline - System.nanoTime();

@@ -1,0 +1,435 @@
+package dev.runlane.daemon;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * The daemon's loop against an in-test server that plays the daemon API contract, running real
+ * {@code sh -c} commands. Each run's command is the script {@code <root>/../scripts/<runId>.sh},
+ * written by the test.
+ */
+class DaemonTest {
+
+    private static final String CREDENTIAL = "rld_test_secret_1234";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration BOUND = Duration.ofSeconds(20);
+
+    @TempDir
+    Path temp;
+
+    private Path root;
+    private Path scripts;
+    private FakeDaemonApi api;
+    private final List<Running> daemons = new ArrayList<>();
+    private final ByteArrayOutputStream logBytes = new ByteArrayOutputStream();
+    private Log log;
+
+    /** A daemon running its loop in a thread. */
+    private record Running(Daemon daemon, Thread thread, AtomicReference<Exception> failure) {
+    }
+
+    @BeforeEach
+    void setUp() throws IOException {
+        root = temp.resolve("root");
+        scripts = Files.createDirectories(temp.resolve("scripts"));
+        api = new FakeDaemonApi("d1", CREDENTIAL);
+        PrintStream both = new PrintStream(new TeeStream(logBytes, System.err), true, StandardCharsets.UTF_8);
+        log = new Log(both, Clock.systemUTC());
+    }
+
+    @AfterEach
+    void tearDown() throws InterruptedException {
+        for (Running r : daemons) {
+            stop(r);
+        }
+        api.close();
+        assertFalse(logs().contains(CREDENTIAL), "the credential never shows in the logs");
+    }
+
+    @Test
+    void startFrameRunsTheCommandReportsEachLineAndTheLastLineAsOutput() throws Exception {
+        script("r1", """
+                read input
+                echo "input $input"
+                echo "env $RUNLANE_RUN_ID $RUNLANE_THREAD_ID $RUNLANE_FENCE_TOKEN"
+                pwd
+                echo '{"answer": 42}'
+                """);
+        start("d1", CREDENTIAL);
+        String frame = api.addStart("r1", "t1", 3, JSON.readTree("{\"q\":1}"));
+
+        awaitTrue("r1 succeeded", () -> !api.reports("r1", "succeeded").isEmpty());
+        List<String> lines = api.reports("r1", "progress").stream()
+                .map(r -> r.body().path("data").path("line").asText()).toList();
+        assertEquals(List.of("input {\"q\":1}", "env r1 t1 3", root.resolve("t1").toString(), "{\"answer\": 42}"), lines);
+        JsonNode succeeded = api.reports("r1", "succeeded").get(0).body();
+        assertEquals(JSON.readTree("{\"answer\":42}"), succeeded.get("output"));
+        assertEquals(3, succeeded.get("fenceToken").asLong());
+        api.reports("r1").forEach(r -> assertEquals(3, r.body().get("fenceToken").asLong()));
+        assertEquals("succeeded", last(api.reports("r1")).type(), "nothing is reported after the end");
+        awaitTrue("start frame acknowledged", () -> api.isAcked(frame));
+        assertTrue(Files.isDirectory(root.resolve("t1")));
+        assertTrue(logs().contains("INFO run r1 thread t1 token 3: started"), logs());
+    }
+
+    @Test
+    void lastLineThatIsNotJsonIsTheOutputAsAString() throws Exception {
+        script("r1", "echo '{\"partial\": 1}'; echo 'all done'");
+        start("d1", CREDENTIAL);
+        api.addStart("r1", "t1", 1, null);
+        awaitTrue("r1 succeeded", () -> !api.reports("r1", "succeeded").isEmpty());
+        assertEquals("all done", api.reports("r1", "succeeded").get(0).body().get("output").textValue());
+    }
+
+    @Test
+    void nonZeroExitReportsFailedWithTheExitCodeAndLastStderrLine() throws Exception {
+        script("r1", "echo working; echo 'first problem' >&2; echo 'boom' >&2; exit 3");
+        start("d1", CREDENTIAL);
+        api.addStart("r1", "t1", 1, null);
+        awaitTrue("r1 failed", () -> !api.reports("r1", "failed").isEmpty());
+        JsonNode error = api.reports("r1", "failed").get(0).body().get("error");
+        assertEquals("CommandFailed", error.get("code").asText());
+        assertEquals("exit code 3: boom", error.get("message").asText());
+        assertTrue(api.reports("r1", "succeeded").isEmpty());
+    }
+
+    @Test
+    void heartbeatsWhileTheCommandRuns() throws Exception {
+        Path release = temp.resolve("release-r1");
+        script("r1", "while [ ! -e '" + release + "' ]; do sleep 0.05; done; echo done");
+        start("d1", CREDENTIAL);
+        api.addStart("r1", "t1", 4, null);
+        awaitTrue("two heartbeats", () -> api.reports("r1", "heartbeat").size() >= 2);
+        Files.createFile(release);
+        awaitTrue("r1 succeeded", () -> !api.reports("r1", "succeeded").isEmpty());
+        api.reports("r1", "heartbeat").forEach(r -> assertEquals(4, r.body().get("fenceToken").asLong()));
+    }
+
+    @Test
+    void cancelFrameKillsTheProcessTreeAndStopsReporting() throws Exception {
+        script("r1", "sleep 300 & echo $! > child.pid; echo started; wait; echo 'never'");
+        start("d1", CREDENTIAL);
+        api.addStart("r1", "t1", 1, null);
+        awaitTrue("r1 started", () -> !api.reports("r1", "progress").isEmpty());
+        long child = Long.parseLong(Files.readString(root.resolve("t1/child.pid")).trim());
+        assertTrue(ProcessHandle.of(child).map(ProcessHandle::isAlive).orElse(false), "the child runs");
+
+        String cancel = api.addCancel("r1", "t1", 1);
+        awaitTrue("child process gone", () -> gone(child));
+        awaitTrue("cancel acknowledged", () -> api.isAcked(cancel));
+        sentinelRun("t2");
+        assertEquals(List.of("progress"), api.reports("r1").stream().map(FakeDaemonApi.Report::type).distinct().toList(),
+                "no heartbeat, succeeded or failed after the cancel: " + api.reports("r1"));
+        assertTrue(logs().contains("run r1 thread t1 token 1: cancel frame, stopping the run"), logs());
+    }
+
+    @Test
+    void conflictOnAProgressReportKillsTheRunAndStopsReporting() throws Exception {
+        script("r1", "sleep 300 & echo $! > child.pid; echo line1; wait; echo never");
+        api.answer409("r1", "progress");
+        start("d1", CREDENTIAL);
+        api.addStart("r1", "t1", 1, null);
+        awaitTrue("the 409", () -> !api.reports("r1", "progress").isEmpty());
+        Path pidFile = root.resolve("t1/child.pid");
+        awaitTrue("child pid written", () -> Files.exists(pidFile) && !read(pidFile).isBlank());
+        long child = Long.parseLong(read(pidFile).trim());
+        awaitTrue("child process gone", () -> gone(child));
+        sentinelRun("t2");
+        List<FakeDaemonApi.Report> reports = api.reports("r1");
+        assertEquals(409, last(reports).status());
+        assertEquals("progress", last(reports).type(), "nothing reported after the 409: " + reports);
+        assertTrue(logs().contains("StaleFenceToken"), logs());
+    }
+
+    @Test
+    void replayedStartFrameWithALowerTokenIsRefused() throws Exception {
+        script("r1", "echo ok");
+        script("r0", "touch ../r0-ran; echo stale");
+        start("d1", CREDENTIAL);
+        api.addStart("r1", "t1", 5, null);
+        awaitTrue("r1 succeeded", () -> !api.reports("r1", "succeeded").isEmpty());
+
+        String replay = api.addStart("r0", "t1", 4, null);
+        awaitTrue("replay acknowledged", () -> api.isAcked(replay));
+        assertTrue(api.reports("r0").isEmpty());
+        assertFalse(Files.exists(root.resolve("r0-ran")));
+        assertTrue(logs().contains("run r0 thread t1 token 4: refused: token 4 is lower than the highest token 5"), logs());
+    }
+
+    @Test
+    void startFrameSeenTwiceRunsOnce() throws Exception {
+        script("r1", "echo x >> ../r1-runs; echo ok");
+        start("d1", CREDENTIAL);
+        String first = api.addStart("r1", "t1", 2, null);
+        String second = api.addStart("r1", "t1", 2, null);
+        awaitTrue("both acknowledged", () -> api.isAcked(first) && api.isAcked(second));
+        awaitTrue("r1 succeeded", () -> !api.reports("r1", "succeeded").isEmpty());
+        assertEquals(1, Files.readAllLines(root.resolve("r1-runs")).size());
+        assertEquals(1, api.reports("r1", "succeeded").size());
+    }
+
+    @Test
+    void twoStartFramesForOneDirectoryNeverOverlap() throws Exception {
+        Path times = root.resolve("times");
+        script("r1", """
+                trap 'echo "end r1 $(date +%s%N)" >> ../times; exit 143' TERM
+                echo "start r1 $(date +%s%N)" >> ../times
+                sleep 300 & echo $! > ../r1.child
+                wait
+                """);
+        script("r2", """
+                echo "start r2 $(date +%s%N)" >> ../times
+                state=$(sed 's/.*) //' "/proc/$(cat ../r1.child)/stat" 2>/dev/null | cut -c1)
+                if [ -n "$state" ] && [ "$state" != Z ]; then echo "overlap $state" >> ../times; fi
+                echo "end r2 $(date +%s%N)" >> ../times
+                echo done
+                """);
+        start("d1", CREDENTIAL);
+        api.addStart("r1", "t1", 1, null);
+        awaitTrue("r1 started", () -> Files.exists(root.resolve("r1.child")) && read(times).contains("start r1"));
+        api.addStart("r2", "t1", 2, null);
+        awaitTrue("r2 succeeded", () -> !api.reports("r2", "succeeded").isEmpty());
+
+        List<String> lines = Files.readAllLines(times);
+        assertFalse(lines.stream().anyMatch(l -> l.startsWith("overlap")), "r1's child still ran when r2 started: " + lines);
+        long r1Start = time(lines, "start r1");
+        long r1End = time(lines, "end r1");
+        long r2Start = time(lines, "start r2");
+        long r2End = time(lines, "end r2");
+        assertTrue(r1Start < r1End && r1End <= r2Start && r2Start <= r2End, lines.toString());
+        assertTrue(api.reports("r1", "succeeded").isEmpty() && api.reports("r1", "failed").isEmpty(),
+                "the superseded run reports no end: " + api.reports("r1"));
+        assertTrue(logs().contains("run r2 thread t1 token 2: supersedes run r1 thread t1 token 1"), logs());
+    }
+
+    @Test
+    void differentDirectoriesRunConcurrently() throws Exception {
+        // Each waits for the other to have started: they can only both finish if they run at once.
+        for (String[] pair : new String[][] {{"ra", "rb"}, {"rb", "ra"}}) {
+            script(pair[0], "touch ../" + pair[0] + ".up; i=0; while [ ! -e ../" + pair[1]
+                    + ".up ] && [ $i -lt 400 ]; do sleep 0.05; i=$((i+1)); done; [ -e ../" + pair[1] + ".up ] && echo met");
+        }
+        start("d1", CREDENTIAL);
+        api.addStart("ra", "ta", 1, null);
+        api.addStart("rb", "tb", 1, null);
+        awaitTrue("both succeeded", () -> !api.reports("ra", "succeeded").isEmpty() && !api.reports("rb", "succeeded").isEmpty());
+        assertEquals("met", api.reports("ra", "succeeded").get(0).body().get("output").asText());
+    }
+
+    @Test
+    void restartedDaemonStillRefusesALowerTokenAndDoesNotRerunAnUnacknowledgedFrame() throws Exception {
+        script("r7", "echo x >> ../r7-runs; echo ok");
+        script("r6", "touch ../r6-ran");
+        api.failAcks(true);
+        Running first = start("d1", CREDENTIAL);
+        String frame = api.addStart("r7", "t1", 7, null);
+        awaitTrue("r7 succeeded", () -> !api.reports("r7", "succeeded").isEmpty());
+        awaitTrue("ack given up", () -> logs().contains("not acknowledged"));
+        stop(first);
+        assertFalse(api.isAcked(frame));
+
+        api.failAcks(false);
+        start("d1", CREDENTIAL);
+        awaitTrue("the replayed frame acknowledged", () -> api.isAcked(frame));
+        String stale = api.addStart("r6", "t1", 6, null);
+        awaitTrue("stale frame acknowledged", () -> api.isAcked(stale));
+        assertEquals(1, Files.readAllLines(root.resolve("r7-runs")).size(), "r7 ran once");
+        assertFalse(Files.exists(root.resolve("r6-ran")));
+        assertTrue(api.reports("r6").isEmpty());
+        assertTrue(logs().contains("run r7 thread t1 token 7: already started under this token"), logs());
+        assertTrue(logs().contains("run r6 thread t1 token 6: refused: token 6 is lower than the highest token 7"), logs());
+    }
+
+    @Test
+    void invalidThreadIdIsRefusedAndTheRunFailed() throws Exception {
+        script("r1", "touch ran; echo ok");
+        start("d1", CREDENTIAL);
+        String frame = api.addStart("r1", "../escape", 1, null);
+        awaitTrue("acknowledged", () -> api.isAcked(frame));
+        awaitTrue("failed reported", () -> !api.reports("r1", "failed").isEmpty());
+        assertEquals("InvalidThreadId", api.reports("r1", "failed").get(0).body().path("error").path("code").asText());
+        assertFalse(Files.exists(temp.resolve("escape")));
+        assertFalse(Files.exists(root.resolve("../escape/ran")));
+    }
+
+    @Test
+    void pollFailuresAreRetriedWithBackoff() throws Exception {
+        script("r1", "echo ok");
+        api.failNextPolls(3);
+        start("d1", CREDENTIAL);
+        api.addStart("r1", "t1", 1, null);
+        awaitTrue("r1 succeeded", () -> !api.reports("r1", "succeeded").isEmpty());
+        assertTrue(api.polls() >= 4);
+        assertTrue(logs().contains("polling frames failed (ApiException: GET frames answered 500 InternalError"), logs());
+    }
+
+    @Test
+    void unknownCredentialStopsTheDaemon() throws Exception {
+        Running r = start("d1", "rld_wrong");
+        awaitTrue("daemon stopped", () -> !r.thread().isAlive());
+        assertInstanceOf(ApiClient.CredentialRejected.class, r.failure().get());
+        assertTrue(r.failure().get().getMessage().contains("401"), r.failure().get().getMessage());
+        assertEquals(1, api.authFailures(), "no retry loop with a wrong credential");
+        assertFalse(logs().contains("rld_wrong"));
+    }
+
+    @Test
+    void anotherDaemonsCredentialStopsTheDaemon() throws Exception {
+        Running r = start("d1", "rld_other");
+        awaitTrue("daemon stopped", () -> !r.thread().isAlive());
+        assertInstanceOf(ApiClient.CredentialRejected.class, r.failure().get());
+        assertTrue(r.failure().get().getMessage().contains("403"), r.failure().get().getMessage());
+    }
+
+    @Test
+    void stoppingTheDaemonKillsItsCommands() throws Exception {
+        script("r1", "sleep 300 & echo $! > child.pid; echo started; wait");
+        Running r = start("d1", CREDENTIAL);
+        api.addStart("r1", "t1", 1, null);
+        awaitTrue("r1 started", () -> !api.reports("r1", "progress").isEmpty());
+        long child = Long.parseLong(Files.readString(root.resolve("t1/child.pid")).trim());
+        stop(r);
+        assertTrue(gone(child), "the command's child is gone once close() returned");
+        assertTrue(api.reports("r1", "failed").isEmpty() && api.reports("r1", "succeeded").isEmpty());
+    }
+
+    // ---- helpers ----
+
+    private Running start(String daemonId, String credential) {
+        DaemonConfig config = new DaemonConfig(api.url(), daemonId, credential, root,
+                "sh '" + scripts + "'/\"$RUNLANE_RUN_ID\".sh", 1, 2, 1);
+        Daemon daemon = new Daemon(config, new ApiClient(config.apiUrl(), daemonId, credential), log,
+                Duration.ofMillis(50), Duration.ofMillis(400));
+        AtomicReference<Exception> failure = new AtomicReference<>();
+        Thread thread = new Thread(() -> {
+            try {
+                daemon.run();
+            } catch (Exception e) {
+                failure.set(e);
+            }
+        }, "daemon-loop");
+        thread.start();
+        Running r = new Running(daemon, thread, failure);
+        daemons.add(r);
+        return r;
+    }
+
+    private void stop(Running r) throws InterruptedException {
+        r.daemon().close();
+        r.thread().join(BOUND.toMillis());
+        assertFalse(r.thread().isAlive(), "the daemon loop stops");
+    }
+
+    /** Runs a command that outlasts a heartbeat interval on another thread and waits for its end. */
+    private void sentinelRun(String threadId) throws IOException {
+        String runId = "sentinel-" + threadId;
+        script(runId, "sleep 1.5; echo sentinel");
+        api.addStart(runId, threadId, 1, null);
+        awaitTrue("sentinel succeeded", () -> !api.reports(runId, "succeeded").isEmpty());
+    }
+
+    private void script(String runId, String body) throws IOException {
+        Files.writeString(scripts.resolve(runId + ".sh"), body);
+    }
+
+    private String logs() {
+        synchronized (logBytes) {
+            return logBytes.toString(StandardCharsets.UTF_8);
+        }
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.exists(file) ? Files.readString(file) : "";
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private static long time(List<String> lines, String prefix) {
+        return lines.stream().filter(l -> l.startsWith(prefix + " ")).findFirst()
+                .map(l -> Long.parseLong(l.substring(prefix.length() + 1).trim()))
+                .orElseGet(() -> fail("no '" + prefix + "' in " + lines));
+    }
+
+    private static <T> T last(List<T> list) {
+        assertFalse(list.isEmpty());
+        return list.get(list.size() - 1);
+    }
+
+    /** Gone: no such process, or a zombie (dead, only not yet reaped). */
+    static boolean gone(long pid) {
+        if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+            String stat = read(Path.of("/proc/" + pid + "/stat"));
+            int close = stat.lastIndexOf(')');
+            return close > 0 && stat.length() > close + 2 && stat.charAt(close + 2) == 'Z';
+        }
+        return true;
+    }
+
+    static void awaitTrue(String what, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + BOUND.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                fail("timed out after " + BOUND.toSeconds() + "s waiting for: " + what);
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                fail("interrupted waiting for: " + what);
+            }
+        }
+    }
+
+    /** Writes to two streams: the test's captured log and stderr (visible in the surefire report). */
+    private static final class TeeStream extends java.io.OutputStream {
+        private final ByteArrayOutputStream captured;
+        private final java.io.OutputStream other;
+
+        TeeStream(ByteArrayOutputStream captured, java.io.OutputStream other) {
+            this.captured = captured;
+            this.other = other;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            synchronized (captured) {
+                captured.write(b);
+            }
+            other.write(b);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            synchronized (captured) {
+                captured.write(b, off, len);
+            }
+            other.write(b, off, len);
+        }
+    }
+}

@@ -1,0 +1,300 @@
+package dev.runlane.daemon;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Plays the runlane daemon API contract for one daemon, in memory: frames kept until acknowledged and
+ * long-polled with a cursor, reports recorded, bearer authentication (401 unknown, 403 another daemon's).
+ * Tests steer it: answer 409 to some reports, fail some polls or acks with 500.
+ */
+final class FakeDaemonApi implements AutoCloseable {
+
+    /** A report as received, and the status it was answered with. */
+    record Report(String runId, JsonNode body, int status, Instant at) {
+        String type() {
+            return body.path("type").asText();
+        }
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern FRAMES = Pattern.compile("/daemons/([^/]+)/frames");
+    private static final Pattern ACK = Pattern.compile("/daemons/([^/]+)/frames/ack");
+    private static final Pattern REPORTS = Pattern.compile("/runs/([^/]+)/reports");
+
+    private final String daemonId;
+    private final Map<String, String> credentials = new HashMap<>();
+    private final HttpServer server;
+    private final ExecutorService executor = Executors.newCachedThreadPool();
+
+    // Guarded by this.
+    private final List<ObjectNode> frames = new ArrayList<>();
+    private final Set<String> acked = new HashSet<>();
+    private final List<Report> reports = new ArrayList<>();
+    private final Set<String> conflicting = new HashSet<>();
+    private final Set<String> endedRuns = new HashSet<>();
+    private int failingPolls;
+    private boolean failingAcks;
+    private int polls;
+    private int authFailures;
+    private long nextSeq = 1;
+
+    FakeDaemonApi(String daemonId, String credential) throws IOException {
+        this.daemonId = daemonId;
+        credentials.put(credential, daemonId);
+        credentials.put("rld_other", "other-daemon");
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.setExecutor(executor);
+        server.createContext("/", this::handle);
+        server.start();
+    }
+
+    URI url() {
+        return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+    }
+
+    String addStart(String runId, String threadId, long token, JsonNode input) {
+        ObjectNode f = frame("start", runId, threadId, token);
+        if (input != null) {
+            f.set("input", input);
+        }
+        return add(f);
+    }
+
+    String addCancel(String runId, String threadId, long token) {
+        return add(frame("cancel", runId, threadId, token));
+    }
+
+    /** Reports of this type for this run are answered 409 StaleFenceToken. */
+    synchronized void answer409(String runId, String type) {
+        conflicting.add(runId + "/" + type);
+    }
+
+    synchronized void failNextPolls(int n) {
+        failingPolls = n;
+    }
+
+    synchronized void failAcks(boolean fail) {
+        failingAcks = fail;
+    }
+
+    synchronized boolean isAcked(String frameId) {
+        return acked.contains(frameId);
+    }
+
+    synchronized List<Report> reports(String runId) {
+        return reports.stream().filter(r -> r.runId().equals(runId)).toList();
+    }
+
+    synchronized List<Report> reports(String runId, String type) {
+        return reports(runId).stream().filter(r -> r.type().equals(type)).toList();
+    }
+
+    synchronized int polls() {
+        return polls;
+    }
+
+    synchronized int authFailures() {
+        return authFailures;
+    }
+
+    private ObjectNode frame(String kind, String runId, String threadId, long token) {
+        return JSON.createObjectNode().put("kind", kind).put("runId", runId).put("threadId", threadId)
+                .put("fenceToken", token).put("createdAt", Instant.now().toString());
+    }
+
+    private synchronized String add(ObjectNode frame) {
+        long seq = nextSeq++;
+        String id = String.format("%08d-%s-%s", seq, frame.get("kind").asText(), frame.get("runId").asText());
+        frame.put("frameId", id);
+        frames.add(frame);
+        notifyAll();
+        return id;
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            String path = exchange.getRequestURI().getRawPath();
+            String auth = exchange.getRequestHeaders().getFirst("Authorization");
+            String caller = auth != null && auth.startsWith("Bearer ") ? credentials.get(auth.substring(7)) : null;
+            if (caller == null) {
+                synchronized (this) {
+                    authFailures++;
+                }
+                send(exchange, 401, error("Unauthorized", "no or unknown credential"));
+                return;
+            }
+            Matcher m;
+            if ((m = ACK.matcher(path)).matches() && exchange.getRequestMethod().equals("POST")) {
+                if (!m.group(1).equals(caller)) {
+                    forbidden(exchange);
+                    return;
+                }
+                ack(exchange);
+            } else if ((m = FRAMES.matcher(path)).matches() && exchange.getRequestMethod().equals("GET")) {
+                if (!m.group(1).equals(caller)) {
+                    forbidden(exchange);
+                    return;
+                }
+                poll(exchange);
+            } else if ((m = REPORTS.matcher(path)).matches() && exchange.getRequestMethod().equals("POST")) {
+                if (!caller.equals(daemonId)) {
+                    forbidden(exchange);
+                    return;
+                }
+                report(exchange, URLDecoder.decode(m.group(1), StandardCharsets.UTF_8));
+            } else {
+                send(exchange, 404, error("NotFound", "no route"));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void forbidden(HttpExchange exchange) throws IOException {
+        synchronized (this) {
+            authFailures++;
+        }
+        send(exchange, 403, error("Forbidden", "another daemon's credential"));
+    }
+
+    private void poll(HttpExchange exchange) throws IOException, InterruptedException {
+        Map<String, String> query = query(exchange.getRequestURI().getRawQuery());
+        long after = query.containsKey("after") ? Long.parseLong(query.get("after")) : 0;
+        int wait = Integer.parseInt(query.getOrDefault("waitSeconds", "0"));
+        if (wait > 20) {
+            send(exchange, 400, error("BadRequest", "waitSeconds above 20"));
+            return;
+        }
+        ObjectNode body = JSON.createObjectNode();
+        synchronized (this) {
+            polls++;
+            if (failingPolls > 0) {
+                failingPolls--;
+                send(exchange, 500, error("InternalError", "planned failure"));
+                return;
+            }
+            long deadline = System.currentTimeMillis() + wait * 1000L;
+            List<ObjectNode> page = pending(after);
+            while (page.isEmpty() && System.currentTimeMillis() < deadline) {
+                wait(Math.max(1, deadline - System.currentTimeMillis()));
+                page = pending(after);
+            }
+            ArrayNode array = body.putArray("frames");
+            long cursor = after;
+            for (ObjectNode f : page) {
+                array.add(f);
+                cursor = Math.max(cursor, seqOf(f));
+            }
+            body.put("cursor", Long.toString(cursor));
+        }
+        send(exchange, 200, body);
+    }
+
+    private List<ObjectNode> pending(long after) {
+        return frames.stream().filter(f -> seqOf(f) > after && !acked.contains(f.get("frameId").asText())).toList();
+    }
+
+    private static long seqOf(ObjectNode frame) {
+        return Long.parseLong(frame.get("frameId").asText().substring(0, 8));
+    }
+
+    private void ack(HttpExchange exchange) throws IOException {
+        JsonNode body = JSON.readTree(exchange.getRequestBody());
+        synchronized (this) {
+            if (failingAcks) {
+                send(exchange, 500, error("InternalError", "planned failure"));
+                return;
+            }
+            body.path("frameIds").forEach(id -> acked.add(id.asText()));
+        }
+        exchange.sendResponseHeaders(204, -1);
+    }
+
+    private void report(HttpExchange exchange, String runId) throws IOException {
+        JsonNode body = JSON.readTree(exchange.getRequestBody());
+        String type = body.path("type").asText();
+        int status;
+        ObjectNode answer = null;
+        synchronized (this) {
+            if (conflicting.contains(runId + "/" + type)) {
+                status = 409;
+                answer = error("StaleFenceToken", "a newer attempt holds the thread");
+            } else if (endedRuns.contains(runId)) {
+                status = 409;
+                answer = error("RunEnded", "the run has ended");
+            } else {
+                status = 202;
+                if (type.equals("succeeded") || type.equals("failed")) {
+                    endedRuns.add(runId);
+                }
+            }
+            reports.add(new Report(runId, body, status, Instant.now()));
+        }
+        if (answer == null) {
+            exchange.sendResponseHeaders(status, -1);
+        } else {
+            send(exchange, status, answer);
+        }
+    }
+
+    private static ObjectNode error(String code, String message) {
+        ObjectNode body = JSON.createObjectNode();
+        body.putObject("error").put("code", code).put("message", message);
+        return body;
+    }
+
+    private static void send(HttpExchange exchange, int status, JsonNode body) throws IOException {
+        byte[] bytes = JSON.writeValueAsBytes(body);
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        exchange.sendResponseHeaders(status, bytes.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    private static Map<String, String> query(String raw) {
+        Map<String, String> q = new HashMap<>();
+        if (raw != null) {
+            for (String pair : raw.split("&")) {
+                int eq = pair.indexOf('=');
+                if (eq > 0) {
+                    q.put(URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
+                            URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+                }
+            }
+        }
+        return q;
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            notifyAll();
+        }
+        server.stop(0);
+        executor.shutdownNow();
+    }
+}
