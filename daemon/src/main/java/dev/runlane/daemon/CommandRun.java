@@ -97,6 +97,11 @@ public final class CommandRun {
         return process == null ? -1 : process.pid();
     }
 
+    /** The command's process, once started. */
+    public synchronized ProcessHandle handle() {
+        return process.toHandle();
+    }
+
     /** Completes once the run is over for this daemon: its end reported, or abandoned and killed. */
     public CompletableFuture<Void> ended() {
         return ended;
@@ -130,8 +135,9 @@ public final class CommandRun {
                 } else {
                     log.error(ref + ": some processes of the run survived SIGKILL");
                 }
-                killed.complete(gone);
+                // ended first: its callbacks (forgetting the run) finish before abandon() returns.
                 ended.complete(null);
+                killed.complete(gone);
             });
         }
         try {

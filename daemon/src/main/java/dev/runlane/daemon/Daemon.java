@@ -37,6 +37,8 @@ public final class Daemon implements AutoCloseable {
     private final Duration retryCap;
     private final FenceBook fences;
     private final WorkingDirectories directories;
+    private final RunningRecords running;
+    private final RootLock rootLock;
     private final ExecutorService lanes = Executors.newVirtualThreadPerTaskExecutor();
     private final CommandRun.Settings runSettings;
     private final Set<String> cancelled = Collections.newSetFromMap(new LinkedHashMap<>() {
@@ -59,6 +61,8 @@ public final class Daemon implements AutoCloseable {
         this.retryCap = retryCap;
         this.fences = new FenceBook(config.root());
         this.directories = new WorkingDirectories(config.root(), lanes);
+        this.running = new RunningRecords(config.root(), log);
+        this.rootLock = new RootLock(config.root());
         this.runSettings = new CommandRun.Settings(config.command(), Duration.ofSeconds(config.heartbeatSeconds()),
                 Duration.ofSeconds(config.killGraceSeconds()), retryFirst, retryCap, this::credentialRejected);
     }
@@ -68,9 +72,11 @@ public final class Daemon implements AutoCloseable {
      *
      * @throws ApiClient.CredentialRejected when the API answers 401/403: the credential is wrong
      */
-    public void run() throws ApiClient.CredentialRejected {
+    public void run() throws ApiClient.CredentialRejected, RootLock.RootInUse {
+        rootLock.acquire();
         loop = Thread.currentThread();
         log.info("daemon " + config.daemonId() + " started: " + config);
+        running.killLeftovers(Duration.ofSeconds(config.killGraceSeconds()));
         Backoff backoff = new Backoff(retryFirst, retryCap);
         String cursor = null;
         try {
@@ -108,23 +114,19 @@ public final class Daemon implements AutoCloseable {
     /** Stops polling and kills every command still running; nothing more is reported. Idempotent. */
     @Override
     public void close() {
-        List<CommandRun> running;
+        List<CommandRun> runs;
         synchronized (lifecycle) {
-            if (stopping && directories.all().isEmpty()) {
-                return;
-            }
             stopping = true;
-            running = directories.all();
+            runs = directories.all();
         }
         Thread t = loop;
         if (t != null) {
             t.interrupt();
         }
         List<CompletableFuture<Void>> kills = new ArrayList<>();
-        for (CommandRun run : running) {
-            if (run.isProcessAlive()) {
-                kills.add(CompletableFuture.runAsync(() -> run.abandon("daemon stopping"), lanes));
-            }
+        for (CommandRun run : runs) {
+            // Also a run whose command has exited and whose end is still being reported: no more reports.
+            kills.add(CompletableFuture.runAsync(() -> run.abandon("daemon stopping"), Thread::startVirtualThread));
         }
         try {
             CompletableFuture.allOf(kills.toArray(CompletableFuture[]::new))
@@ -134,6 +136,7 @@ public final class Daemon implements AutoCloseable {
             log.warn("stopping: gave up waiting for commands to end (" + describe(e) + ")");
         }
         lanes.shutdown();
+        rootLock.release();
     }
 
     /** The highest fence token admitted for a thread's directory (for tests and diagnostics). */
@@ -251,6 +254,7 @@ public final class Daemon implements AutoCloseable {
             directories.occupy(ref.threadId(), run);
             try {
                 run.start();
+                running.record(ref.threadId(), ref, run.handle());
             } catch (IOException e) {
                 directories.release(ref.threadId(), run);
                 log.error(ref + ": not started: " + describe(e));
@@ -258,7 +262,10 @@ public final class Daemon implements AutoCloseable {
                 return true;
             }
         }
-        run.ended().whenComplete((ok, failure) -> directories.release(ref.threadId(), run));
+        run.ended().whenComplete((ok, failure) -> {
+            running.clear(ref.threadId(), ref.runId());
+            directories.release(ref.threadId(), run);
+        });
         return true;
     }
 

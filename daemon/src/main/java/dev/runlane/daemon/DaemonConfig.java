@@ -42,7 +42,7 @@ public record DaemonConfig(URI apiUrl, String daemonId, String credential, Path 
               --kill-grace-seconds N      RUNLANE_DAEMON_KILL_GRACE_SECONDS  SIGTERM to SIGKILL grace when killing a run (default 5)
               --help                      this text
 
-            Exit codes: 0 stopped, 2 bad configuration, 3 credential rejected by the API (401/403).
+            Exit codes: 0 stopped, 2 bad configuration (or another daemon runs on the root), 3 credential rejected by the API (401/403).
             """;
 
     /** A flag, the environment variable that stands for it, and whether it takes a value. */

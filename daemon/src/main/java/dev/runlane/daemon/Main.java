@@ -36,6 +36,10 @@ public final class Main {
         try {
             daemon.run();
             return 0;
+        } catch (RootLock.RootInUse e) {
+            log.error(e.getMessage() + ": one daemon per root");
+            daemon.close();
+            return EXIT_CONFIG;
         } catch (ApiClient.CredentialRejected e) {
             log.error("the API rejected this daemon's credential (" + Log.oneLine(e.getMessage())
                     + "): check --daemon-id and the credential; stopping");

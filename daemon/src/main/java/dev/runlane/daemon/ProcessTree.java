@@ -48,10 +48,19 @@ public final class ProcessTree {
         }
     }
 
-    /** @return true when every process of the tree is gone */
+    /** Kills a child process of this JVM and its descendants. @return true when every process of the tree is gone */
     public static boolean kill(Process process, Duration grace) {
+        return kill(process.toHandle(), process, grace);
+    }
+
+    /** Kills any process (e.g. one left by a previous daemon) and its descendants. */
+    public static boolean kill(ProcessHandle root, Duration grace) {
+        return kill(root, null, grace);
+    }
+
+    private static boolean kill(ProcessHandle root, Process process, Duration grace) {
         Map<Long, ProcessHandle> tree = new LinkedHashMap<>();
-        collect(process.toHandle(), tree);
+        collect(root, tree);
         tree.values().forEach(ProcessHandle::destroy);
         if (!awaitGone(process, tree, grace, false)) {
             collectAlive(tree);
@@ -92,11 +101,11 @@ public final class ProcessTree {
             }
             long pause = Math.min(TimeUnit.NANOSECONDS.toMillis(left) + 1, 20);
             try {
-                if (process.isAlive()) {
+                if (process != null && process.isAlive()) {
                     // Returns as soon as the direct child exits (and reaps it).
                     process.waitFor(pause, TimeUnit.MILLISECONDS);
                 } else {
-                    // Grandchildren are reaped by init: poll them.
+                    // Not our child (or already reaped): poll.
                     Thread.sleep(pause);
                 }
             } catch (InterruptedException e) {

@@ -317,6 +317,42 @@ class DaemonTest {
         assertTrue(api.reports("r1", "failed").isEmpty() && api.reports("r1", "succeeded").isEmpty());
     }
 
+    @Test
+    void aSecondDaemonOnTheSameRootRefusesToRun() throws Exception {
+        start("d1", CREDENTIAL);
+        awaitTrue("first daemon polling", () -> api.polls() >= 1);
+        Running second = start("d1", CREDENTIAL);
+        awaitTrue("second daemon stopped", () -> !second.thread().isAlive());
+        assertInstanceOf(RootLock.RootInUse.class, second.failure().get());
+    }
+
+    @Test
+    void aCommandLeftRunningByACrashedDaemonIsKilledAtStart() throws Exception {
+        Process leftover = new ProcessBuilder("sh", "-c", "sleep 300 & wait").start();
+        awaitTrue("leftover child forked", () -> leftover.toHandle().children().findAny().isPresent());
+        long child = leftover.toHandle().children().findFirst().orElseThrow().pid();
+        new RunningRecords(root, log).record("t1", new RunRef("r0", "t1", 1), leftover.toHandle());
+
+        start("d1", CREDENTIAL);
+        awaitTrue("leftover killed", () -> !leftover.isAlive() && gone(child));
+        assertFalse(Files.exists(root.resolve(".runlane/running/t1")));
+        assertTrue(logs().contains("thread t1: a previous daemon left pid " + leftover.pid()), logs());
+    }
+
+    @Test
+    void theRunningRecordIsKeptWhileTheCommandRunsAndRemovedAfter() throws Exception {
+        Path release = temp.resolve("release-r1");
+        script("r1", "while [ ! -e '" + release + "' ]; do sleep 0.05; done; echo done");
+        start("d1", CREDENTIAL);
+        api.addStart("r1", "t1", 1, null);
+        Path record = root.resolve(".runlane/running/t1");
+        awaitTrue("record written", () -> Files.exists(record));
+        assertEquals("r1", JSON.readTree(record.toFile()).get("runId").asText());
+        Files.createFile(release);
+        awaitTrue("r1 succeeded", () -> !api.reports("r1", "succeeded").isEmpty());
+        awaitTrue("record removed", () -> !Files.exists(record));
+    }
+
     // ---- helpers ----
 
     private Running start(String daemonId, String credential) {
