@@ -80,7 +80,7 @@ public final class Main {
         var stack = cloud.stack();
         System.out.printf("""
 
-                runlane local cloud is up: %d functions, %d routes, %d tables, %d queues, %d state machines
+                runlane local cloud is up: %d functions, %d routes, %d tables, %d queues, %d state machine(s)
                   API   %s
                   edge  %s   (AWS endpoint: aws --endpoint-url %s --region us-east-1 ...; IAM auth is not enforced)
                 """, stack.functions().size(), stack.routes().size(), stack.tables().size(), stack.queues().size(),
