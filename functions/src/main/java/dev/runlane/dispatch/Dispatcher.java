@@ -66,15 +66,20 @@ public class Dispatcher {
     }
 
     private int begin(String threadId, String runId, long token) {
-        int[] attempt = new int[1];
-        fenced(runId, token, () -> attempt[0] = fence.beginAttempt(threadId, runId, token, clock.instant()));
-        return attempt[0];
+        return fenced(runId, token, () -> fence.beginAttempt(threadId, runId, token, clock.instant()));
+    }
+
+    private void fenced(String runId, long token, Runnable write) {
+        fenced(runId, token, () -> {
+            write.run();
+            return null;
+        });
     }
 
     /** A refused write is counted and logged, then stops the attempt. */
-    private void fenced(String runId, long token, Runnable write) {
+    private <T> T fenced(String runId, long token, Supplier<T> write) {
         try {
-            write.run();
+            return write.get();
         } catch (StaleAttemptException stale) {
             runs.countStaleWrite(runId);
             // Embedded metric format: CloudWatch turns this log line into the StaleWrites metric.

@@ -33,6 +33,17 @@ public final class InMemoryPorts {
     public final Flow workflow = new Flow();
     public final Fences fence = new Fences();
     public final FrameBox frames = new FrameBox();
+    public final Registry daemons = new Registry();
+
+    public static final class Registry implements dev.runlane.domain.Daemons {
+        public final Map<String, String> hashes = new HashMap<>();
+
+        @Override public boolean register(String daemonId, String credentialHash, Instant at) {
+            return hashes.putIfAbsent(daemonId, credentialHash) == null;
+        }
+
+        @Override public Optional<String> credentialHash(String daemonId) { return Optional.ofNullable(hashes.get(daemonId)); }
+    }
 
     public static final class FrameBox implements Frames {
         public final List<Frame> sent = new ArrayList<>();
@@ -137,9 +148,20 @@ public final class InMemoryPorts {
 
         @Override public Optional<Execution> describe(String runId) { return Optional.ofNullable(executions.get(runId)); }
 
-        @Override public void heartbeat(String taskToken) { }
-        @Override public void succeed(String taskToken, String output) { }
-        @Override public void fail(String taskToken, String error, String cause) { }
+        /** Task callbacks as "heartbeat|succeed|fail:token:detail"; {@code endedTasks} answer TaskEnded. */
+        public final List<String> taskCalls = new ArrayList<>();
+        public final java.util.Set<String> endedTasks = new java.util.HashSet<>();
+
+        @Override public void heartbeat(String taskToken) { task("heartbeat", taskToken, ""); }
+        @Override public void succeed(String taskToken, String output) { task("succeed", taskToken, output); }
+        @Override public void fail(String taskToken, String error, String cause) { task("fail", taskToken, error + "/" + cause); }
+
+        private void task(String call, String taskToken, String detail) {
+            if (endedTasks.contains(taskToken)) {
+                throw new dev.runlane.domain.TaskEndedException(taskToken);
+            }
+            taskCalls.add(call + ":" + taskToken + ":" + detail);
+        }
 
         @Override
         public void stop(String runId, String error, String cause) {
