@@ -335,7 +335,7 @@ class DaemonTest {
 
         start("d1", CREDENTIAL);
         awaitTrue("leftover killed", () -> !leftover.isAlive() && gone(child));
-        assertFalse(Files.exists(root.resolve(".runlane/running/t1")));
+        awaitTrue("record removed", () -> !Files.exists(root.resolve(".runlane/running/t1")));
         assertTrue(logs().contains("thread t1: a previous daemon left pid " + leftover.pid()), logs());
     }
 
