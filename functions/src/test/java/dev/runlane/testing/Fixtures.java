@@ -39,6 +39,8 @@ public final class Fixtures {
     public static final String RUN_ID = "run-01JDQ8Z6X4R2M7Y9K3T5V8W1AB";
     public static final String THREAD_ID = "thread-a";
     public static final String DAEMON_ID = "daemon-laptop-01";
+    /** The daemon fixtures' bearer credential, to replace with a registered daemon's. */
+    public static final String CREDENTIAL = "rld.daemon-laptop-01.credential-placeholder";
     /** sqs-thread-batch.json: thread-a has RUN_ID then THREAD_A_SECOND_RUN; thread-b has two runs. */
     public static final String THREAD_A_SECOND_RUN = "run-01JDQ8Z8N3P5Q7R9S1T3V5W7XY";
     public static final String THREAD_B = "thread-b";
@@ -96,6 +98,11 @@ public final class Fixtures {
 
         public Event withThreadId(String threadId) {
             return replace(THREAD_ID, threadId);
+        }
+
+        /** Like {@link #replace}, for an id that not every fixture has (a run id in a daemon's request, say). */
+        public Event replaceIfPresent(String placeholderId, String id) {
+            return text.contains(placeholderId) ? replace(placeholderId, id) : this;
         }
 
         public Event withDaemonId(String daemonId) {

@@ -65,7 +65,8 @@ class FixturesTest {
         assertEquals(request.routeKey().split(" ")[0], context.path("http").path("method").asText(), name);
         // the route's {params} filled from pathParameters give the raw path
         String path = request.routeKey().split(" ")[1];
-        for (var p : request.pathParameters().entrySet()) {
+        // API Gateway leaves pathParameters out of a route without any
+        for (var p : (request.pathParameters() == null ? java.util.Map.<String, String>of() : request.pathParameters()).entrySet()) {
             path = path.replace("{" + p.getKey() + "}", p.getValue());
         }
         assertEquals(event.path("rawPath").asText(), path, name);
@@ -76,7 +77,9 @@ class FixturesTest {
         if (request.body() != null) {
             assertEquals("application/json", request.headers().get("content-type"), name);
             JsonNode body = Fixtures.JSON.valueToTree(parse(request.body()));
-            assertTrue(body.has("target"), name + " body " + body);
+            if (request.routeKey().equals("POST /threads/{threadId}/runs")) {
+                assertTrue(body.has("target"), name + " body " + body);
+            }
         }
     }
 

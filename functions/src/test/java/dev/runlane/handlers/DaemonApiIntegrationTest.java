@@ -1,0 +1,146 @@
+package dev.runlane.handlers;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.runlane.aws.DynamoDaemons;
+import dev.runlane.aws.DynamoFence;
+import dev.runlane.aws.DynamoFrames;
+import dev.runlane.aws.DynamoRunStore;
+import dev.runlane.aws.SqsThreadQueue;
+import dev.runlane.aws.StepFunctionsWorkflow;
+import dev.runlane.desktop.DaemonService;
+import dev.runlane.dispatch.Dispatcher;
+import dev.runlane.runs.Finalizer;
+import dev.runlane.runs.RunService;
+import dev.runlane.runs.StartRequest;
+import dev.runlane.testing.Fixtures;
+import dev.runlane.testing.LocalAws;
+import dev.runlane.testing.TestContext;
+import org.junit.jupiter.api.Test;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+
+import static dev.runlane.testing.Fixtures.event;
+import static dev.runlane.testing.Fixtures.uniqueId;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The daemon API driven with the events/ fixtures, on real tables (moto). */
+class DaemonApiIntegrationTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final LocalAws aws = LocalAws.get();
+    private final DynamoRunStore runs = new DynamoRunStore(aws.dynamo, aws.settings);
+    private final DynamoFence fence = new DynamoFence(aws.dynamo, aws.settings);
+    private final DynamoFrames frames = new DynamoFrames(aws.dynamo, aws.settings);
+    private final DynamoDaemons daemons = new DynamoDaemons(aws.dynamo, aws.settings);
+    private final StepFunctionsWorkflow workflow = new StepFunctionsWorkflow(aws.sfn, aws.settings.stateMachineArn().orElseThrow());
+    private final SqsThreadQueue queue = new SqsThreadQueue(aws.sqs, aws.settings.queueUrl(), null);
+    private final RunService service = new RunService(runs, frames, queue, workflow,
+            new Finalizer(runs, fence, queue, Clock.systemUTC()), Clock.systemUTC());
+    private final DaemonApiHandler api = new DaemonApiHandler();
+    private final DesktopDispatchHandler desktop = new DesktopDispatchHandler();
+
+    DaemonApiIntegrationTest() {
+        api.daemons = new DaemonService(daemons, frames, runs, fence, workflow, Clock.systemUTC());
+        desktop.dispatcher = new Dispatcher(fence, runs, daemons, Clock.systemUTC());
+    }
+
+    @Test
+    void aDaemonRegistersFetchesItsStartFrameAcknowledgesItAndReports() throws Exception {
+        String daemon = uniqueId("d");
+        HttpApiResponse registered = api.handleRequest(event("api-register-daemon").withDaemonId(daemon)
+                .as(HttpApiRequest.class), context());
+        assertEquals(201, registered.statusCode(), registered.body());
+        String credential = JSON.readTree(registered.body()).get("credential").asText();
+        assertEquals(409, api.handleRequest(event("api-register-daemon").withDaemonId(daemon).as(HttpApiRequest.class),
+                context()).statusCode());
+
+        String thread = uniqueId("t");
+        fence.acquire(thread, "run-earlier"); // an earlier run's attempt on the thread: its token 1 is stale now
+        String runId = service.start(thread, StartRequest.of(JSON.createObjectNode().put("target", "desktop")
+                .put("daemonId", daemon).set("input", JSON.createObjectNode())), null).run().runId();
+        long token = desktop.handleRequest(event("desktop-dispatch").withRunId(runId).withThreadId(thread)
+                .withDaemonId(daemon).as(DispatchTask.class), context()).get("fenceToken");
+
+        JsonNode fetched = JSON.readTree(api.handleRequest(asDaemon("daemon-fetch-frames", credential, daemon, runId),
+                context()).body());
+        assertEquals(1, fetched.get("frames").size());
+        JsonNode start = fetched.get("frames").get(0);
+        assertEquals("start", start.get("kind").asText());
+        assertEquals(runId, start.get("runId").asText());
+        assertEquals(token, start.get("fenceToken").asLong());
+        assertEquals(event("desktop-dispatch").json().get("input"), start.get("input"), "the run's input, for the command's stdin");
+        assertEquals(start.get("frameId"), fetched.get("cursor"));
+
+        HttpApiRequest ack = request(Fixtures.event("daemon-fetch-frames").replace(Fixtures.CREDENTIAL, credential)
+                .withDaemonId(daemon).as(HttpApiRequest.class), "POST /daemons/{daemonId}/frames/ack",
+                "{\"frameIds\":[\"" + start.get("frameId").asText() + "\"]}");
+        assertEquals(204, api.handleRequest(ack, context()).statusCode());
+        HttpApiRequest again = asDaemon("daemon-fetch-frames", credential, daemon, runId);
+        assertEquals(0, JSON.readTree(api.handleRequest(new HttpApiRequest(again.routeKey(), again.headers(),
+                Map.of("waitSeconds", "1"), again.pathParameters(), null, false, again.requestContext()), context()).body())
+                .get("frames").size(), "an acknowledged frame is gone");
+
+        // A report with an older token is refused and counted; one with the run's token is accepted and
+        // forwarded (moto, not executing here, accepts any task heartbeat; the local cloud's e2e tests run the real wait).
+        HttpApiResponse stale = api.handleRequest(withReport(asDaemon("daemon-report-progress", credential, daemon, runId),
+                token - 1), context());
+        assertEquals(409, stale.statusCode(), stale.body());
+        assertEquals("StaleFenceToken", JSON.readTree(stale.body()).at("/error/code").asText());
+        assertEquals(1, runs.find(runId).orElseThrow().staleWrites());
+        HttpApiResponse current = api.handleRequest(withReport(asDaemon("daemon-report-progress", credential, daemon, runId),
+                token), context());
+        assertEquals(202, current.statusCode(), current.body());
+        assertEquals(1, runs.events(runId, 10, null).items().size(), "the progress event was written with the newest token");
+
+        HttpApiResponse unknown = api.handleRequest(asDaemon("daemon-report-progress", "rld." + daemon + ".forged", daemon, runId),
+                context());
+        assertEquals(401, unknown.statusCode());
+        assertEquals("Bearer", unknown.headers().get("www-authenticate"));
+    }
+
+    @Test
+    void cancellingADispatchedDesktopRunLeavesACancelFrame() throws Exception {
+        String daemon = uniqueId("d");
+        String credential = JSON.readTree(api.handleRequest(event("api-register-daemon").withDaemonId(daemon)
+                .as(HttpApiRequest.class), context()).body()).get("credential").asText();
+        String thread = uniqueId("t");
+        String runId = service.start(thread, StartRequest.of(JSON.createObjectNode().put("target", "desktop")
+                .put("daemonId", daemon).set("input", JSON.createObjectNode())), null).run().runId();
+        desktop.handleRequest(event("desktop-dispatch").withRunId(runId).withThreadId(thread).withDaemonId(daemon)
+                .as(DispatchTask.class), context());
+
+        service.cancel(runId);
+
+        JsonNode fetched = JSON.readTree(api.handleRequest(asDaemon("daemon-fetch-frames", credential, daemon, runId),
+                context()).body()).get("frames");
+        assertEquals(2, fetched.size());
+        assertEquals("start", fetched.get(0).get("kind").asText());
+        assertEquals("cancel", fetched.get(1).get("kind").asText());
+        assertEquals(fetched.get(0).get("fenceToken"), fetched.get(1).get("fenceToken"));
+    }
+
+    private static HttpApiRequest asDaemon(String fixture, String credential, String daemon, String runId) {
+        return event(fixture).replace(Fixtures.CREDENTIAL, credential).replaceIfPresent(Fixtures.DAEMON_ID, daemon)
+                .replaceIfPresent(Fixtures.RUN_ID, runId).as(HttpApiRequest.class);
+    }
+
+    private static HttpApiRequest withReport(HttpApiRequest request, long token) {
+        return new HttpApiRequest(request.routeKey(), request.headers(), null, request.pathParameters(),
+                "{\"type\":\"progress\",\"fenceToken\":" + token + ",\"data\":{\"line\":\"compiling\"}}", false,
+                request.requestContext());
+    }
+
+    private static HttpApiRequest request(HttpApiRequest template, String routeKey, String body) {
+        Map<String, String> headers = new java.util.HashMap<>(template.headers());
+        headers.put("content-type", "application/json");
+        return new HttpApiRequest(routeKey, headers, null, template.pathParameters(), body, false, template.requestContext());
+    }
+
+    private static TestContext context() {
+        return TestContext.of("daemon-api", Duration.ofSeconds(30));
+    }
+}
