@@ -123,7 +123,10 @@ public final class ApiClient implements Reporter {
         String code = error.path("code").isTextual() ? error.get("code").asText() : null;
         String message = error.path("message").isTextual() ? error.get("message").asText() : null;
         Outcome outcome = switch (status) {
-            case 401, 403 -> Outcome.CREDENTIAL_REJECTED;
+            // A report names no daemon: the API knows the daemon by its credential, and 403 means the
+            // run is another daemon's, not that the credential is wrong.
+            case 401 -> Outcome.CREDENTIAL_REJECTED;
+            case 403 -> Outcome.NOT_OURS;
             case 404 -> Outcome.UNKNOWN_RUN;
             case 409 -> Outcome.FENCED_OUT;
             default -> Outcome.REFUSED;

@@ -35,6 +35,8 @@ public final class CommandRun {
     }
 
     static final int MAX_PROGRESS_LINE_CHARS = 32 * 1024;
+    /** The daemon API takes report bodies up to 256 KiB. */
+    static final int MAX_REPORT_BYTES = 256 * 1024;
     private static final int PROGRESS_ATTEMPTS = 3;
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
@@ -222,11 +224,19 @@ public final class CommandRun {
             if (abandoned) {
                 return;
             }
-            if (code == 0) {
-                ObjectNode body = body("succeeded");
-                body.set("output", output(lastStdout));
+            ObjectNode succeeded = body("succeeded");
+            succeeded.set("output", output(lastStdout));
+            int size = JSON.writeValueAsBytes(succeeded).length;
+            if (code == 0 && size <= MAX_REPORT_BYTES) {
                 log.info(ref + ": exited 0, reporting succeeded");
-                sendFinal("succeeded", body);
+                sendFinal("succeeded", succeeded);
+            } else if (code == 0) {
+                String message = "the output (last stdout line) makes a " + size + " byte report; the API takes up to "
+                        + MAX_REPORT_BYTES;
+                ObjectNode body = body("failed");
+                body.putObject("error").put("code", "OutputTooLarge").put("message", message);
+                log.info(ref + ": exited 0 but " + message + ", reporting failed");
+                sendFinal("failed", body);
             } else {
                 String message = "exit code " + code + (lastStderr == null ? "" : ": " + lastStderr);
                 ObjectNode body = body("failed");
@@ -236,6 +246,8 @@ public final class CommandRun {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (IOException e) {
+            log.error(ref + ": cannot build the end report: " + describe(e));
         } finally {
             if (!abandoned) {
                 ended.complete(null);
@@ -302,7 +314,7 @@ public final class CommandRun {
             case ACCEPTED -> {
                 return true;
             }
-            case FENCED_OUT, UNKNOWN_RUN -> {
+            case FENCED_OUT, UNKNOWN_RUN, NOT_OURS -> {
                 if (!abandoned) {
                     log.warn(ref + ": the API answered " + Log.oneLine(result.toString()) + " to " + type
                             + ", abandoning the run");

@@ -15,7 +15,9 @@ public interface Reporter {
         FENCED_OUT,
         /** 404: the API does not know the run, abandon it. */
         UNKNOWN_RUN,
-        /** 401/403: the credential is wrong; the daemon must stop. */
+        /** 403 ({@code NotYourRun}): the run is dispatched to another daemon, abandon it. */
+        NOT_OURS,
+        /** 401: the credential is wrong; the daemon must stop. */
         CREDENTIAL_REJECTED,
         /** Any other 4xx: the report itself was refused; sending it again would not help. */
         REFUSED

@@ -118,6 +118,17 @@ class DaemonTest {
     }
 
     @Test
+    void anOutputTooLargeForTheApiFailsTheRunAndLongProgressLinesAreCut() throws Exception {
+        script("r1", "head -c 300000 /dev/zero | tr '\\0' a; echo");
+        start("d1", CREDENTIAL);
+        api.addStart("r1", "t1", 1, null);
+        awaitTrue("r1 failed", () -> !api.reports("r1", "failed").isEmpty());
+        assertEquals("OutputTooLarge", api.reports("r1", "failed").get(0).body().path("error").path("code").asText());
+        assertEquals(CommandRun.MAX_PROGRESS_LINE_CHARS,
+                api.reports("r1", "progress").get(0).body().path("data").path("line").asText().length());
+    }
+
+    @Test
     void heartbeatsWhileTheCommandRuns() throws Exception {
         Path release = temp.resolve("release-r1");
         script("r1", "while [ ! -e '" + release + "' ]; do sleep 0.05; done; echo done");
@@ -163,6 +174,24 @@ class DaemonTest {
         assertEquals(409, last(reports).status());
         assertEquals("progress", last(reports).type(), "nothing reported after the 409: " + reports);
         assertTrue(logs().contains("StaleFenceToken"), logs());
+    }
+
+    @Test
+    void aReportAnswered403NotYourRunAbandonsThatRunOnly() throws Exception {
+        script("r1", "sleep 300 & echo $! > child.pid; echo line1; wait");
+        script("r2", "echo fine");
+        api.othersRun("r1");
+        Running r = start("d1", CREDENTIAL);
+        api.addStart("r1", "t1", 1, null);
+        awaitTrue("the 403", () -> !api.reports("r1").isEmpty());
+        Path pidFile = root.resolve("t1/child.pid");
+        awaitTrue("child pid written", () -> !read(pidFile).isBlank());
+        long child = Long.parseLong(read(pidFile).trim());
+        awaitTrue("child process gone", () -> gone(child));
+        api.addStart("r2", "t2", 1, null);
+        awaitTrue("r2 succeeded", () -> !api.reports("r2", "succeeded").isEmpty());
+        assertTrue(r.thread().isAlive(), "the daemon keeps going");
+        assertTrue(logs().contains("NotYourRun"), logs());
     }
 
     @Test

@@ -55,6 +55,7 @@ final class FakeDaemonApi implements AutoCloseable {
     private final List<Report> reports = new ArrayList<>();
     private final Set<String> conflicting = new HashSet<>();
     private final Set<String> endedRuns = new HashSet<>();
+    private final Set<String> othersRuns = new HashSet<>();
     private int failingPolls;
     private boolean failingAcks;
     private int polls;
@@ -90,6 +91,11 @@ final class FakeDaemonApi implements AutoCloseable {
     /** Reports of this type for this run are answered 409 StaleFenceToken. */
     synchronized void answer409(String runId, String type) {
         conflicting.add(runId + "/" + type);
+    }
+
+    /** The run is dispatched to another daemon: its reports are answered 403 NotYourRun. */
+    synchronized void othersRun(String runId) {
+        othersRuns.add(runId);
     }
 
     synchronized void failNextPolls(int n) {
@@ -239,7 +245,10 @@ final class FakeDaemonApi implements AutoCloseable {
         int status;
         ObjectNode answer = null;
         synchronized (this) {
-            if (conflicting.contains(runId + "/" + type)) {
+            if (othersRuns.contains(runId)) {
+                status = 403;
+                answer = error("NotYourRun", "run " + runId + " is not dispatched to daemon " + daemonId);
+            } else if (conflicting.contains(runId + "/" + type)) {
                 status = 409;
                 answer = error("StaleFenceToken", "a newer attempt holds the thread");
             } else if (endedRuns.contains(runId)) {
