@@ -52,6 +52,7 @@ public final class LambdaService implements AutoCloseable {
     private final ExecutorService events = Executors.newVirtualThreadPerTaskExecutor();
     private final Thread killOnExit = new Thread(this::killAll, "lambda-sandbox-reaper");
     private volatile String runtimeApi;
+    private Path nativeClient;
     private volatile boolean closed;
 
     /** Logs through java.util.logging (logger {@code dev.runlane.localcloud.lambda}). */
@@ -187,10 +188,43 @@ public final class LambdaService implements AutoCloseable {
             throw new IllegalStateException("no Runtime API attached: start the edge before invoking functions");
         }
         String id = spec.name() + "-" + sandboxIds.incrementAndGet();
-        Sandbox sandbox = Sandbox.launch(id, spec, taskRoot, runtimeClasspath, runtimeApi, timer, log);
+        Sandbox sandbox = Sandbox.launch(id, spec, taskRoot, runtimeClasspath, nativeClient(), runtimeApi, timer, log);
         sandboxes.put(id, sandbox);
         sandbox.onExit(() -> sandboxes.remove(id));
         return sandbox;
+    }
+
+    /**
+     * The runtime client's JNI library, unpacked once into the work directory. Left to itself, every
+     * sandbox JVM copies it to the fixed path /tmp/.libaws-lambda-jni.so (on AWS each sandbox has its own
+     * /tmp) and loads it from there: concurrent cold starts overwrite the file while another JVM maps it
+     * and crash with SIGBUS in the dynamic loader. Null when this platform's library is not in the client
+     * (the client then unpacks its own).
+     */
+    private synchronized Path nativeClient() throws IOException {
+        if (nativeClient != null) {
+            return nativeClient;
+        }
+        String arch = switch (System.getProperty("os.arch", "")) {
+            case "amd64", "x86_64" -> "x86_64";
+            case "aarch64", "arm64" -> "aarch_64";
+            default -> null;
+        };
+        if (arch == null) {
+            return null;
+        }
+        boolean musl = Files.exists(Path.of("/lib/ld-musl-" + (arch.equals("x86_64") ? "x86_64" : "aarch64") + ".so.1"));
+        String name = "libaws-lambda-jni.linux" + (musl ? "_musl-" : "-") + arch + ".so";
+        try (InputStream library = LambdaService.class.getClassLoader().getResourceAsStream("jni/" + name)) {
+            if (library == null) {
+                return null;
+            }
+            Path dir = Files.createDirectories(workDir.resolve("runtime"));
+            Path partial = Files.createTempFile(dir, "jni-", ".so");
+            Files.copy(library, partial, StandardCopyOption.REPLACE_EXISTING);
+            nativeClient = Files.move(partial, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            return nativeClient;
+        }
     }
 
     /** Unzips each distinct function.zip once (by content), shared by every function built from it. */

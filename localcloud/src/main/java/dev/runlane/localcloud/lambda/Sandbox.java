@@ -37,6 +37,9 @@ final class Sandbox {
     final FunctionSpec spec;
     private final Process process;
     private final long launchedNanos = System.nanoTime();
+    /** Where the runtime client loads its JNI library from instead of unpacking it to /tmp/.libaws-lambda-jni.so. */
+    static final String NATIVE_CLIENT_PROPERTY = "com.amazonaws.services.lambda.runtime.api.client.runtimeapi.NativeClient.JNI";
+
     private final ScheduledExecutorService timer;
     private final Consumer<String> log;
     private final BlockingQueue<Invocation> inbox = new LinkedBlockingQueue<>();
@@ -54,11 +57,18 @@ final class Sandbox {
         this.timer = timer;
     }
 
-    static Sandbox launch(String id, FunctionSpec spec, Path taskRoot, List<Path> runtimeClasspath, String runtimeApi,
-                          ScheduledExecutorService timer, Consumer<String> log) throws IOException {
+    /**
+     * @param nativeClient the runtime client's JNI library, unpacked once for all sandboxes (null: the client
+     *     unpacks its own, to a fixed /tmp path that concurrent cold starts overwrite under each other)
+     */
+    static Sandbox launch(String id, FunctionSpec spec, Path taskRoot, List<Path> runtimeClasspath, Path nativeClient,
+                          String runtimeApi, ScheduledExecutorService timer, Consumer<String> log) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("--enable-native-access=ALL-UNNAMED"); // the client loads its JNI library
+        if (nativeClient != null) {
+            command.add("-D" + NATIVE_CLIENT_PROPERTY + "=" + nativeClient);
+        }
         command.add("-cp");
         command.add(String.join(java.io.File.pathSeparator, runtimeClasspath.stream().map(Path::toString).toList()));
         command.add(MAIN_CLASS);
