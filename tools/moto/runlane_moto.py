@@ -17,6 +17,10 @@ Applies local fixes before serving:
   leaves the Task waiting until its heartbeat or timeout, so the execution ends FAILED
   instead of ABORTED. Stopping now also wakes every callback wait of the execution, and
   the error that wakes it no longer overrides the stop.
+- StopExecution while a Task's Lambda invocation is in flight: moto records the execution's
+  status only when its program returns, so the execution stayed RUNNING (and no status change
+  reached the reaper) until the Lambda returned, minutes later for a long agent attempt. On AWS
+  the execution is ABORTED at once and the Lambda runs on: the status is now set on stop.
 - DynamoDB item atomicity: moto's threaded server does not lock its tables, so concurrent
   UpdateItem ADDs could hand out one fence token twice; table operations are serialized.
 --execute turns on moto's real state machine execution (Task states call the endpoint
@@ -100,6 +104,26 @@ def fix_stop_during_task_token_wait():
     Environment.set_error = set_error
 
 
+def fix_stop_during_lambda_task():
+    import datetime
+    from moto.stepfunctions.parser.api import ExecutionStatus
+    from moto.stepfunctions.parser.asl.eval.program_state import ProgramStopped
+    from moto.stepfunctions.parser.backend.execution import Execution
+
+    original = Execution.stop
+
+    def stop(self, stop_date, error, cause):
+        original(self, stop_date=stop_date, error=error, cause=cause)
+        worker = self.exec_worker
+        env = getattr(worker, "env", None) if worker else None
+        if (env is not None and isinstance(env.program_state(), ProgramStopped)
+                and self.exec_status == ExecutionStatus.RUNNING):
+            self.exec_status = ExecutionStatus.ABORTED
+            self.stop_date = datetime.datetime.now(tz=datetime.timezone.utc)
+
+    Execution.stop = stop
+
+
 def fix_dynamodb_atomicity():
     """DynamoDB applies each item write atomically (ADD on a counter never loses an increment, a
     condition is checked against the item as written); moto's threaded server does not lock its
@@ -131,6 +155,7 @@ def main():
     fix_fifo_sequence_numbers()
     fix_dynamodb_atomicity()
     fix_stop_during_task_token_wait()
+    fix_stop_during_lambda_task()
     fix_long_polling()
     if args.execute:
         from moto.core.config import default_user_config
