@@ -1,0 +1,187 @@
+package dev.runlane.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/** The run API over HTTP, as a user calls it. Every call is bounded by a request timeout. */
+public final class Api {
+    public static final ObjectMapper JSON = new ObjectMapper();
+    public static final Set<String> TERMINAL = Set.of("SUCCEEDED", "FAILED", "CANCELLED", "TIMED_OUT");
+    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
+
+    private final URI base;
+    private final HttpClient http;
+
+    public Api(URI base) {
+        this.base = base;
+        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    }
+
+    /** A response: its status and its body as JSON (a text node when the body is not JSON). */
+    public record Response(int status, JsonNode body, String raw) {
+        public String errorCode() {
+            return body.path("error").path("code").asText(null);
+        }
+
+        @Override
+        public String toString() {
+            return status + " " + raw;
+        }
+    }
+
+    public URI base() {
+        return base;
+    }
+
+    // ---------------------------------------------------------------- runs
+
+    public Response start(String threadId, JsonNode body, String idempotencyKey) {
+        HttpRequest.Builder request = request("/threads/" + threadId + "/runs")
+                .header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body.toString()));
+        if (idempotencyKey != null) {
+            request.header("Idempotency-Key", idempotencyKey);
+        }
+        return send(request);
+    }
+
+    /** Starts a run and requires 202; returns the run. */
+    public JsonNode startRun(String threadId, JsonNode body) {
+        Response response = start(threadId, body, null);
+        if (response.status() != 202) {
+            throw new AssertionError("start on thread " + threadId + " answered " + response);
+        }
+        return response.body();
+    }
+
+    public static ObjectNode hosted(JsonNode input) {
+        ObjectNode body = JSON.createObjectNode().put("target", "hosted");
+        body.set("input", input);
+        return body;
+    }
+
+    public static ObjectNode echo(String message) {
+        return hosted(JSON.createObjectNode().put("agent", "echo").put("message", message));
+    }
+
+    public static ObjectNode simulated(long durationMs, long progressMs) {
+        return hosted(JSON.createObjectNode().put("agent", "simulated").put("durationMs", durationMs).put("progressMs", progressMs));
+    }
+
+    public Response get(String path) {
+        return send(request(path).GET());
+    }
+
+    public JsonNode run(String runId) {
+        Response response = get("/runs/" + runId);
+        if (response.status() != 200) {
+            throw new AssertionError("GET /runs/" + runId + " answered " + response);
+        }
+        return response.body();
+    }
+
+    /** Polls the run until it is terminal (within {@code bound}); returns it. */
+    public JsonNode awaitTerminal(String runId, Duration bound) {
+        return Poll.until(bound, "run " + runId + " ends", () -> run(runId), r -> TERMINAL.contains(r.path("status").asText()));
+    }
+
+    public JsonNode awaitStatus(String runId, String status, Duration bound) {
+        return Poll.until(bound, "run " + runId + " is " + status, () -> run(runId), r -> status.equals(r.path("status").asText()));
+    }
+
+    /** All runs of a thread in queue order (every page). */
+    public List<JsonNode> threadRuns(String threadId) {
+        List<JsonNode> runs = new ArrayList<>();
+        String next = null;
+        do {
+            Response page = get("/threads/" + threadId + "/runs?limit=100" + (next == null ? "" : "&nextToken=" + encode(next)));
+            if (page.status() != 200) {
+                throw new AssertionError("listing thread " + threadId + " answered " + page);
+            }
+            page.body().path("runs").forEach(runs::add);
+            next = page.body().path("nextToken").isTextual() ? page.body().path("nextToken").asText() : null;
+        } while (next != null);
+        return runs;
+    }
+
+    /** All events of a run (every page). */
+    public List<JsonNode> events(String runId) {
+        List<JsonNode> events = new ArrayList<>();
+        String next = null;
+        do {
+            Response page = get("/runs/" + runId + "/events?limit=100" + (next == null ? "" : "&nextToken=" + encode(next)));
+            if (page.status() != 200) {
+                throw new AssertionError("events of run " + runId + " answered " + page);
+            }
+            page.body().path("events").forEach(events::add);
+            next = page.body().path("nextToken").isTextual() ? page.body().path("nextToken").asText() : null;
+        } while (next != null);
+        return events;
+    }
+
+    public Response cancel(String runId) {
+        return send(request("/runs/" + runId + "/cancel").POST(HttpRequest.BodyPublishers.noBody()));
+    }
+
+    public Response registerDaemon(String daemonId) {
+        return send(request("/daemons").header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(JSON.createObjectNode().put("daemonId", daemonId).toString())));
+    }
+
+    // ---------------------------------------------------------------- raw
+
+    public Response post(String path, String contentType, byte[] body) {
+        HttpRequest.Builder request = request(path).POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        if (contentType != null) {
+            request.header("content-type", contentType);
+        }
+        return send(request);
+    }
+
+    public HttpRequest.Builder request(String path) {
+        return HttpRequest.newBuilder(base.resolve(path)).timeout(REQUEST_TIMEOUT);
+    }
+
+    public Response send(HttpRequest.Builder request) {
+        try {
+            HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            return new Response(response.statusCode(), parse(response.body()), response.body());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static JsonNode parse(String body) {
+        try {
+            return body == null || body.isEmpty() ? JSON.missingNode() : JSON.readTree(body);
+        } catch (IOException notJson) {
+            return JSON.getNodeFactory().textNode(body);
+        }
+    }
+
+    public static Instant time(JsonNode node, String field) {
+        JsonNode value = node.path(field);
+        return value.isTextual() ? Instant.parse(value.asText()) : null;
+    }
+
+    private static String encode(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,257 @@
+package dev.runlane.e2e;
+
+import dev.runlane.localcloud.LocalCloud;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.sfn.SfnClient;
+import software.amazon.awssdk.services.sfn.model.ExecutionListItem;
+import software.amazon.awssdk.services.sfn.model.HistoryEvent;
+import software.amazon.awssdk.services.sfn.model.StateMachineListItem;
+import software.amazon.awssdk.services.sqs.SqsClient;
+
+/**
+ * What the scenarios talk to: an API URL and an AWS endpoint, nothing else. By default a local
+ * cloud started for the whole test run; with {@code RUNLANE_E2E_API_URL} and
+ * {@code RUNLANE_E2E_AWS_ENDPOINT} an existing stack (e.g. LocalStack, or a stack deployed with SAM).
+ * The queues and the state machine are found through the AWS APIs by their logical names.
+ */
+public final class E2eStack implements AutoCloseable {
+    /**
+     * The hosted attempt timeout of the stack the suite starts. Not 3 s: scenario g must observe a
+     * 60 s run RUNNING in its first attempt and cancel it there, and scenario b holds one thread with
+     * an 8 s run, which a shorter timeout would cut into retries. Override with
+     * {@code -Drunlane.e2e.attemptTimeoutSeconds}.
+     */
+    public static final int ATTEMPT_TIMEOUT_SECONDS = Integer.getInteger("runlane.e2e.attemptTimeoutSeconds", 12);
+
+    /** Template parameters of the local cloud the suite starts (as sam --parameter-overrides). */
+    static Map<String, String> parameterOverrides() {
+        return Map.of(
+                "AttemptTimeoutSeconds", String.valueOf(ATTEMPT_TIMEOUT_SECONDS),
+                "HostedRetryMaxAttempts", "2",
+                "RetryIntervalSeconds", "1",
+                "RetryMaxDelaySeconds", "2",
+                "HeartbeatSeconds", "60");
+    }
+
+    private final LocalCloud cloud;
+    private final Api api;
+    private final URI awsEndpoint;
+    private final SfnClient sfn;
+    private final SqsClient sqs;
+    private final String queueUrl;
+    private final String deadLetterQueueUrl;
+    private final String stateMachineArn;
+    private final String description;
+
+    private E2eStack(LocalCloud cloud, URI apiUri, URI awsEndpoint, AwsCredentialsProvider credentials, String description) {
+        this.cloud = cloud;
+        this.api = new Api(apiUri);
+        this.awsEndpoint = awsEndpoint;
+        this.description = description;
+        this.sfn = configure(SfnClient.builder(), awsEndpoint, credentials).build();
+        this.sqs = configure(SqsClient.builder(), awsEndpoint, credentials).build();
+        this.queueUrl = queueNamed("RunQueue");
+        this.deadLetterQueueUrl = queueNamed("RunDeadLetterQueue");
+        this.stateMachineArn = stateMachineNamed("RunStateMachine");
+    }
+
+    /** The stack named by the environment, else a new local cloud from the repository's template.yaml. */
+    static E2eStack open() {
+        String apiUrl = System.getenv("RUNLANE_E2E_API_URL");
+        String endpoint = System.getenv("RUNLANE_E2E_AWS_ENDPOINT");
+        if (apiUrl != null && !apiUrl.isBlank() && endpoint != null && !endpoint.isBlank()) {
+            AwsCredentialsProvider credentials = System.getenv("AWS_ACCESS_KEY_ID") != null
+                    ? DefaultCredentialsProvider.builder().build() : local();
+            return new E2eStack(null, URI.create(apiUrl), URI.create(endpoint), credentials,
+                    "existing stack: API " + apiUrl + ", AWS endpoint " + endpoint);
+        }
+        Path root = repositoryRoot();
+        Path template = root.resolve("template.yaml");
+        Path log = Path.of("target", "e2e-localcloud.log").toAbsolutePath();
+        PrintWriter logFile = logFile(log);
+        routeSandboxLogs(logFile);
+        long started = System.nanoTime();
+        LocalCloud cloud = LocalCloud.start(new LocalCloud.Options(template, parameterOverrides(), 0, 0, 8, null, line -> {
+            synchronized (logFile) {
+                logFile.println(line);
+                logFile.flush();
+            }
+        }));
+        try {
+            E2eStack stack = new E2eStack(cloud, cloud.apiUri(), cloud.edgeUri(), local(),
+                    "local cloud: API " + cloud.apiUri() + ", AWS endpoint " + cloud.edgeUri() + ", parameters "
+                            + parameterOverrides() + ", log " + log);
+            System.out.printf("[e2e] started %s in %.1f s%n", stack.description, (System.nanoTime() - started) / 1e9);
+            return stack;
+        } catch (RuntimeException e) {
+            cloud.close();
+            throw e;
+        }
+    }
+
+    public Api api() {
+        return api;
+    }
+
+    public URI awsEndpoint() {
+        return awsEndpoint;
+    }
+
+    public SfnClient sfn() {
+        return sfn;
+    }
+
+    public SqsClient sqs() {
+        return sqs;
+    }
+
+    public String queueUrl() {
+        return queueUrl;
+    }
+
+    public String deadLetterQueueUrl() {
+        return deadLetterQueueUrl;
+    }
+
+    public String stateMachineArn() {
+        return stateMachineArn;
+    }
+
+    @Override
+    public String toString() {
+        return description;
+    }
+
+    // ---------------------------------------------------------------- Step Functions views
+
+    /** The state machine's executions named {@code name} (every page, every status). */
+    public List<ExecutionListItem> executionsNamed(String name) {
+        List<ExecutionListItem> found = new ArrayList<>();
+        sfn.listExecutionsPaginator(r -> r.stateMachineArn(stateMachineArn).maxResults(1000)).executions()
+                .forEach(e -> {
+                    if (name.equals(e.name())) {
+                        found.add(e);
+                    }
+                });
+        return found;
+    }
+
+    /** An execution's history, oldest first (every page). */
+    public List<HistoryEvent> history(String executionArn) {
+        List<HistoryEvent> events = new ArrayList<>();
+        sfn.getExecutionHistoryPaginator(r -> r.executionArn(executionArn).maxResults(1000)).events().forEach(events::add);
+        return events;
+    }
+
+    // ---------------------------------------------------------------- lookup
+
+    private String queueNamed(String logicalName) {
+        List<String> urls = sqs.listQueues(r -> r.maxResults(1000)).queueUrls().stream()
+                .filter(url -> lastSegment(url).matches("(?:.*-)?" + logicalName + "(?:-[^-]*)?\\.fifo"))
+                .toList();
+        if (urls.size() != 1) {
+            throw new IllegalStateException("expected one queue named like " + logicalName + " at " + awsEndpoint + ", found " + urls);
+        }
+        return urls.get(0);
+    }
+
+    private String stateMachineNamed(String logicalName) {
+        List<String> arns = sfn.listStateMachines(r -> r.maxResults(1000)).stateMachines().stream()
+                .map(StateMachineListItem::stateMachineArn)
+                .filter(arn -> lastSegment(arn.replace(':', '/')).matches("(?:.*-)?" + logicalName + "(?:-[^-]*)?"))
+                .toList();
+        if (arns.size() != 1) {
+            throw new IllegalStateException("expected one state machine named like " + logicalName + " at " + awsEndpoint + ", found " + arns);
+        }
+        return arns.get(0);
+    }
+
+    private static String lastSegment(String path) {
+        return path.substring(path.lastIndexOf('/') + 1);
+    }
+
+    private static <B extends AwsClientBuilder<B, ?>> B configure(B builder, URI endpoint, AwsCredentialsProvider credentials) {
+        String region = System.getenv().getOrDefault("AWS_REGION", "us-east-1");
+        builder.endpointOverride(endpoint).region(Region.of(region)).credentialsProvider(credentials);
+        if (builder instanceof software.amazon.awssdk.core.client.builder.SdkSyncClientBuilder<?, ?> sync) {
+            sync.httpClient(UrlConnectionHttpClient.builder().connectionTimeout(Duration.ofSeconds(5))
+                    .socketTimeout(Duration.ofSeconds(30)).build());
+        }
+        return builder;
+    }
+
+    private static AwsCredentialsProvider local() {
+        return StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local"));
+    }
+
+    private static Path repositoryRoot() {
+        Path dir = Path.of("").toAbsolutePath();
+        while (dir != null && !Files.isRegularFile(dir.resolve("template.yaml"))) {
+            dir = dir.getParent();
+        }
+        if (dir == null) {
+            throw new IllegalStateException("template.yaml not found above " + Path.of("").toAbsolutePath());
+        }
+        return dir;
+    }
+
+    /** Keeps the sandboxes' output (java.util.logging, logger dev.runlane.localcloud) in the log file, not the test log. */
+    private static final java.util.logging.Logger LOCALCLOUD_LOGGER = java.util.logging.Logger.getLogger("dev.runlane.localcloud");
+
+    private static void routeSandboxLogs(PrintWriter logFile) {
+        LOCALCLOUD_LOGGER.setUseParentHandlers(false);
+        LOCALCLOUD_LOGGER.addHandler(new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                synchronized (logFile) {
+                    logFile.println(record.getMessage());
+                    logFile.flush();
+                }
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+        });
+    }
+
+    private static PrintWriter logFile(Path log) {
+        try {
+            Files.createDirectories(log.getParent());
+            return new PrintWriter(Files.newBufferedWriter(log, StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Stops the local cloud the suite started (an existing stack is left alone). */
+    @Override
+    public void close() {
+        sfn.close();
+        sqs.close();
+        if (cloud != null) {
+            long started = System.nanoTime();
+            cloud.close();
+            System.out.printf("[e2e] local cloud stopped in %.1f s%n", (System.nanoTime() - started) / 1e9);
+        }
+    }
+}
