@@ -79,8 +79,7 @@ public class Components {
     @Produces
     @ApplicationScoped
     Workflow workflow(SfnClient sfn, Settings settings) {
-        return new StepFunctionsWorkflow(sfn, settings.stateMachineArn().orElseThrow(
-                () -> new IllegalStateException("RUNLANE_STATE_MACHINE_ARN is not set for this function")));
+        return new StepFunctionsWorkflow(sfn, settings.stateMachineArn().orElse(null));
     }
 
     @Produces

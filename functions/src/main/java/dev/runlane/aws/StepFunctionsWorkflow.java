@@ -13,7 +13,10 @@ import software.amazon.awssdk.services.sfn.model.TaskTimedOutException;
 
 import java.util.Optional;
 
-/** The run workflow on Step Functions: the execution of a run is named after its runId. */
+/**
+ * The run workflow on Step Functions: the execution of a run is named after its runId. Task
+ * callbacks need no state machine, so functions that only send those (the daemon API) get none.
+ */
 public class StepFunctionsWorkflow implements Workflow {
     private final SfnClient sfn;
     private final String stateMachineArn;
@@ -26,7 +29,7 @@ public class StepFunctionsWorkflow implements Workflow {
     @Override
     public String start(String runId, String input) {
         try {
-            return sfn.startExecution(r -> r.stateMachineArn(stateMachineArn).name(runId).input(input)).executionArn();
+            return sfn.startExecution(r -> r.stateMachineArn(stateMachine()).name(runId).input(input)).executionArn();
         } catch (ExecutionAlreadyExistsException exists) {
             return executionArn(runId);
         }
@@ -77,7 +80,14 @@ public class StepFunctionsWorkflow implements Workflow {
 
     /** arn:…:stateMachine:NAME → arn:…:execution:NAME:RUN_ID */
     String executionArn(String runId) {
-        return stateMachineArn.replaceFirst(":stateMachine:", ":execution:") + ":" + runId;
+        return stateMachine().replaceFirst(":stateMachine:", ":execution:") + ":" + runId;
+    }
+
+    private String stateMachine() {
+        if (stateMachineArn == null) {
+            throw new IllegalStateException("RUNLANE_STATE_MACHINE_ARN is not set for this function");
+        }
+        return stateMachineArn;
     }
 
     private static Status status(ExecutionStatus status) {
