@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -22,30 +23,34 @@ import org.junit.jupiter.api.Timeout;
 /**
  * b. 5 threads x 4 simulated runs, all started concurrently (each thread's starts issued one after
  * another): all succeed; no two runs of a thread overlap; each thread's runs execute in the order
- * they were started; and a busy thread (one long run) holds up no other thread.
+ * they were started; and a busy thread holds up no other thread: all 20 runs start and finish while
+ * the busy thread's one long run (a desktop run whose daemon never answers) is still running.
  */
 class ScenarioB_ThreadOrderTest extends Scenario {
     private static final int THREADS = 5;
     private static final int RUNS_PER_THREAD = 4;
-    /** The busy thread's run: long, but within one attempt. */
-    private static final long BUSY_MS = Math.min(10_000, (E2eStack.ATTEMPT_TIMEOUT_SECONDS - 3) * 1000L);
 
     @Test
     @Timeout(value = 150, unit = TimeUnit.SECONDS)
     void runsOfAThreadNeverOverlapAndKeepTheirOrderWhileOtherThreadsMoveOn() throws Exception {
+        // The busy thread: one run that stays RUNNING (its daemon is registered, but never fetches its start frame).
         String busyThread = Ids.thread("b-busy");
+        String daemonId = "e2e-b-daemon-" + Ids.random();
+        Api.Response registered = api.registerDaemon(daemonId);
+        assertEquals(201, registered.status(), registered.toString());
+        ObjectNode desktop = Api.JSON.createObjectNode().put("target", "desktop").put("daemonId", daemonId);
+        desktop.putObject("input").put("command", "sleep 3600");
+        String busyRun = api.startRun(busyThread, desktop).path("runId").asText();
+        JsonNode busyRunning = Poll.until(Duration.ofSeconds(30), "the busy run " + busyRun + " is dispatched",
+                () -> api.run(busyRun), r -> "RUNNING".equals(r.path("status").asText()) && r.path("startedAt").isTextual());
+
         List<String> threads = new ArrayList<>();
         for (int t = 0; t < THREADS; t++) {
             threads.add(Ids.thread("b" + t));
         }
         Map<String, List<String>> issued = new ConcurrentHashMap<>();
-        String busyRun;
-        try (ExecutorService pool = Executors.newFixedThreadPool(THREADS + 1)) {
+        try (ExecutorService pool = Executors.newFixedThreadPool(THREADS)) {
             CountDownLatch go = new CountDownLatch(1);
-            Future<String> busy = pool.submit(() -> {
-                go.await();
-                return api.startRun(busyThread, Api.simulated(BUSY_MS, 500)).path("runId").asText();
-            });
             List<Future<?>> starts = new ArrayList<>();
             for (String thread : threads) {
                 starts.add(pool.submit(() -> {
@@ -59,7 +64,6 @@ class ScenarioB_ThreadOrderTest extends Scenario {
                 }));
             }
             go.countDown();
-            busyRun = busy.get(60, TimeUnit.SECONDS);
             for (Future<?> start : starts) {
                 start.get(60, TimeUnit.SECONDS);
             }
@@ -76,12 +80,12 @@ class ScenarioB_ThreadOrderTest extends Scenario {
             }
             ended.put(thread, runs);
         }
-        JsonNode busy = api.awaitTerminal(busyRun, Duration.ofSeconds(60));
-        assertEquals("SUCCEEDED", busy.path("status").asText(), busy.toString());
+        // ... while the busy thread's run was running all along.
+        JsonNode busy = api.run(busyRun);
+        assertEquals("RUNNING", busy.path("status").asText(), "the busy run still runs: " + busy);
+        Instant busyStarted = Api.time(busyRunning, "startedAt");
 
-        Instant busyStarted = Api.time(busy, "startedAt");
-        Instant busyFinished = Api.time(busy, "finishedAt");
-        StringBuilder timeline = new StringBuilder("busy " + busyStarted + " .. " + busyFinished + "\n");
+        StringBuilder timeline = new StringBuilder("busy (desktop, still RUNNING) from " + busyStarted + "\n");
         for (String thread : threads) {
             List<JsonNode> runs = ended.get(thread);
             // The list endpoint gives the queue order; it is the order the starts were issued.
@@ -92,6 +96,7 @@ class ScenarioB_ThreadOrderTest extends Scenario {
                 timeline.append(thread).append(" #").append(i).append(' ').append(run.path("startedAt").asText())
                         .append(" .. ").append(run.path("finishedAt").asText()).append('\n');
                 assertEquals(1, run.path("attempts").asInt(), "one attempt each: " + run);
+                assertTrue(Api.time(run, "startedAt").isAfter(busyStarted), run.toString());
                 if (i > 0) {
                     // Executed in start order, never overlapping: each run starts after the previous one ended.
                     Instant previousFinished = Api.time(runs.get(i - 1), "finishedAt");
@@ -100,11 +105,22 @@ class ScenarioB_ThreadOrderTest extends Scenario {
                             + started + " before run #" + (i - 1) + " finished at " + previousFinished + "\n" + timeline);
                 }
             }
-            // Not held up by the busy thread: this thread's first run ran while the busy one was still running.
-            Instant firstStarted = Api.time(runs.get(0), "startedAt");
-            assertTrue(firstStarted.isBefore(busyFinished), "thread " + thread + " waited for the busy thread: its first run"
-                    + " started " + firstStarted + ", the busy run ran " + busyStarted + " .. " + busyFinished);
         }
         System.out.println("[e2e] b timeline:\n" + timeline);
+        // Threads run side by side: some runs of different threads overlapped in time.
+        List<JsonNode> firsts = threads.stream().map(t -> ended.get(t).get(0)).toList();
+        boolean parallel = false;
+        for (JsonNode a : firsts) {
+            for (JsonNode b : firsts) {
+                parallel |= a != b && Api.time(a, "startedAt").isBefore(Api.time(b, "finishedAt"))
+                        && Api.time(b, "startedAt").isBefore(Api.time(a, "finishedAt"));
+            }
+        }
+        assertTrue(parallel, "the threads' first runs all ran one after another:\n" + timeline);
+
+        // The busy thread is freed by cancelling its run.
+        Api.Response cancelled = api.cancel(busyRun);
+        assertEquals(200, cancelled.status(), cancelled.toString());
+        assertEquals("CANCELLED", cancelled.body().path("status").asText(), cancelled.toString());
     }
 }
