@@ -80,8 +80,10 @@ public final class E2eStack implements AutoCloseable {
         if (apiUrl != null && !apiUrl.isBlank() && endpoint != null && !endpoint.isBlank()) {
             AwsCredentialsProvider credentials = System.getenv("AWS_ACCESS_KEY_ID") != null
                     ? DefaultCredentialsProvider.builder().build() : local();
-            return new E2eStack(null, URI.create(apiUrl), URI.create(endpoint), credentials,
+            E2eStack stack = new E2eStack(null, URI.create(apiUrl), URI.create(endpoint), credentials,
                     "existing stack: API " + apiUrl + ", AWS endpoint " + endpoint);
+            System.out.printf("[e2e] using %s (its hosted attempt timeout should be %d s)%n", stack, ATTEMPT_TIMEOUT_SECONDS);
+            return stack;
         }
         Path root = repositoryRoot();
         Path template = root.resolve("template.yaml");
