@@ -82,6 +82,13 @@ public final class Api {
         return hosted(JSON.createObjectNode().put("agent", "simulated").put("durationMs", durationMs).put("progressMs", progressMs));
     }
 
+    /** A desktop run for the daemon {@code daemonId}. */
+    public static ObjectNode desktop(String daemonId, JsonNode input) {
+        ObjectNode body = JSON.createObjectNode().put("target", "desktop").put("daemonId", daemonId);
+        body.set("input", input);
+        return body;
+    }
+
     public Response get(String path) {
         return send(request(path).GET());
     }
@@ -140,6 +147,31 @@ public final class Api {
     public Response registerDaemon(String daemonId) {
         return send(request("/daemons").header("content-type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(JSON.createObjectNode().put("daemonId", daemonId).toString())));
+    }
+
+    /** Registers a daemon and requires 201; returns its credential. */
+    public String daemonCredential(String daemonId) {
+        Response registered = registerDaemon(daemonId);
+        if (registered.status() != 201 || !registered.body().path("credential").isTextual()) {
+            throw new AssertionError("registering daemon " + daemonId + " answered " + registered);
+        }
+        return registered.body().path("credential").asText();
+    }
+
+    /** A daemon's frame fetch, as the daemon makes it ({@code credential} null: no Authorization header). */
+    public Response frames(String daemonId, String credential, int waitSeconds) {
+        return send(withCredential(request("/daemons/" + daemonId + "/frames?waitSeconds=" + waitSeconds), credential).GET());
+    }
+
+    /** A daemon's report on a run, as the daemon makes it. */
+    public Response report(String runId, String credential, JsonNode report) {
+        return send(withCredential(request("/runs/" + runId + "/reports"), credential)
+                .header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(report.toString())));
+    }
+
+    private static HttpRequest.Builder withCredential(HttpRequest.Builder request, String credential) {
+        return credential == null ? request : request.header("Authorization", "Bearer " + credential);
     }
 
     // ---------------------------------------------------------------- raw

@@ -19,6 +19,7 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.sfn.SfnClient;
 import software.amazon.awssdk.services.sfn.model.ExecutionListItem;
 import software.amazon.awssdk.services.sfn.model.HistoryEvent;
@@ -40,6 +41,14 @@ public final class E2eStack implements AutoCloseable {
      */
     public static final int ATTEMPT_TIMEOUT_SECONDS = Integer.getInteger("runlane.e2e.attemptTimeoutSeconds", 12);
 
+    /**
+     * The desktop heartbeat window of the stack the suite starts: a desktop run whose daemon stops
+     * heartbeating ends TIMED_OUT this long after its last heartbeat (desktop scenario b waits for it).
+     * The scenarios' daemons heartbeat every second: ten beats per window, on a loaded 2-core machine
+     * too. Override with {@code -Drunlane.e2e.heartbeatSeconds}.
+     */
+    public static final int HEARTBEAT_SECONDS = Integer.getInteger("runlane.e2e.heartbeatSeconds", 10);
+
     /** Template parameters of the local cloud the suite starts (as sam --parameter-overrides). */
     static Map<String, String> parameterOverrides() {
         return Map.of(
@@ -47,8 +56,7 @@ public final class E2eStack implements AutoCloseable {
                 "HostedRetryMaxAttempts", "2",
                 "RetryIntervalSeconds", "1",
                 "RetryMaxDelaySeconds", "2",
-                // b keeps one desktop run waiting on a silent daemon while 20 runs go by on other threads.
-                "HeartbeatSeconds", "300");
+                "HeartbeatSeconds", String.valueOf(HEARTBEAT_SECONDS));
     }
 
     private final LocalCloud cloud;
@@ -56,9 +64,11 @@ public final class E2eStack implements AutoCloseable {
     private final URI awsEndpoint;
     private final SfnClient sfn;
     private final SqsClient sqs;
+    private final DynamoDbClient dynamo;
     private final String queueUrl;
     private final String deadLetterQueueUrl;
     private final String stateMachineArn;
+    private final String framesTable;
     private final String description;
 
     private E2eStack(LocalCloud cloud, URI apiUri, URI awsEndpoint, AwsCredentialsProvider credentials, String description) {
@@ -68,9 +78,11 @@ public final class E2eStack implements AutoCloseable {
         this.description = description;
         this.sfn = configure(SfnClient.builder(), awsEndpoint, credentials).build();
         this.sqs = configure(SqsClient.builder(), awsEndpoint, credentials).build();
+        this.dynamo = configure(DynamoDbClient.builder(), awsEndpoint, credentials).build();
         this.queueUrl = queueNamed("RunQueue");
         this.deadLetterQueueUrl = queueNamed("RunDeadLetterQueue");
         this.stateMachineArn = stateMachineNamed("RunStateMachine");
+        this.framesTable = tableNamed("FramesTable");
     }
 
     /** The stack named by the environment, else a new local cloud from the repository's template.yaml. */
@@ -100,7 +112,7 @@ public final class E2eStack implements AutoCloseable {
         try {
             E2eStack stack = new E2eStack(cloud, cloud.apiUri(), cloud.edgeUri(), local(),
                     "local cloud: API " + cloud.apiUri() + ", AWS endpoint " + cloud.edgeUri() + ", parameters "
-                            + parameterOverrides() + ", log " + log);
+                            + parameterOverrides() + ", log " + log + ", daemons' logs " + DesktopDaemon.BASE);
             System.out.printf("[e2e] started %s in %.1f s%n", stack.description, (System.nanoTime() - started) / 1e9);
             return stack;
         } catch (RuntimeException e) {
@@ -123,6 +135,15 @@ public final class E2eStack implements AutoCloseable {
 
     public SqsClient sqs() {
         return sqs;
+    }
+
+    public DynamoDbClient dynamo() {
+        return dynamo;
+    }
+
+    /** The daemons' frames table (desktop scenario e writes a replayed start frame into it). */
+    public String framesTable() {
+        return framesTable;
     }
 
     public String queueUrl() {
@@ -186,6 +207,16 @@ public final class E2eStack implements AutoCloseable {
         return arns.get(0);
     }
 
+    private String tableNamed(String logicalName) {
+        List<String> names = dynamo.listTablesPaginator(r -> r.limit(100)).tableNames().stream()
+                .filter(name -> name.matches("(?:.*-)?" + logicalName + "(?:-[^-]*)?"))
+                .toList();
+        if (names.size() != 1) {
+            throw new IllegalStateException("expected one table named like " + logicalName + " at " + awsEndpoint + ", found " + names);
+        }
+        return names.get(0);
+    }
+
     private static String lastSegment(String path) {
         return path.substring(path.lastIndexOf('/') + 1);
     }
@@ -204,7 +235,7 @@ public final class E2eStack implements AutoCloseable {
         return StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local"));
     }
 
-    private static Path repositoryRoot() {
+    static Path repositoryRoot() {
         Path dir = Path.of("").toAbsolutePath();
         while (dir != null && !Files.isRegularFile(dir.resolve("template.yaml"))) {
             dir = dir.getParent();
@@ -251,6 +282,7 @@ public final class E2eStack implements AutoCloseable {
     public void close() {
         sfn.close();
         sqs.close();
+        dynamo.close();
         if (cloud != null) {
             long started = System.nanoTime();
             cloud.close();

@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Timeout;
  * b. 5 threads x 4 simulated runs, all started concurrently (each thread's starts issued one after
  * another): all succeed; no two runs of a thread overlap; each thread's runs execute in the order
  * they were started; and a busy thread holds up no other thread: all 20 runs start and finish while
- * the busy thread's one long run (a desktop run whose daemon never answers) is still running.
+ * the busy thread's one long run (a desktop run whose reference daemon runs {@code sleep 3600} and
+ * heartbeats) is still running.
  */
 class ScenarioB_ThreadOrderTest extends Scenario {
     private static final int THREADS = 5;
@@ -33,13 +34,17 @@ class ScenarioB_ThreadOrderTest extends Scenario {
     @Test
     @Timeout(value = 150, unit = TimeUnit.SECONDS)
     void runsOfAThreadNeverOverlapAndKeepTheirOrderWhileOtherThreadsMoveOn() throws Exception {
-        // The busy thread: one run that stays RUNNING (its daemon is registered, but never fetches its start frame).
+        // The busy thread: one run that stays RUNNING, its daemon's command sleeping and the daemon heartbeating
+        // (the stack's heartbeat window is short: a silent daemon's run would time out during the scenario).
+        try (DesktopDaemon daemon = DesktopDaemon.register(api, "b")) {
+            daemon.start("sleep 3600");
+            busyThreadHoldsUpNoOtherThread(daemon);
+        }
+    }
+
+    private void busyThreadHoldsUpNoOtherThread(DesktopDaemon daemon) throws Exception {
         String busyThread = Ids.thread("b-busy");
-        String daemonId = "e2e-b-daemon-" + Ids.random();
-        Api.Response registered = api.registerDaemon(daemonId);
-        assertEquals(201, registered.status(), registered.toString());
-        ObjectNode desktop = Api.JSON.createObjectNode().put("target", "desktop").put("daemonId", daemonId);
-        desktop.putObject("input").put("command", "sleep 3600");
+        ObjectNode desktop = Api.desktop(daemon.id(), Api.JSON.createObjectNode().put("task", "stay busy"));
         String busyRun = api.startRun(busyThread, desktop).path("runId").asText();
         JsonNode busyRunning = Poll.until(Duration.ofSeconds(30), "the busy run " + busyRun + " is dispatched",
                 () -> api.run(busyRun), r -> "RUNNING".equals(r.path("status").asText()) && r.path("startedAt").isTextual());
@@ -82,7 +87,7 @@ class ScenarioB_ThreadOrderTest extends Scenario {
         }
         // ... while the busy thread's run was running all along.
         JsonNode busy = api.run(busyRun);
-        assertEquals("RUNNING", busy.path("status").asText(), "the busy run still runs: " + busy);
+        assertEquals("RUNNING", busy.path("status").asText(), "the busy run still runs: " + busy + "\n" + daemon.log());
         Instant busyStarted = Api.time(busyRunning, "startedAt");
 
         StringBuilder timeline = new StringBuilder("busy (desktop, still RUNNING) from " + busyStarted + "\n");
