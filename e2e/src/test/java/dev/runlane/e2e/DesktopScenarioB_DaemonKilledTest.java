@@ -66,6 +66,8 @@ class DesktopScenarioB_DaemonKilledTest extends DesktopScenario {
         Duration afterKill = Duration.between(killedAt, Api.time(timedOut, "finishedAt"));
         assertTrue(afterKill.compareTo(Duration.ofSeconds(HEARTBEAT + 20)) <= 0, "TIMED_OUT " + afterKill
                 + " after the kill; the heartbeat window is " + HEARTBEAT + " s: " + timedOut);
+        System.out.printf("[e2e] desktop b: TIMED_OUT (%s) %.1f s after the daemon was killed (heartbeat window %d s)%n",
+                timedOut.path("error").path("code").asText(), afterKill.toMillis() / 1000.0, HEARTBEAT);
         assertTrue(timedOut.path("output").isNull(), timedOut.toString());
         // Exactly one start frame: one dispatch, one attempt, one execution, never retried.
         assertEquals(1, timedOut.path("attempts").asInt(), timedOut.toString());
