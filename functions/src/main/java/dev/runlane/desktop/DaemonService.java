@@ -18,6 +18,7 @@ import dev.runlane.runs.RunIds;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.logging.Logger;
 import java.util.regex.Pattern;
@@ -86,12 +87,38 @@ public class DaemonService {
             throw RefusedException.invalid("InvalidWait", "waitSeconds must be between 0 and " + MAX_WAIT_SECONDS);
         }
         Instant deadline = clock.instant().plusSeconds(waitSeconds);
-        List<Frame> found = frames.after(daemonId, cursor, FRAMES_PER_POLL);
-        while (found.isEmpty() && clock.instant().plus(POLL_INTERVAL).isBefore(deadline)) {
-            Thread.sleep(POLL_INTERVAL.toMillis());
-            found = frames.after(daemonId, cursor, FRAMES_PER_POLL);
+        while (true) {
+            List<Frame> batch = frames.after(daemonId, cursor, FRAMES_PER_POLL);
+            cursor = batch.isEmpty() ? cursor : batch.get(batch.size() - 1).frameId();
+            List<Frame> live = dropEnded(daemonId, batch);
+            if (!live.isEmpty() || !clock.instant().plus(POLL_INTERVAL).isBefore(deadline)) {
+                return new FrameBatch(live, cursor);
+            }
+            if (batch.isEmpty()) {
+                Thread.sleep(POLL_INTERVAL.toMillis());
+            }
         }
-        return new FrameBatch(found, found.isEmpty() ? cursor : found.get(found.size() - 1).frameId());
+    }
+
+    /**
+     * A start frame of a run that has ended (timed out, cancelled) while its daemon was away must
+     * not start its command when the daemon comes back: it is acknowledged here instead of delivered.
+     */
+    private List<Frame> dropEnded(String daemonId, List<Frame> batch) {
+        List<Frame> live = new ArrayList<>();
+        List<String> ended = new ArrayList<>();
+        for (Frame frame : batch) {
+            if (frame.kind() == Frame.Kind.START && runs.find(frame.runId()).map(Run::isTerminal).orElse(true)) {
+                ended.add(frame.frameId());
+            } else {
+                live.add(frame);
+            }
+        }
+        if (!ended.isEmpty()) {
+            frames.acknowledge(daemonId, ended);
+            LOG.info(() -> "dropped the start frames of ended runs for daemon " + daemonId + ": " + ended);
+        }
+        return live;
     }
 
     public void acknowledge(String daemonId, String credential, List<String> frameIds) {

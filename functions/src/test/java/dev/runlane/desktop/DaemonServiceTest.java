@@ -96,6 +96,23 @@ class DaemonServiceTest {
     }
 
     @Test
+    void startFramesOfEndedRunsAreDroppedNotDelivered() throws Exception {
+        String credential = service.register("laptop-1").credential();
+        String ended = desktopRun("laptop-1", RunStatus.TIMED_OUT, 1);
+        String running = desktopRun("laptop-1", RunStatus.RUNNING, 1);
+        ports.frames.send(dev.runlane.domain.Frame.start("laptop-1", ended, "thread-" + ended, 1, "{}", NOW));
+        ports.frames.send(dev.runlane.domain.Frame.cancel("laptop-1", ended, "thread-" + ended, 1, NOW.plusMillis(1)));
+        ports.frames.send(dev.runlane.domain.Frame.start("laptop-1", running, "thread-" + running, 1, "{}", NOW.plusMillis(2)));
+
+        DaemonService.FrameBatch batch = service.frames("laptop-1", credential, null, 0);
+
+        assertEquals(List.of("cancel:" + ended, "start:" + running), batch.frames().stream()
+                .map(f -> f.kind().name().toLowerCase() + ":" + f.runId()).toList());
+        assertEquals(2, ports.frames.sent.size(), "the ended run's start frame is acknowledged for the daemon");
+        assertEquals(batch.frames().get(1).frameId(), batch.cursor());
+    }
+
+    @Test
     void badReportsAreRefused() throws Exception {
         for (String body : List.of("{\"type\":\"done\",\"fenceToken\":1}", "{\"type\":\"heartbeat\"}",
                 "{\"type\":\"heartbeat\",\"fenceToken\":\"1\"}", "{\"type\":\"heartbeat\",\"fenceToken\":0}",

@@ -49,8 +49,17 @@ public final class InMemoryPorts {
         public final List<Frame> sent = new ArrayList<>();
 
         @Override public void send(Frame frame) { sent.add(frame); }
-        @Override public List<Frame> after(String daemonId, String cursor, int limit) { return List.of(); }
-        @Override public void acknowledge(String daemonId, List<String> frameIds) { }
+
+        @Override
+        public List<Frame> after(String daemonId, String cursor, int limit) {
+            return sent.stream().filter(f -> f.daemonId().equals(daemonId) && (cursor == null || f.frameId().compareTo(cursor) > 0))
+                    .sorted(Comparator.comparing(Frame::frameId)).limit(limit).toList();
+        }
+
+        @Override
+        public void acknowledge(String daemonId, List<String> frameIds) {
+            sent.removeIf(f -> f.daemonId().equals(daemonId) && frameIds.contains(f.frameId()));
+        }
     }
 
     public static final class Runs implements RunStore {
