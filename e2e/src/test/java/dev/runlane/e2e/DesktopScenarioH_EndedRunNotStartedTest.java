@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
@@ -14,14 +13,13 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 /**
  * Desktop h (beyond issue 4's a-g). A daemon that was away while its run ended (TIMED_OUT: nobody
  * heartbeated) must not run that run's command when it comes back: the run is over, and its command
- * would work in the thread's directory for a run nobody waits for.
+ * would work in the thread's directory for a run nobody waits for. (The API drops such a frame: it
+ * acknowledges it on the daemon's behalf instead of delivering it.)
  */
 class DesktopScenarioH_EndedRunNotStartedTest extends DesktopScenario {
     private static final String COMMAND = "echo \"$RUNLANE_RUN_ID\" >> ran; sleep 5; echo done";
 
     @Test
-    @Disabled("product bug: the start frame of an ended desktop run stays in the daemon's channel until TTL, and a "
-            + "returning daemon runs its command until its first report is answered 409 RunEnded (see the issue 4 e2e report)")
     @Timeout(value = 90, unit = TimeUnit.SECONDS)
     void aReturningDaemonDoesNotRunTheCommandOfARunThatHasEnded() {
         DesktopDaemon daemon = daemon("dh");
