@@ -22,8 +22,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * The daemon's loop: long-polls its frames and hands each to its thread's lane, where a start frame is
  * fenced ({@link FenceBook}), supersedes a stale command still running in the directory, and starts a
- * {@link CommandRun}; a cancel frame abandons the run. Frames are acknowledged once handled. Network
- * errors are retried with capped backoff; a rejected credential stops the daemon.
+ * {@link CommandRun} once the API has accepted the run's {@link PreStartHeartbeat}; a cancel frame
+ * abandons the run. Frames are acknowledged once handled. Network errors are retried with capped
+ * backoff; a rejected credential stops the daemon.
  */
 public final class Daemon implements AutoCloseable {
 
@@ -41,6 +42,7 @@ public final class Daemon implements AutoCloseable {
     private final RootLock rootLock;
     private final ExecutorService lanes = Executors.newVirtualThreadPerTaskExecutor();
     private final CommandRun.Settings runSettings;
+    private final PreStartHeartbeat preStartHeartbeat;
     private final Set<String> cancelled = Collections.newSetFromMap(new LinkedHashMap<>() {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
@@ -65,6 +67,10 @@ public final class Daemon implements AutoCloseable {
         this.rootLock = new RootLock(config.root());
         this.runSettings = new CommandRun.Settings(config.command(), Duration.ofSeconds(config.heartbeatSeconds()),
                 Duration.ofSeconds(config.killGraceSeconds()), retryFirst, retryCap, this::credentialRejected);
+        // Three heartbeat intervals: well inside the server's heartbeat window (60 s by default), which counts
+        // from the dispatch; past it the run times out anyway.
+        this.preStartHeartbeat = new PreStartHeartbeat(api, log, Duration.ofSeconds(3L * config.heartbeatSeconds()),
+                retryFirst, retryCap, () -> stopping);
     }
 
     /**
@@ -196,7 +202,8 @@ public final class Daemon implements AutoCloseable {
         }
         FenceBook.Admission admission;
         try {
-            admission = fences.admit(ref.threadId(), ref.fenceToken(), ref.runId());
+            // Only checked here: the token is recorded once the API has answered the pre-start heartbeat.
+            admission = fences.check(ref.threadId(), ref.fenceToken(), ref.runId());
         } catch (UncheckedIOException e) {
             log.error(ref + ": refused, the fence book failed (" + Log.oneLine(e.getMessage())
                     + "); the frame stays unacknowledged");
@@ -210,7 +217,7 @@ public final class Daemon implements AutoCloseable {
                 return true;
             }
             case DUPLICATE -> {
-                log.info(ref + ": already started under this token, not running it again");
+                log.info(ref + ": already started under this token (or refused by the API), not running it again");
                 return true;
             }
             case CONFLICT -> {
@@ -229,11 +236,13 @@ public final class Daemon implements AutoCloseable {
         RunRef ref = frame.run();
         CommandRun previous = directories.current(ref.threadId());
         if (previous != null && previous.isProcessAlive()) {
+            // A newer token proves the previous run stale, whatever the API answers below about this one.
             log.info(ref + ": supersedes " + previous.ref() + " still running in "
                     + directories.of(ref.threadId()) + ", killing it first");
             previous.abandon("superseded by token " + ref.fenceToken());
             if (previous.isProcessAlive()) {
                 log.error(ref + ": not started: the superseded command would not die");
+                remember(ref);
                 reportStartFailure(ref, "WorkingDirectoryBusy", "the previous command in the working directory would not die");
                 return true;
             }
@@ -243,8 +252,24 @@ public final class Daemon implements AutoCloseable {
             dir = directories.create(ref.threadId());
         } catch (IOException | RuntimeException e) {
             log.error(ref + ": not started: cannot create the working directory (" + describe(e) + ")");
+            remember(ref);
             reportStartFailure(ref, "StartFailed", "cannot create the working directory: " + describe(e));
             return true;
+        }
+        switch (preStart(ref)) {
+            case NO_ANSWER -> {
+                return false;
+            }
+            case NOT_TO_START -> {
+                return true;
+            }
+            case START -> {
+                // The book remembers the token before the command starts (see FenceBook).
+                if (!remember(ref)) {
+                    log.error(ref + ": not started; the frame stays unacknowledged");
+                    return false;
+                }
+            }
         }
         CommandRun run = new CommandRun(ref, dir, frame.input(), api, log, runSettings);
         synchronized (lifecycle) {
@@ -267,6 +292,78 @@ public final class Daemon implements AutoCloseable {
             directories.release(ref.threadId(), run);
         });
         return true;
+    }
+
+    /** What the pre-start heartbeat decided for a start frame. */
+    private enum PreStart {
+        /** 202: the run is live under the frame's token. */
+        START,
+        /** A definitive refusal: the run is over or not this daemon's; the frame is acknowledged. */
+        NOT_TO_START,
+        /** No definitive answer in time (or the daemon stops): the frame stays unacknowledged. */
+        NO_ANSWER
+    }
+
+    /** Sends the run's {@link PreStartHeartbeat} and decides from the API's answer. Call from the thread's lane. */
+    private PreStart preStart(RunRef ref) {
+        Reporter.Result answer;
+        try {
+            answer = preStartHeartbeat.send(ref);
+        } catch (IOException e) {
+            if (stopping) {
+                return PreStart.NO_ANSWER;
+            }
+            // Not acknowledged, so that a restarted daemon asks again (the API drops the frame instead if the
+            // run has ended by then). This daemon does not fetch it again (its poll cursor is past it), so
+            // nothing spins, and the lane is free again for the thread's later frames.
+            log.warn(ref + ": not started: no answer to the pre-start heartbeat within "
+                    + preStartHeartbeat.patience().toSeconds() + "s (" + describe(e)
+                    + "); the frame stays unacknowledged for a restarted daemon");
+            return PreStart.NO_ANSWER;
+        } catch (InterruptedException e) {
+            return PreStart.NO_ANSWER;
+        }
+        switch (answer.outcome()) {
+            case ACCEPTED -> {
+                return PreStart.START;
+            }
+            case CREDENTIAL_REJECTED -> {
+                log.error(ref + ": not started: the API rejected the daemon's credential ("
+                        + Log.oneLine(answer.toString()) + ")");
+                credentialRejected(answer.toString());
+                return PreStart.NO_ANSWER;
+            }
+            case FENCED_OUT -> {
+                log.warn(ref + ": not started: the API answered " + Log.oneLine(answer.toString())
+                        + " to the pre-start heartbeat");
+                // Recorded: 409 StaleFenceToken proves a newer token exists, and RunEnded means this run is over;
+                // either way every later legitimate frame for the directory carries a higher token. Recording it
+                // keeps "a lower token is refused" and makes a redelivery of this frame a duplicate.
+                remember(ref);
+                return PreStart.NOT_TO_START;
+            }
+            default -> {
+                // 403 NotYourRun, 404 RunNotFound, another 4xx: the API vouches for no run under this token here,
+                // so it is not recorded (it would only make later frames look older than they are).
+                log.warn(ref + ": not started: the API answered " + Log.oneLine(answer.toString())
+                        + " to the pre-start heartbeat");
+                return PreStart.NOT_TO_START;
+            }
+        }
+    }
+
+    /**
+     * Records the frame's token as the directory's highest; false (logged) when the book cannot be written.
+     * Only the thread's lane touches its entry, so the token checked in {@link #start} is still admitted here.
+     */
+    private boolean remember(RunRef ref) {
+        try {
+            fences.admit(ref.threadId(), ref.fenceToken(), ref.runId());
+            return true;
+        } catch (UncheckedIOException e) {
+            log.error(ref + ": the fence book failed (" + Log.oneLine(e.getMessage()) + ")");
+            return false;
+        }
     }
 
     /** Handles a cancel frame in its thread's lane. */

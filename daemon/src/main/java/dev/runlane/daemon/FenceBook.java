@@ -56,11 +56,12 @@ public final class FenceBook {
     }
 
     /**
-     * Decides a start frame and, when admitted, persists its token before returning.
+     * Decides a start frame without recording anything: {@link Admission#ADMITTED} means {@link #admit} would
+     * admit it. The daemon checks first and admits only once the API has confirmed the run (or ended it).
      *
-     * @throws UncheckedIOException when the book cannot be read or written: the caller must not run
+     * @throws UncheckedIOException when the book cannot be read: the caller must not run
      */
-    public synchronized Admission admit(String threadId, long token, String runId) {
+    public synchronized Admission check(String threadId, long token, String runId) {
         Optional<Entry> current = load(threadId);
         if (current.isPresent()) {
             Entry e = current.get();
@@ -70,6 +71,19 @@ public final class FenceBook {
             if (token == e.token()) {
                 return e.runId().equals(runId) ? Admission.DUPLICATE : Admission.CONFLICT;
             }
+        }
+        return Admission.ADMITTED;
+    }
+
+    /**
+     * Decides a start frame and, when admitted, persists its token before returning.
+     *
+     * @throws UncheckedIOException when the book cannot be read or written: the caller must not run
+     */
+    public synchronized Admission admit(String threadId, long token, String runId) {
+        Admission admission = check(threadId, token, runId);
+        if (admission != Admission.ADMITTED) {
+            return admission;
         }
         Entry entry = new Entry(token, runId);
         store(threadId, entry);

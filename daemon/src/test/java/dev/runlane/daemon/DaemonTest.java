@@ -134,7 +134,8 @@ class DaemonTest {
         script("r1", "while [ ! -e '" + release + "' ]; do sleep 0.05; done; echo done");
         start("d1", CREDENTIAL);
         api.addStart("r1", "t1", 4, null);
-        awaitTrue("two heartbeats", () -> api.reports("r1", "heartbeat").size() >= 2);
+        // The pre-start heartbeat, then two while the command runs.
+        awaitTrue("three heartbeats", () -> api.reports("r1", "heartbeat").size() >= 3);
         Files.createFile(release);
         awaitTrue("r1 succeeded", () -> !api.reports("r1", "succeeded").isEmpty());
         api.reports("r1", "heartbeat").forEach(r -> assertEquals(4, r.body().get("fenceToken").asLong()));
@@ -153,8 +154,10 @@ class DaemonTest {
         awaitTrue("child process gone", () -> gone(child));
         awaitTrue("cancel acknowledged", () -> api.isAcked(cancel));
         sentinelRun("t2");
-        assertEquals(List.of("progress"), api.reports("r1").stream().map(FakeDaemonApi.Report::type).distinct().toList(),
-                "no heartbeat, succeeded or failed after the cancel: " + api.reports("r1"));
+        List<FakeDaemonApi.Report> reports = api.reports("r1");
+        assertEquals("heartbeat", reports.get(0).type(), "the pre-start heartbeat comes first: " + reports);
+        assertEquals(List.of("progress"), reports.subList(1, reports.size()).stream().map(FakeDaemonApi.Report::type)
+                .distinct().toList(), "no heartbeat, succeeded or failed after the cancel: " + reports);
         assertTrue(logs().contains("run r1 thread t1 token 1: cancel frame, stopping the run"), logs());
     }
 
@@ -180,18 +183,120 @@ class DaemonTest {
     void aReportAnswered403NotYourRunAbandonsThatRunOnly() throws Exception {
         script("r1", "sleep 300 & echo $! > child.pid; echo line1; wait");
         script("r2", "echo fine");
-        api.othersRun("r1");
         Running r = start("d1", CREDENTIAL);
         api.addStart("r1", "t1", 1, null);
-        awaitTrue("the 403", () -> !api.reports("r1").isEmpty());
         Path pidFile = root.resolve("t1/child.pid");
         awaitTrue("child pid written", () -> !read(pidFile).isBlank());
         long child = Long.parseLong(read(pidFile).trim());
+        // Dispatched elsewhere once it runs here (a 403 before the start is the pre-start heartbeat's case).
+        api.othersRun("r1");
+        awaitTrue("the 403", () -> api.reports("r1").stream().anyMatch(report -> report.status() == 403));
         awaitTrue("child process gone", () -> gone(child));
         api.addStart("r2", "t2", 1, null);
         awaitTrue("r2 succeeded", () -> !api.reports("r2", "succeeded").isEmpty());
         assertTrue(r.thread().isAlive(), "the daemon keeps going");
         assertTrue(logs().contains("NotYourRun"), logs());
+    }
+
+    @Test
+    void aRunThatEndedBeforeItsCommandStartedIsNotStarted() throws Exception {
+        script("r1", "touch ../r1-ran; echo ok");
+        script("r2", "touch ../r2-ran; echo ok");
+        script("r0", "touch ../r0-ran; echo stale");
+        api.endRun("r1");
+        start("d1", CREDENTIAL);
+        String frame = api.addStart("r1", "t1", 12, null);
+        awaitTrue("frame acknowledged", () -> api.isAcked(frame));
+        // The command would have started before the acknowledgement.
+        assertFalse(Files.exists(root.resolve("r1-ran")), "the ended run's command ran");
+        List<FakeDaemonApi.Report> reports = api.reports("r1");
+        assertEquals(1, reports.size(), reports.toString());
+        assertEquals("heartbeat", reports.get(0).type());
+        assertEquals(12, reports.get(0).body().get("fenceToken").asLong());
+        assertEquals(409, reports.get(0).status());
+        assertTrue(logs().contains("run r1 thread t1 token 12: not started: the API answered 409 RunEnded"), logs());
+        assertEquals(new FenceBook.Entry(12, "r1"), daemons.get(0).daemon().highestToken("t1").orElseThrow(),
+                "the ended run's token is kept: a lower one is still refused");
+
+        String stale = api.addStart("r0", "t1", 11, null);
+        awaitTrue("stale frame acknowledged", () -> api.isAcked(stale));
+        assertTrue(api.reports("r0").isEmpty());
+        api.addStart("r2", "t1", 13, null);
+        awaitTrue("the thread's next run succeeded", () -> !api.reports("r2", "succeeded").isEmpty());
+        assertTrue(Files.exists(root.resolve("r2-ran")));
+        assertFalse(Files.exists(root.resolve("r0-ran")) || Files.exists(root.resolve("r1-ran")));
+    }
+
+    @Test
+    void aRunFencedOutBeforeItsCommandStartedIsNotStarted() throws Exception {
+        script("r1", "touch ../r1-ran; echo ok");
+        api.answer409("r1", "heartbeat");
+        start("d1", CREDENTIAL);
+        String frame = api.addStart("r1", "t1", 3, null);
+        awaitTrue("frame acknowledged", () -> api.isAcked(frame));
+        assertFalse(Files.exists(root.resolve("r1-ran")), "the fenced-out run's command ran");
+        assertEquals(List.of(409), api.reports("r1").stream().map(FakeDaemonApi.Report::status).toList());
+        assertTrue(logs().contains("run r1 thread t1 token 3: not started: the API answered 409 StaleFenceToken"), logs());
+    }
+
+    @Test
+    void aRunTheApiDisownsBeforeItsCommandStartedIsNotStartedAndItsTokenNotKept() throws Exception {
+        script("r1", "touch ../r1-ran; echo ok");
+        script("r2", "touch ../r2-ran; echo ok");
+        api.othersRun("r1");
+        api.unknownRun("r2");
+        start("d1", CREDENTIAL);
+        String first = api.addStart("r1", "t1", 5, null);
+        String second = api.addStart("r2", "t2", 5, null);
+        awaitTrue("frames acknowledged", () -> api.isAcked(first) && api.isAcked(second));
+        assertFalse(Files.exists(root.resolve("r1-ran")) || Files.exists(root.resolve("r2-ran")));
+        assertEquals(List.of(403), api.reports("r1").stream().map(FakeDaemonApi.Report::status).toList());
+        assertEquals(List.of(404), api.reports("r2").stream().map(FakeDaemonApi.Report::status).toList());
+        assertTrue(logs().contains("run r1 thread t1 token 5: not started: the API answered 403 NotYourRun"), logs());
+        assertTrue(logs().contains("run r2 thread t2 token 5: not started: the API answered 404 RunNotFound"), logs());
+        assertTrue(daemons.get(0).daemon().highestToken("t1").isEmpty());
+        assertTrue(daemons.get(0).daemon().highestToken("t2").isEmpty());
+    }
+
+    @Test
+    void aPreStartHeartbeatThatFailsIsRetriedAndTheCommandRunsOnce() throws Exception {
+        script("r1", "echo x >> ../r1-runs; echo ok");
+        api.failNextReports("r1", "heartbeat", 2);
+        start("d1", CREDENTIAL);
+        String frame = api.addStart("r1", "t1", 2, null);
+        awaitTrue("r1 succeeded", () -> !api.reports("r1", "succeeded").isEmpty());
+        awaitTrue("frame acknowledged", () -> api.isAcked(frame));
+        assertEquals(1, Files.readAllLines(root.resolve("r1-runs")).size());
+        List<FakeDaemonApi.Report> reports = api.reports("r1");
+        assertEquals(List.of(500, 500, 202), reports.subList(0, 3).stream().map(FakeDaemonApi.Report::status).toList(),
+                reports.toString());
+        assertTrue(reports.subList(0, 3).stream().allMatch(r -> r.type().equals("heartbeat")), reports.toString());
+        assertEquals("progress", reports.get(3).type(), "the command starts after the accepted heartbeat: " + reports);
+        assertTrue(logs().contains("run r1 thread t1 token 2: pre-start heartbeat not sent"), logs());
+    }
+
+    @Test
+    void aPreStartHeartbeatWithoutAnAnswerGivesUpAndARestartedDaemonAsksAgain() throws Exception {
+        script("r1", "echo x >> ../r1-runs; echo ok");
+        api.failNextReports("r1", "heartbeat", Integer.MAX_VALUE);
+        Running first = start("d1", CREDENTIAL);
+        String frame = api.addStart("r1", "t1", 2, null);
+        awaitTrue("gave up", () -> logs().contains("run r1 thread t1 token 2: not started: no answer to the pre-start "
+                + "heartbeat within 3s"));
+        int attempts = api.reports("r1").size();
+        int polls = api.polls();
+        awaitTrue("the daemon keeps polling", () -> api.polls() >= polls + 2);
+        assertEquals(attempts, api.reports("r1").size(), "no more attempts once given up: " + api.reports("r1"));
+        assertFalse(api.isAcked(frame), "the frame stays for a restarted daemon");
+        assertFalse(Files.exists(root.resolve("r1-runs")));
+        assertTrue(first.daemon().highestToken("t1").isEmpty(), "the token is not recorded");
+        stop(first);
+
+        api.failNextReports("r1", "heartbeat", 0);
+        start("d1", CREDENTIAL);
+        awaitTrue("r1 succeeded", () -> !api.reports("r1", "succeeded").isEmpty());
+        awaitTrue("frame acknowledged", () -> api.isAcked(frame));
+        assertEquals(1, Files.readAllLines(root.resolve("r1-runs")).size());
     }
 
     @Test

@@ -28,7 +28,7 @@ import java.util.regex.Pattern;
 /**
  * Plays the runlane daemon API contract for one daemon, in memory: frames kept until acknowledged and
  * long-polled with a cursor, reports recorded, bearer authentication (401 unknown, 403 another daemon's).
- * Tests steer it: answer 409 to some reports, fail some polls or acks with 500.
+ * Tests steer it: answer 409, 403, 404 or 500 to some reports, fail some polls or acks with 500.
  */
 final class FakeDaemonApi implements AutoCloseable {
 
@@ -56,6 +56,8 @@ final class FakeDaemonApi implements AutoCloseable {
     private final Set<String> conflicting = new HashSet<>();
     private final Set<String> endedRuns = new HashSet<>();
     private final Set<String> othersRuns = new HashSet<>();
+    private final Set<String> unknownRuns = new HashSet<>();
+    private final Map<String, Integer> failingReports = new HashMap<>();
     private int failingPolls;
     private boolean failingAcks;
     private int polls;
@@ -96,6 +98,21 @@ final class FakeDaemonApi implements AutoCloseable {
     /** The run is dispatched to another daemon: its reports are answered 403 NotYourRun. */
     synchronized void othersRun(String runId) {
         othersRuns.add(runId);
+    }
+
+    /** The run has ended (as if timed out or cancelled): its reports are answered 409 RunEnded. */
+    synchronized void endRun(String runId) {
+        endedRuns.add(runId);
+    }
+
+    /** The API does not know the run: its reports are answered 404 RunNotFound. */
+    synchronized void unknownRun(String runId) {
+        unknownRuns.add(runId);
+    }
+
+    /** The next n reports of this type for this run are answered 500 (a transient failure). */
+    synchronized void failNextReports(String runId, String type, int n) {
+        failingReports.put(runId + "/" + type, n);
     }
 
     synchronized void failNextPolls(int n) {
@@ -245,9 +262,16 @@ final class FakeDaemonApi implements AutoCloseable {
         int status;
         ObjectNode answer = null;
         synchronized (this) {
-            if (othersRuns.contains(runId)) {
+            if (failingReports.getOrDefault(runId + "/" + type, 0) > 0) {
+                failingReports.merge(runId + "/" + type, -1, Integer::sum);
+                status = 500;
+                answer = error("InternalError", "planned failure");
+            } else if (othersRuns.contains(runId)) {
                 status = 403;
                 answer = error("NotYourRun", "run " + runId + " is not dispatched to daemon " + daemonId);
+            } else if (unknownRuns.contains(runId)) {
+                status = 404;
+                answer = error("RunNotFound", "no run " + runId);
             } else if (conflicting.contains(runId + "/" + type)) {
                 status = 409;
                 answer = error("StaleFenceToken", "a newer attempt holds the thread");

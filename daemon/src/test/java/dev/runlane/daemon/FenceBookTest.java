@@ -35,6 +35,19 @@ class FenceBookTest {
     }
 
     @Test
+    void checkDecidesLikeAdmitButRecordsNothing() {
+        FenceBook book = new FenceBook(root);
+        assertEquals(ADMITTED, book.check("t1", 3, "r3"));
+        assertEquals(Optional.empty(), book.highest("t1"));
+        assertEquals(ADMITTED, book.admit("t1", 3, "r3"));
+        assertEquals(STALE, book.check("t1", 2, "r2"));
+        assertEquals(DUPLICATE, book.check("t1", 3, "r3"));
+        assertEquals(CONFLICT, book.check("t1", 3, "other"));
+        assertEquals(ADMITTED, book.check("t1", 4, "r4"));
+        assertEquals(Optional.of(new FenceBook.Entry(3, "r3")), new FenceBook(root).highest("t1"));
+    }
+
+    @Test
     void directoriesAreFencedApart() {
         FenceBook book = new FenceBook(root);
         assertEquals(ADMITTED, book.admit("t1", 5, "a"));
