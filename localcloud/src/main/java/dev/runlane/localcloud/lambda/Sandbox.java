@@ -66,6 +66,9 @@ final class Sandbox {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("--enable-native-access=ALL-UNNAMED"); // the client loads its JNI library
+        // Quarkus' thread pool resets thread locals reflectively; from Java 24 on (the local JDK may be newer
+        // than Lambda's java21) that needs java.lang opened, or every sandbox logs an error when it stops.
+        command.add("--add-opens=java.base/java.lang=ALL-UNNAMED");
         if (nativeClient != null) {
             command.add("-D" + NATIVE_CLIENT_PROPERTY + "=" + nativeClient);
         }
