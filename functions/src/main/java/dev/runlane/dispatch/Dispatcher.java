@@ -56,7 +56,7 @@ public class Dispatcher {
     public long dispatchDesktop(String runId, String threadId, String daemonId, JsonNode input, String taskToken) {
         long token = fence.acquire(threadId, runId);
         int attempt = begin(threadId, runId, token);
-        if (daemons.credentialHash(daemonId).isEmpty()) {
+        if (!daemons.isRegistered(daemonId)) {
             throw new UnknownDaemonException(daemonId);
         }
         Frame start = Frame.start(daemonId, runId, threadId, token, input.toString(), clock.instant());

@@ -10,4 +10,8 @@ public interface Daemons {
     boolean register(String daemonId, String credentialHash, Instant at);
 
     Optional<String> credentialHash(String daemonId);
+
+    default boolean isRegistered(String daemonId) {
+        return credentialHash(daemonId).isPresent();
+    }
 }
