@@ -92,12 +92,7 @@ public final class ApiClient implements Reporter {
     public void ack(List<String> frameIds) throws IOException, InterruptedException, CredentialRejected {
         ObjectNode body = JSON.createObjectNode();
         frameIds.forEach(body.putArray("frameIds")::add);
-        HttpRequest request = request("/daemons/" + segment(daemonId) + "/frames/ack")
-                .timeout(CALL_TIMEOUT)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)))
-                .build();
-        HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = postJson("/daemons/" + segment(daemonId) + "/frames/ack", body);
         checkCredential(response);
         if (response.statusCode() / 100 != 2) {
             throw new ApiException("POST frames/ack answered " + describe(response));
@@ -106,12 +101,7 @@ public final class ApiClient implements Reporter {
 
     @Override
     public Result report(String runId, ObjectNode body) throws IOException, InterruptedException {
-        HttpRequest request = request("/runs/" + segment(runId) + "/reports")
-                .timeout(CALL_TIMEOUT)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)))
-                .build();
-        HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = postJson("/runs/" + segment(runId) + "/reports", body);
         int status = response.statusCode();
         if (status / 100 == 2) {
             return new Result(Outcome.ACCEPTED, status, null, null);
@@ -132,6 +122,15 @@ public final class ApiClient implements Reporter {
             default -> Outcome.REFUSED;
         };
         return new Result(outcome, status, code, message);
+    }
+
+    private HttpResponse<String> postJson(String path, ObjectNode body) throws IOException, InterruptedException {
+        HttpRequest request = request(path)
+                .timeout(CALL_TIMEOUT)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)))
+                .build();
+        return http.send(request, HttpResponse.BodyHandlers.ofString());
     }
 
     private HttpRequest.Builder request(String path) {

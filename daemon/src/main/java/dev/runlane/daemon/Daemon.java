@@ -387,28 +387,18 @@ public final class Daemon implements AutoCloseable {
     }
 
     private void ack(Frame frame) {
-        Backoff backoff = new Backoff(retryFirst, retryCap);
-        for (int attempt = 1; ; attempt++) {
-            try {
+        try {
+            retried(5, () -> {
                 api.ack(List.of(frame.frameId()));
-                return;
-            } catch (ApiClient.CredentialRejected e) {
-                credentialRejected(e.getMessage());
-                return;
-            } catch (IOException e) {
-                if (attempt >= 5 || stopping) {
-                    log.warn("frame " + Log.oneLine(frame.frameId()) + " not acknowledged (" + describe(e)
-                            + "); a restarted daemon will see it again and skip it");
-                    return;
-                }
-                try {
-                    Thread.sleep(backoff.next());
-                } catch (InterruptedException ie) {
-                    return;
-                }
-            } catch (InterruptedException e) {
-                return;
-            }
+                return null;
+            });
+        } catch (ApiClient.CredentialRejected e) {
+            credentialRejected(e.getMessage());
+        } catch (IOException e) {
+            log.warn("frame " + Log.oneLine(frame.frameId()) + " not acknowledged (" + describe(e)
+                    + "); a restarted daemon will see it again and skip it");
+        } catch (InterruptedException e) {
+            // stopping
         }
     }
 
@@ -416,30 +406,42 @@ public final class Daemon implements AutoCloseable {
     private void reportStartFailure(RunRef ref, String code, String message) {
         ObjectNode body = JSON.createObjectNode().put("type", "failed").put("fenceToken", ref.fenceToken());
         body.putObject("error").put("code", code).put("message", message);
+        try {
+            Reporter.Result result = retried(3, () -> api.report(ref.runId(), body));
+            if (result.outcome() == Reporter.Outcome.CREDENTIAL_REJECTED) {
+                credentialRejected(result.toString());
+            } else if (result.outcome() == Reporter.Outcome.ACCEPTED) {
+                log.info(ref + ": reported failed (" + code + ")");
+            } else {
+                log.warn(ref + ": the API answered " + Log.oneLine(result.toString()) + " to failed (" + code + ")");
+            }
+        } catch (IOException e) {
+            log.warn(ref + ": failed (" + code + ") not reported: " + describe(e));
+        } catch (InterruptedException | ApiClient.CredentialRejected e) {
+            // stopping; a report answers a rejected credential with a result, not this exception
+        }
+    }
+
+    /** An API call that may fail on the network. */
+    private interface ApiCall<T> {
+        T call() throws IOException, InterruptedException, ApiClient.CredentialRejected;
+    }
+
+    /**
+     * Makes the call, retrying network errors with backoff, at most {@code tries} times and no more once
+     * the daemon is stopping (a stopping daemon reports nothing); the last error is thrown.
+     */
+    private <T> T retried(int tries, ApiCall<T> call)
+            throws IOException, InterruptedException, ApiClient.CredentialRejected {
         Backoff backoff = new Backoff(retryFirst, retryCap);
-        for (int attempt = 1; attempt <= 3; attempt++) {
+        for (int attempt = 1; ; attempt++) {
             try {
-                Reporter.Result result = api.report(ref.runId(), body);
-                if (result.outcome() == Reporter.Outcome.CREDENTIAL_REJECTED) {
-                    credentialRejected(result.toString());
-                } else if (result.outcome() == Reporter.Outcome.ACCEPTED) {
-                    log.info(ref + ": reported failed (" + code + ")");
-                } else {
-                    log.warn(ref + ": the API answered " + Log.oneLine(result.toString()) + " to failed (" + code + ")");
-                }
-                return;
+                return call.call();
             } catch (IOException e) {
-                if (attempt == 3) {
-                    log.warn(ref + ": failed (" + code + ") not reported: " + describe(e));
-                    return;
+                if (attempt >= tries || stopping) {
+                    throw e;
                 }
-                try {
-                    Thread.sleep(backoff.next());
-                } catch (InterruptedException ie) {
-                    return;
-                }
-            } catch (InterruptedException e) {
-                return;
+                Thread.sleep(backoff.next());
             }
         }
     }
