@@ -4,7 +4,6 @@ import dev.runlane.runs.RunIds;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Optional;
@@ -17,18 +16,11 @@ import java.util.Optional;
 final class Credentials {
     private static final String PREFIX = "rld.";
 
-    private static final class Random {
-        // Lazily created: nothing random may exist before a SnapStart snapshot.
-        static final SecureRandom INSTANCE = new SecureRandom();
-    }
-
     private Credentials() {
     }
 
     static String issue(String daemonId) {
-        byte[] secret = new byte[32];
-        Random.INSTANCE.nextBytes(secret);
-        return PREFIX + daemonId + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
+        return PREFIX + daemonId + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(RunIds.randomBytes(32));
     }
 
     static String hash(String credential) {

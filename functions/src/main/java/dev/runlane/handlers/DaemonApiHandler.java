@@ -3,6 +3,7 @@ package dev.runlane.handlers;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.runlane.desktop.DaemonService;
 import dev.runlane.desktop.Report;
@@ -61,8 +62,8 @@ public class DaemonApiHandler implements RequestHandler<HttpApiRequest, HttpApiR
             throw new IllegalStateException("frame poll interrupted", stopped);
         }
         ObjectNode body = RunViews.object();
-        batch.frames().forEach(frame -> body.withArray("frames").add(RunViews.frame(frame)));
-        body.withArray("frames");
+        ArrayNode frames = body.putArray("frames");
+        batch.frames().forEach(frame -> frames.add(RunViews.frame(frame)));
         body.put("cursor", batch.cursor());
         return Http.json(200, body, Map.of());
     }

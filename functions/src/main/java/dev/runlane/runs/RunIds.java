@@ -32,8 +32,7 @@ public final class RunIds {
 
     /** A new run id, sortable by creation time (ULID layout: 48 bits of milliseconds, 80 random bits). */
     public static String newRunId(Instant now) {
-        byte[] random = new byte[10];
-        Random.INSTANCE.nextBytes(random);
+        byte[] random = randomBytes(10);
         StringBuilder id = new StringBuilder("run-");
         long millis = now.toEpochMilli();
         for (int shift = 45; shift >= 0; shift -= 5) {
@@ -48,6 +47,13 @@ public final class RunIds {
         StringBuilder id = new StringBuilder("run-k");
         appendBase32(id, sha256(threadId + "\n" + key), 25);
         return id.toString();
+    }
+
+    /** Random bytes from one SecureRandom, created on first use, after any SnapStart restore. */
+    public static byte[] randomBytes(int count) {
+        byte[] bytes = new byte[count];
+        Random.INSTANCE.nextBytes(bytes);
+        return bytes;
     }
 
     public static byte[] sha256(String text) {

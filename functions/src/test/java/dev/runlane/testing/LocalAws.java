@@ -119,7 +119,7 @@ public final class LocalAws {
     }
 
     /** A function's settings exactly as template.yaml gives them (its environment), with a chosen hold time. */
-    public Settings settings(Stack stack, int holdSeconds) {
+    private static Settings settings(Stack stack, int holdSeconds) {
         Map<String, String> env = stack.functions().stream().filter(f -> f.logicalId().equals("GateFunction"))
                 .findFirst().orElseThrow().environment();
         return new Settings() {
