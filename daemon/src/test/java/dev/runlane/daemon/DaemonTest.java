@@ -330,7 +330,7 @@ class DaemonTest {
     void twoStartFramesForOneDirectoryNeverOverlap() throws Exception {
         Path times = root.resolve("times");
         script("r1", """
-                trap 'echo "end r1 $(date +%s%N)" >> ../times; exit 143' TERM
+                trap 'trap "" TERM; echo "end r1 $(date +%s%N)" >> ../times; exit 143' TERM
                 echo "start r1 $(date +%s%N)" >> ../times
                 sleep 300 & echo $! > ../r1.child
                 wait
