@@ -1,0 +1,113 @@
+package dev.runlane.localcloud.faults;
+
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
+import java.util.function.DoubleSupplier;
+import java.util.function.UnaryOperator;
+
+/**
+ * The local cloud's active faults. The Lambda service, the edge and the status rule ask it, on each call they serve,
+ * whether a fault fires there; a fault fires at most {@code count} times, each matching call with its probability.
+ * Thread-safe: every read and change holds the registry's lock.
+ */
+public final class Faults {
+    private final UnaryOperator<String> functionNames;
+    private final Consumer<String> log;
+    private final DoubleSupplier random;
+    private final List<ArmedFault> active = new ArrayList<>();
+    private final Map<FaultKind, Long> fired = new EnumMap<>(FaultKind.class);
+    private long ids;
+
+    /**
+     * @param functionNames the physical name of the function a fault names (logical id, name or ARN); throws
+     *                      {@link InvalidFaultException} for a function that does not exist
+     */
+    public Faults(UnaryOperator<String> functionNames, Consumer<String> log) {
+        this(functionNames, log, () -> ThreadLocalRandom.current().nextDouble());
+    }
+
+    /** @param random draws in [0, 1) for faults with a probability below 1 */
+    public Faults(UnaryOperator<String> functionNames, Consumer<String> log, DoubleSupplier random) {
+        this.functionNames = functionNames;
+        this.log = log;
+        this.random = random;
+    }
+
+    /** Arms every fault, or none if one is invalid; returns them in order, with their ids. */
+    public synchronized List<ArmedFault> add(List<Fault> faults) {
+        List<Fault> resolved = faults.stream()
+                .map(f -> f.function() == null ? f : f.withFunction(functionNames.apply(f.function()))).toList();
+        List<ArmedFault> armed = resolved.stream().map(f -> new ArmedFault("fault-" + ++ids, f)).toList();
+        active.addAll(armed);
+        return armed;
+    }
+
+    public ArmedFault add(Fault fault) {
+        return add(List.of(fault)).getFirst();
+    }
+
+    /** @param json one fault object, an array of them, or {"faults": [...]} (see {@link FaultJson}) */
+    public List<ArmedFault> add(String json) {
+        return add(FaultJson.parse(json));
+    }
+
+    /** The faults that can still fire, oldest first. */
+    public synchronized List<ArmedFault> active() {
+        return List.copyOf(active);
+    }
+
+    /** @return false if no active fault has that id */
+    public synchronized boolean remove(String id) {
+        return active.removeIf(f -> f.id().equals(id));
+    }
+
+    /** Removes every fault and resets the fired totals. */
+    public synchronized void clear() {
+        active.clear();
+        fired.clear();
+    }
+
+    /** How many times faults of a kind fired since the start or the last {@link #clear()}. */
+    public synchronized long fired(FaultKind kind) {
+        return fired.getOrDefault(kind, 0L);
+    }
+
+    public synchronized Map<FaultKind, Long> firedByKind() {
+        Map<FaultKind, Long> totals = new EnumMap<>(FaultKind.class);
+        for (FaultKind kind : FaultKind.values()) {
+            totals.put(kind, fired(kind));
+        }
+        return totals;
+    }
+
+    /**
+     * The first active fault of one of these kinds that matches the call and fires on it, counted as fired.
+     *
+     * @param target the function's physical name, or the forwarded call's {@code service:Action}
+     */
+    public synchronized Optional<Fault> fire(String target, FaultKind... kinds) {
+        for (ArmedFault armed : active) {
+            Fault fault = armed.fault();
+            if (List.of(kinds).contains(fault.kind()) && matches(fault, target) && random.getAsDouble() < fault.probability()) {
+                armed.fire();
+                fired.merge(fault.kind(), 1L, Long::sum);
+                if (armed.remaining() == 0) {
+                    active.remove(armed);
+                }
+                log.accept("fault " + armed.id() + " fired (" + fault.kind().jsonName() + " on " + target + ", "
+                        + armed.remaining() + " left)");
+                return Optional.of(fault);
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static boolean matches(Fault fault, String target) {
+        return fault.target() == null || fault.target().equalsIgnoreCase(target);
+    }
+}
