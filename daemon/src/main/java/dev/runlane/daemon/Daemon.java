@@ -21,10 +21,11 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The daemon's loop: long-polls its frames and hands each to its thread's lane, where a start frame is
- * fenced ({@link FenceBook}), supersedes a stale command still running in the directory, and starts a
- * {@link CommandRun} once the API has accepted the run's {@link PreStartHeartbeat}; a cancel frame
- * abandons the run. Frames are acknowledged once handled. Network errors are retried with capped
- * backoff; a rejected credential stops the daemon.
+ * fenced ({@link FenceBook}, per backend epoch), supersedes a stale command still running in the directory,
+ * and starts a {@link CommandRun} once the API has accepted the run's {@link PreStartHeartbeat}; a start frame
+ * the fence refuses runs nothing and fails its run at once; a cancel frame abandons the run. Frames are
+ * acknowledged once handled. Network errors are retried with capped backoff; a rejected credential stops the
+ * daemon.
  */
 public final class Daemon implements AutoCloseable {
 
@@ -145,9 +146,14 @@ public final class Daemon implements AutoCloseable {
         rootLock.release();
     }
 
-    /** The highest fence token admitted for a thread's directory (for tests and diagnostics). */
+    /** The highest fence token admitted for a thread's directory from frames without an epoch (for tests and diagnostics). */
     public Optional<FenceBook.Entry> highestToken(String threadId) {
         return fences.highest(threadId);
+    }
+
+    /** The highest fence token admitted for a thread's directory in a backend epoch (for tests and diagnostics). */
+    public Optional<FenceBook.Entry> highestToken(String threadId, String epoch) {
+        return fences.highest(threadId, epoch);
     }
 
     private void dispatch(Frame frame) {
@@ -164,9 +170,9 @@ public final class Daemon implements AutoCloseable {
             ackAsync(frame);
             return;
         }
-        if (frame.runId() == null || frame.fenceToken() < 0) {
+        if (frame.runId() == null || frame.fenceToken() < 0 || (start && frame.epoch() == null)) {
             log.error(ref + ": refused " + frame.kind() + " frame " + Log.oneLine(frame.frameId())
-                    + ": it lacks a runId or a fenceToken");
+                    + ": it lacks a runId or a fenceToken, or its epoch is not a string");
             ackAsync(frame);
             return;
         }
@@ -200,20 +206,25 @@ public final class Daemon implements AutoCloseable {
                 return true;
             }
         }
+        String epoch = frame.epoch();
         FenceBook.Admission admission;
+        FenceBook.Entry highest;
         try {
             // Only checked here: the token is recorded once the API has answered the pre-start heartbeat.
-            admission = fences.check(ref.threadId(), ref.fenceToken(), ref.runId());
+            admission = fences.check(ref.threadId(), epoch, ref.fenceToken(), ref.runId());
+            highest = fences.highest(ref.threadId(), epoch).orElse(null);
         } catch (UncheckedIOException e) {
             log.error(ref + ": refused, the fence book failed (" + Log.oneLine(e.getMessage())
                     + "); the frame stays unacknowledged");
             return false;
         }
+        String seen = " seen for thread " + ref.threadId()
+                + (epoch.isEmpty() ? " in frames without an epoch" : " in backend epoch '" + Log.oneLine(epoch) + "'");
         switch (admission) {
             case STALE -> {
-                log.warn(ref + ": refused: token " + ref.fenceToken() + " is lower than the highest token "
-                        + fences.highest(ref.threadId()).map(FenceBook.Entry::token).orElse(-1L) + " seen for "
-                        + directories.of(ref.threadId()));
+                String refusal = "token " + ref.fenceToken() + " is lower than the highest token " + highest.token() + seen;
+                log.warn(ref + ": refused: " + refusal + " (" + directories.of(ref.threadId()) + ")");
+                refused(ref, "StaleFenceToken", refusal);
                 return true;
             }
             case DUPLICATE -> {
@@ -221,8 +232,10 @@ public final class Daemon implements AutoCloseable {
                 return true;
             }
             case CONFLICT -> {
-                log.warn(ref + ": refused: token " + ref.fenceToken() + " was already given to run "
-                        + fences.highest(ref.threadId()).map(FenceBook.Entry::runId).map(Log::oneLine).orElse("?"));
+                String refusal = "token " + ref.fenceToken() + ", the highest token" + seen + ", was already given to run "
+                        + Log.oneLine(highest.runId());
+                log.warn(ref + ": refused: " + refusal);
+                refused(ref, "FenceTokenConflict", refusal);
                 return true;
             }
             case ADMITTED -> {
@@ -230,6 +243,18 @@ public final class Daemon implements AutoCloseable {
             }
         }
         return true;
+    }
+
+    /**
+     * Fails the run of a start frame the fence book refused, at once and with the reason, instead of leaving it to
+     * time out on the server after its heartbeat window. The report carries the frame's own token, so the server
+     * takes it only if that is the thread's newest token there: when the book's higher token was issued by a
+     * backend that has lost its state since without changing its epoch (a server that sends none). Otherwise the
+     * server answers 409, which is only logged, and whatever run holds the thread is not touched. Sent through the
+     * bounded retries of {@link #reportStartFailure}; the frame is acknowledged after it.
+     */
+    private void refused(RunRef ref, String code, String refusal) {
+        reportStartFailure(ref, code, "the daemon refused the start frame, the command did not run: " + refusal);
     }
 
     private boolean launch(Frame frame) {
@@ -242,7 +267,7 @@ public final class Daemon implements AutoCloseable {
             previous.abandon("superseded by token " + ref.fenceToken());
             if (previous.isProcessAlive()) {
                 log.error(ref + ": not started: the superseded command would not die");
-                remember(ref);
+                remember(frame);
                 reportStartFailure(ref, "WorkingDirectoryBusy", "the previous command in the working directory would not die");
                 return true;
             }
@@ -252,11 +277,11 @@ public final class Daemon implements AutoCloseable {
             dir = directories.create(ref.threadId());
         } catch (IOException | RuntimeException e) {
             log.error(ref + ": not started: cannot create the working directory (" + describe(e) + ")");
-            remember(ref);
+            remember(frame);
             reportStartFailure(ref, "StartFailed", "cannot create the working directory: " + describe(e));
             return true;
         }
-        switch (preStart(ref)) {
+        switch (preStart(frame)) {
             case NO_ANSWER -> {
                 return false;
             }
@@ -265,7 +290,7 @@ public final class Daemon implements AutoCloseable {
             }
             case START -> {
                 // The book remembers the token before the command starts (see FenceBook).
-                if (!remember(ref)) {
+                if (!remember(frame)) {
                     log.error(ref + ": not started; the frame stays unacknowledged");
                     return false;
                 }
@@ -305,7 +330,8 @@ public final class Daemon implements AutoCloseable {
     }
 
     /** Sends the run's {@link PreStartHeartbeat} and decides from the API's answer. Call from the thread's lane. */
-    private PreStart preStart(RunRef ref) {
+    private PreStart preStart(Frame frame) {
+        RunRef ref = frame.run();
         Reporter.Result answer;
         try {
             answer = preStartHeartbeat.send(ref);
@@ -339,7 +365,7 @@ public final class Daemon implements AutoCloseable {
                 // Recorded: 409 StaleFenceToken proves a newer token exists, and RunEnded means this run is over;
                 // either way every later legitimate frame for the directory carries a higher token. Recording it
                 // keeps "a lower token is refused" and makes a redelivery of this frame a duplicate.
-                remember(ref);
+                remember(frame);
                 return PreStart.NOT_TO_START;
             }
             default -> {
@@ -353,12 +379,13 @@ public final class Daemon implements AutoCloseable {
     }
 
     /**
-     * Records the frame's token as the directory's highest; false (logged) when the book cannot be written.
-     * Only the thread's lane touches its entry, so the token checked in {@link #start} is still admitted here.
+     * Records the frame's token as the directory's highest in its epoch; false (logged) when the book cannot be
+     * written. Only the thread's lane touches its entry, so the token checked in {@link #start} is still admitted here.
      */
-    private boolean remember(RunRef ref) {
+    private boolean remember(Frame frame) {
+        RunRef ref = frame.run();
         try {
-            fences.admit(ref.threadId(), ref.fenceToken(), ref.runId());
+            fences.admit(ref.threadId(), frame.epoch(), ref.fenceToken(), ref.runId());
             return true;
         } catch (UncheckedIOException e) {
             log.error(ref + ": the fence book failed (" + Log.oneLine(e.getMessage()) + ")");

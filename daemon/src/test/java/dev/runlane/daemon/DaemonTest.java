@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
@@ -37,6 +38,8 @@ class DaemonTest {
     private static final String CREDENTIAL = "rld_test_secret_1234";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration BOUND = Duration.ofSeconds(20);
+    /** How soon a refused start frame's run must be failed. */
+    private static final Duration PROMPT = Duration.ofSeconds(5);
 
     @TempDir
     Path temp;
@@ -220,7 +223,7 @@ class DaemonTest {
 
         String stale = api.addStart("r0", "t1", 11, null);
         awaitTrue("stale frame acknowledged", () -> api.isAcked(stale));
-        assertTrue(api.reports("r0").isEmpty());
+        assertStaleRefusal("r0", stale, 11, 12);
         api.addStart("r2", "t1", 13, null);
         awaitTrue("the thread's next run succeeded", () -> !api.reports("r2", "succeeded").isEmpty());
         assertTrue(Files.exists(root.resolve("r2-ran")));
@@ -309,9 +312,76 @@ class DaemonTest {
 
         String replay = api.addStart("r0", "t1", 4, null);
         awaitTrue("replay acknowledged", () -> api.isAcked(replay));
-        assertTrue(api.reports("r0").isEmpty());
+        assertStaleRefusal("r0", replay, 4, 5);
         assertFalse(Files.exists(root.resolve("r0-ran")));
         assertTrue(logs().contains("run r0 thread t1 token 4: refused: token 4 is lower than the highest token 5"), logs());
+    }
+
+    @Test
+    void aBackendResetStartsANewBookAndItsFirstRunSucceeds() throws Exception {
+        start("d1", CREDENTIAL);
+        succeeds("r5", "epoch-a", 5);
+
+        // The backend lost its state: a new epoch, and the thread's tokens count from 1 again.
+        String frame = succeeds("r1", "epoch-b", 1);
+        awaitTrue("frame acknowledged", () -> api.isAcked(frame));
+        assertEquals(List.of("heartbeat", "progress", "succeeded"),
+                api.reports("r1").stream().map(FakeDaemonApi.Report::type).toList());
+        api.reports("r1").forEach(r -> assertEquals(1, r.body().get("fenceToken").asLong()));
+        Daemon daemon = daemons.get(0).daemon();
+        assertEquals(new FenceBook.Entry(1, "r1"), daemon.highestToken("t1", "epoch-b").orElseThrow());
+        assertEquals(new FenceBook.Entry(5, "r5"), daemon.highestToken("t1", "epoch-a").orElseThrow(),
+                "the earlier backend's book is kept");
+    }
+
+    @Test
+    void aLowerTokenOfTheSameEpochIsNeverRunAndFailsItsRunAtOnce() throws Exception {
+        start("d1", CREDENTIAL);
+        succeeds("r5", "epoch-a", 5);
+
+        Instant sent = Instant.now();
+        String stale = refused("r4", "epoch-a", 4);
+        FakeDaemonApi.Report failed = assertStaleRefusal("r4", stale, 4, 5);
+        assertEquals(202, failed.status());
+        assertTrue(failed.body().path("error").path("message").asText().contains("in backend epoch 'epoch-a'"),
+                failed.body().toString());
+        // Well inside the server's heartbeat window (60 s by default), after which the run would only time out.
+        assertTrue(Duration.between(sent, failed.at()).compareTo(PROMPT) < 0, "failed " + Duration.between(sent, failed.at())
+                + " after the frame");
+        assertFalse(logs().contains("run r4 thread t1 token 4: started"), logs());
+        assertEquals(new FenceBook.Entry(5, "r5"), daemons.get(0).daemon().highestToken("t1", "epoch-a").orElseThrow());
+    }
+
+    @Test
+    void aLowerTokenOfAnEarlierEpochIsStillRefusedAfterFramesOfAnotherEpoch() throws Exception {
+        Running first = start("d1", CREDENTIAL);
+        succeeds("r5", "epoch-a", 5);
+        succeeds("r1", "epoch-b", 1);
+        stop(first);
+
+        start("d1", CREDENTIAL);
+        assertStaleRefusal("r4", refused("r4", "epoch-a", 4), 4, 5);
+    }
+
+    @Test
+    void aFailureReportTheApiRefusesIsLoggedOnceAndTheFrameAcknowledged() throws Exception {
+        api.answer409("r4", "failed");
+        start("d1", CREDENTIAL);
+        succeeds("r5", "epoch-a", 5);
+
+        assertEquals(409, assertStaleRefusal("r4", refused("r4", "epoch-a", 4), 4, 5).status());
+        assertTrue(logs().contains("run r4 thread t1 token 4: the API answered 409 StaleFenceToken"), logs());
+    }
+
+    @Test
+    void theSameTokenForAnotherRunIsNeverRunAndFailsItsRunAsAConflict() throws Exception {
+        start("d1", CREDENTIAL);
+        succeeds("r5", "epoch-a", 5);
+
+        JsonNode error = onlyFailure("rx", refused("rx", "epoch-a", 5), 5).body().path("error");
+        assertEquals("FenceTokenConflict", error.path("code").asText());
+        assertTrue(error.path("message").asText().contains("token 5, the highest token seen for thread t1 in backend "
+                + "epoch 'epoch-a', was already given to run r5"), error.toString());
     }
 
     @Test
@@ -393,7 +463,7 @@ class DaemonTest {
         awaitTrue("stale frame acknowledged", () -> api.isAcked(stale));
         assertEquals(1, Files.readAllLines(root.resolve("r7-runs")).size(), "r7 ran once");
         assertFalse(Files.exists(root.resolve("r6-ran")));
-        assertTrue(api.reports("r6").isEmpty());
+        assertStaleRefusal("r6", stale, 6, 7);
         assertTrue(logs().contains("run r7 thread t1 token 7: already started under this token"), logs());
         assertTrue(logs().contains("run r6 thread t1 token 6: refused: token 6 is lower than the highest token 7"), logs());
     }
@@ -488,6 +558,47 @@ class DaemonTest {
     }
 
     // ---- helpers ----
+
+    /** Runs a command for the run in thread t1 under a start frame of the epoch; returns the frame's id once it succeeded. */
+    private String succeeds(String runId, String epoch, long token) throws IOException {
+        Path ran = root.resolve(runId + "-ran");
+        script(runId, "touch '" + ran + "'; echo " + runId);
+        String frame = api.addStart(runId, "t1", epoch, token);
+        awaitTrue(runId + " succeeded", () -> !api.reports(runId, "succeeded").isEmpty());
+        assertTrue(Files.exists(ran), runId + "'s command ran");
+        return frame;
+    }
+
+    /** A start frame for the run in thread t1 that the daemon must refuse; returns its id once it is acknowledged. */
+    private String refused(String runId, String epoch, long token) throws IOException {
+        Path ran = root.resolve(runId + "-ran");
+        script(runId, "touch '" + ran + "'; echo " + runId);
+        String frame = api.addStart(runId, "t1", epoch, token);
+        awaitTrue(runId + "'s frame acknowledged", () -> api.isAcked(frame));
+        assertFalse(Files.exists(ran), "the refused frame's command ran");
+        return frame;
+    }
+
+    /** The one report of a start frame refused as stale: failed, StaleFenceToken, naming both tokens. */
+    private FakeDaemonApi.Report assertStaleRefusal(String runId, String frameId, long token, long highest) {
+        FakeDaemonApi.Report failed = onlyFailure(runId, frameId, token);
+        JsonNode error = failed.body().path("error");
+        assertEquals("StaleFenceToken", error.path("code").asText());
+        assertTrue(error.path("message").asText().contains("token " + token + " is lower than the highest token " + highest),
+                error.toString());
+        return failed;
+    }
+
+    /** The only report of a refused start frame's run: failed, under the frame's token, sent before the frame's ack. */
+    private FakeDaemonApi.Report onlyFailure(String runId, String frameId, long token) {
+        List<FakeDaemonApi.Report> reports = api.reports(runId);
+        assertEquals(List.of("failed"), reports.stream().map(FakeDaemonApi.Report::type).toList(),
+                "no heartbeat, progress or end, only the failure: " + reports);
+        FakeDaemonApi.Report failed = reports.get(0);
+        assertEquals(token, failed.body().path("fenceToken").asLong());
+        assertFalse(failed.at().isAfter(api.ackedAt(frameId)), "the failure is sent before the frame's ack");
+        return failed;
+    }
 
     private Running start(String daemonId, String credential) {
         DaemonConfig config = new DaemonConfig(api.url(), daemonId, credential, root,

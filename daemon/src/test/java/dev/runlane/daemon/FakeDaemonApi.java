@@ -51,7 +51,7 @@ final class FakeDaemonApi implements AutoCloseable {
 
     // Guarded by this.
     private final List<ObjectNode> frames = new ArrayList<>();
-    private final Set<String> acked = new HashSet<>();
+    private final Map<String, Instant> acked = new HashMap<>();
     private final List<Report> reports = new ArrayList<>();
     private final Set<String> conflicting = new HashSet<>();
     private final Set<String> endedRuns = new HashSet<>();
@@ -84,6 +84,11 @@ final class FakeDaemonApi implements AutoCloseable {
             f.set("input", input);
         }
         return add(f);
+    }
+
+    /** A start frame of a server that names its epoch (the backend's identity, new when it is reset). */
+    String addStart(String runId, String threadId, String epoch, long token) {
+        return add(frame("start", runId, threadId, token).put("epoch", epoch));
     }
 
     String addCancel(String runId, String threadId, long token) {
@@ -124,7 +129,12 @@ final class FakeDaemonApi implements AutoCloseable {
     }
 
     synchronized boolean isAcked(String frameId) {
-        return acked.contains(frameId);
+        return acked.containsKey(frameId);
+    }
+
+    /** When the frame was first acknowledged; null while it is not. */
+    synchronized Instant ackedAt(String frameId) {
+        return acked.get(frameId);
     }
 
     synchronized List<Report> reports(String runId) {
@@ -237,7 +247,7 @@ final class FakeDaemonApi implements AutoCloseable {
     }
 
     private List<ObjectNode> pending(long after) {
-        return frames.stream().filter(f -> seqOf(f) > after && !acked.contains(f.get("frameId").asText())).toList();
+        return frames.stream().filter(f -> seqOf(f) > after && !acked.containsKey(f.get("frameId").asText())).toList();
     }
 
     private static long seqOf(ObjectNode frame) {
@@ -251,7 +261,8 @@ final class FakeDaemonApi implements AutoCloseable {
                 send(exchange, 500, error("InternalError", "planned failure"));
                 return;
             }
-            body.path("frameIds").forEach(id -> acked.add(id.asText()));
+            Instant now = Instant.now();
+            body.path("frameIds").forEach(id -> acked.putIfAbsent(id.asText(), now));
         }
         exchange.sendResponseHeaders(204, -1);
     }
