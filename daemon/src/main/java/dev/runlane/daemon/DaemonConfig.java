@@ -30,6 +30,11 @@ public record DaemonConfig(URI apiUrl, String daemonId, String credential, Path 
             progress; exit code 0 succeeds with the last stdout line as output (JSON if it parses),
             any other exit code fails the run.
 
+            Start frames are fenced per working directory and backend epoch (kept in DIR/.runlane/fence/): a
+            frame whose token is older than one already seen from the same backend never runs, and its run is
+            failed at once (StaleFenceToken; FenceTokenConflict for a token already given to another run).
+            A reset or redeployed backend has a new epoch, so its tokens start again from 1.
+
             Options (each also from the environment variable shown; a flag wins over the environment):
               --api-url URL               RUNLANE_API_URL                 the runlane API, e.g. http://127.0.0.1:3000
               --daemon-id ID              RUNLANE_DAEMON_ID               this daemon's id, as registered
