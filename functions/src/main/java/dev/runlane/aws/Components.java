@@ -90,8 +90,9 @@ public class Components {
 
     @Produces
     @ApplicationScoped
-    RunService runService(RunStore runs, Frames frames, ThreadQueue queue, Workflow workflow, Finalizer finalizer) {
-        return new RunService(runs, frames, queue, workflow, finalizer, Clock.systemUTC());
+    RunService runService(RunStore runs, Frames frames, ThreadQueue queue, Workflow workflow, Finalizer finalizer,
+                          Settings settings) {
+        return new RunService(runs, frames, queue, workflow, finalizer, settings.threadQueueCap(), Clock.systemUTC());
     }
 
     @Produces
@@ -103,7 +104,7 @@ public class Components {
     @Produces
     @ApplicationScoped
     Gate gate(RunStore runs, ThreadQueue queue, Workflow workflow, Finalizer finalizer, Settings settings) {
-        return new Gate(runs, queue, workflow, finalizer, settings.holdSeconds());
+        return new Gate(runs, queue, workflow, finalizer, Gate.holdSeconds(settings.holdSeconds(), settings.runTimeoutSeconds()));
     }
 
     @Produces

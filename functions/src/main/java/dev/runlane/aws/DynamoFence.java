@@ -6,36 +6,55 @@ import dev.runlane.domain.RunEvent;
 import dev.runlane.domain.RunStatus;
 import dev.runlane.domain.StaleAttemptException;
 import dev.runlane.domain.Timestamps;
+import dev.runlane.runs.RunIds;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.CancellationReason;
 import software.amazon.awssdk.services.dynamodb.model.ConditionCheck;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
-import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
 import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
 import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException;
+import software.amazon.awssdk.services.dynamodb.model.TransactionConflictException;
 
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.List;
 import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
 
 import static dev.runlane.aws.Dynamo.n;
 import static dev.runlane.aws.Dynamo.s;
 
 /**
- * The fence in DynamoDB: one item per thread holding its newest token and the run that took it.
- * A fenced write is a transaction: a check that the token is still the newest, plus the write.
+ * The fence in DynamoDB: one item per thread holding its newest token and the run and attempt that
+ * took it. Acquiring is one transaction (the fence item, conditional on the token read, plus the run
+ * item, conditional on the run not having ended); a fenced write is a transaction of a check that the
+ * token is still the newest plus the write. Only a failed fence condition means stale: a transaction
+ * conflict, a throttle or a network error is retried with bounded, jittered backoff.
  */
 public class DynamoFence implements Fence {
+    /** The fence table's item that holds the backend's epoch; thread ids never contain '#'. */
+    static final String EPOCH_KEY = "#epoch";
+    private static final int MAX_TRIES = 8;
+    private static final long BASE_BACKOFF_MS = 20;
+    private static final long MAX_BACKOFF_MS = 1_000;
+    private static final String NOT_ENDED = "#status IN (:queued, :running)";
+
     private final DynamoDbClient dynamo;
     private final String fencesTable;
     private final String runsTable;
     private final String eventsTable;
     private final String framesTable;
+    private final String payloadsTable;
     private final Duration retention;
+    private volatile String epoch;
 
     public DynamoFence(DynamoDbClient dynamo, Settings settings) {
         this.dynamo = dynamo;
@@ -43,47 +62,97 @@ public class DynamoFence implements Fence {
         this.runsTable = settings.runsTable();
         this.eventsTable = settings.eventsTable();
         this.framesTable = settings.framesTable();
+        this.payloadsTable = settings.payloadsTable();
         this.retention = Duration.ofDays(settings.retentionDays());
     }
 
+    /** Who holds a thread's newest token (token 0: nobody yet). */
+    private record Holder(long token, String runId, int attempt) {
+    }
+
     @Override
-    public long acquire(String threadId, String runId) {
-        AttributeValue token = dynamo.updateItem(r -> r.tableName(fencesTable).key(key(threadId))
-                .updateExpression("ADD #token :one SET runId = :run")
+    public long acquire(String threadId, String runId, int attempt, Instant at) {
+        long unconfirmed = -1; // a token this attempt wrote without learning the outcome (network error)
+        int faults = 0;
+        while (true) {
+            Holder holder = holder(threadId);
+            if (runId.equals(holder.runId()) && holder.attempt() == attempt && holder.token() == unconfirmed) {
+                return unconfirmed;
+            }
+            if (runId.equals(holder.runId()) && holder.attempt() >= attempt) {
+                throw new StaleAttemptException("attempt " + attempt + " of run " + runId + " is refused: attempt "
+                        + holder.attempt() + " of the run already took fence token " + holder.token());
+            }
+            long next = holder.token() + 1;
+            try {
+                dynamo.transactWriteItems(r -> r.transactItems(takeToken(threadId, runId, attempt, holder, next),
+                        beginAttempt(runId, attempt, next, at)));
+                return next;
+            } catch (TransactionCanceledException cancelled) {
+                if (conditionFailed(cancelled, 1)) {
+                    throw new StaleAttemptException("attempt " + attempt + " of run " + runId + " is refused: the run has ended");
+                }
+                if (!conditionFailed(cancelled, 0)) {
+                    backoff(++faults, cancelled); // a conflict or a throttle: no verdict on the token
+                } // else another attempt took the token since it was read (progress, not a fault): decide again
+            } catch (SdkException e) {
+                if (e instanceof SdkClientException) {
+                    unconfirmed = next;
+                }
+                backoff(++faults, e);
+            }
+        }
+    }
+
+    private TransactWriteItem takeToken(String threadId, String runId, int attempt, Holder holder, long next) {
+        Map<String, AttributeValue> values = new HashMap<>(Map.of(":next", n(next), ":run", s(runId), ":attempt", n(attempt)));
+        String condition = "attribute_not_exists(#token)";
+        if (holder.token() > 0) {
+            condition = "#token = :current";
+            values.put(":current", n(holder.token()));
+        }
+        String expected = condition;
+        return TransactWriteItem.builder().update(u -> u.tableName(fencesTable).key(key(threadId))
+                .updateExpression("SET #token = :next, runId = :run, attempt = :attempt")
+                .conditionExpression(expected)
                 .expressionAttributeNames(Map.of("#token", "token"))
-                .expressionAttributeValues(Map.of(":one", n(1), ":run", s(runId)))
-                .returnValues(ReturnValue.UPDATED_NEW)).attributes().get("token");
-        return Long.parseLong(token.n());
+                .expressionAttributeValues(values)).build();
+    }
+
+    private TransactWriteItem beginAttempt(String runId, int attempt, long token, Instant at) {
+        return TransactWriteItem.builder().update(u -> u.tableName(runsTable).key(Map.of("runId", s(runId)))
+                .updateExpression("SET #status = :running, fenceToken = :token, attempts = :attempt, "
+                        + "startedAt = if_not_exists(startedAt, :at)")
+                .conditionExpression(NOT_ENDED)
+                .expressionAttributeNames(Map.of("#status", "status"))
+                .expressionAttributeValues(Map.of(":running", s(RunStatus.RUNNING.name()),
+                        ":queued", s(RunStatus.QUEUED.name()), ":token", n(token), ":attempt", n(attempt),
+                        ":at", s(Timestamps.format(at))))).build();
+    }
+
+    private Holder holder(String threadId) {
+        Map<String, AttributeValue> item = retried(() -> dynamo.getItem(r -> r.tableName(fencesTable)
+                .key(key(threadId)).consistentRead(true)).item());
+        if (item == null || !item.containsKey("token")) {
+            return new Holder(0, null, 0);
+        }
+        AttributeValue attempt = item.get("attempt");
+        AttributeValue run = item.get("runId");
+        return new Holder(Long.parseLong(item.get("token").n()), run == null ? null : run.s(),
+                attempt == null ? 0 : Integer.parseInt(attempt.n()));
     }
 
     @Override
     public void fenceOut(String threadId, String runId) {
         try {
-            dynamo.updateItem(r -> r.tableName(fencesTable).key(key(threadId))
+            retried(() -> dynamo.updateItem(r -> r.tableName(fencesTable).key(key(threadId))
                     .updateExpression("ADD #token :one")
                     .conditionExpression("runId = :run")
                     .expressionAttributeNames(Map.of("#token", "token"))
-                    .expressionAttributeValues(Map.of(":one", n(1), ":run", s(runId))));
+                    .expressionAttributeValues(Map.of(":one", n(1), ":run", s(runId)))));
         } catch (ConditionalCheckFailedException notTheNewest) {
             // A later run of the thread holds the newest token: this run's attempts are already fenced out.
         }
-    }
-
-    @Override
-    public int beginAttempt(String threadId, String runId, long token, Instant at) {
-        fenced(runId, token, threadId, TransactWriteItem.builder().update(u -> u.tableName(runsTable)
-                .key(Map.of("runId", s(runId)))
-                .updateExpression("SET #status = :running, fenceToken = :token, startedAt = if_not_exists(startedAt, :at) "
-                        + "ADD attempts :one")
-                .conditionExpression("#status IN (:queued, :running)")
-                .expressionAttributeNames(Map.of("#status", "status"))
-                .expressionAttributeValues(Map.of(":running", s(RunStatus.RUNNING.name()),
-                        ":queued", s(RunStatus.QUEUED.name()), ":token", n(token),
-                        ":at", s(Timestamps.format(at)), ":one", n(1))))
-                .build());
-        Map<String, AttributeValue> run = dynamo.getItem(r -> r.tableName(runsTable)
-                .key(Map.of("runId", s(runId))).consistentRead(true)).item();
-        return Integer.parseInt(run.get("attempts").n());
     }
 
     @Override
@@ -105,6 +174,14 @@ public class DynamoFence implements Fence {
     }
 
     @Override
+    public void recordOutput(String threadId, String runId, long token, String output) {
+        Map<String, AttributeValue> item = DynamoRunStore.payloadItem(runId, DynamoRunStore.OUTPUT, output,
+                Instant.now().plus(retention));
+        item.put("fenceToken", n(token));
+        fenced(runId, token, threadId, TransactWriteItem.builder().put(p -> p.tableName(payloadsTable).item(item)).build());
+    }
+
+    @Override
     public void sendStart(String threadId, Frame start, String taskToken) {
         fenced(start.runId(), start.fenceToken(), threadId,
                 TransactWriteItem.builder().put(p -> p.tableName(framesTable).item(DynamoFrames.toItem(start, retention))).build(),
@@ -115,39 +192,98 @@ public class DynamoFence implements Fence {
 
     @Override
     public void confirm(String threadId, String runId, long token) {
-        Map<String, AttributeValue> fence = dynamo.getItem(r -> r.tableName(fencesTable).key(key(threadId))
-                .consistentRead(true)).item();
-        AttributeValue newest = fence == null ? null : fence.get("token");
-        if (newest == null || Long.parseLong(newest.n()) != token) {
+        if (holder(threadId).token() != token) {
             throw new StaleAttemptException(runId, token);
         }
     }
 
+    @Override
+    public String epoch() {
+        String known = epoch;
+        if (known != null) {
+            return known;
+        }
+        Map<String, AttributeValue> key = key(EPOCH_KEY);
+        // Created after any SnapStart restore, on first use; the first writer wins, the rest read it.
+        String fresh = HexFormat.of().formatHex(RunIds.randomBytes(16));
+        try {
+            retried(() -> dynamo.putItem(r -> r.tableName(fencesTable)
+                    .item(Map.of("threadId", s(EPOCH_KEY), "epoch", s(fresh)))
+                    .conditionExpression("attribute_not_exists(threadId)")));
+            epoch = fresh;
+        } catch (ConditionalCheckFailedException exists) {
+            epoch = retried(() -> dynamo.getItem(r -> r.tableName(fencesTable).key(key).consistentRead(true)))
+                    .item().get("epoch").s();
+        }
+        return epoch;
+    }
+
     /** Writes only while {@code token} is the thread's newest; else the attempt is stale. */
     private void fenced(String runId, long token, String threadId, TransactWriteItem... writes) {
-        TransactWriteItem check = TransactWriteItem.builder().conditionCheck(ConditionCheck.builder()
+        List<TransactWriteItem> items = new ArrayList<>();
+        items.add(TransactWriteItem.builder().conditionCheck(ConditionCheck.builder()
                 .tableName(fencesTable).key(key(threadId))
                 .conditionExpression("#token = :token")
                 .expressionAttributeNames(Map.of("#token", "token"))
-                .expressionAttributeValues(Map.of(":token", n(token))).build()).build();
+                .expressionAttributeValues(Map.of(":token", n(token))).build()).build());
+        items.addAll(List.of(writes));
         for (int tries = 1; ; tries++) {
             try {
-                List<TransactWriteItem> items = new ArrayList<>(List.of(writes));
-                items.add(0, check);
                 dynamo.transactWriteItems(r -> r.transactItems(items));
                 return;
-            } catch (TransactionCanceledException refused) {
-                // A conflict with a concurrent transaction is no verdict on the token: ask again.
-                boolean conflict = refused.cancellationReasons().stream()
-                        .anyMatch(reason -> "TransactionConflict".equals(reason.code()));
-                if (!conflict) {
+            } catch (TransactionCanceledException cancelled) {
+                if (conditionFailed(cancelled, 0)) {
                     throw new StaleAttemptException(runId, token);
                 }
-                if (tries == 3) {
-                    throw refused;
-                }
+                backoff(tries, cancelled);
+            } catch (SdkException e) {
+                backoff(tries, e);
             }
         }
+    }
+
+    /** Runs a single-item call, retrying what is transient (the SDK's own retries come first). */
+    private static <T> T retried(Supplier<T> call) {
+        for (int tries = 1; ; tries++) {
+            try {
+                return call.get();
+            } catch (ConditionalCheckFailedException verdict) {
+                throw verdict;
+            } catch (SdkException e) {
+                backoff(tries, e);
+            }
+        }
+    }
+
+    private static boolean conditionFailed(TransactionCanceledException cancelled, int item) {
+        List<CancellationReason> reasons = cancelled.cancellationReasons();
+        return reasons.size() > item && "ConditionalCheckFailed".equals(reasons.get(item).code());
+    }
+
+    /**
+     * Waits before another try of a transient failure, or rethrows: a conflict, a throttle, a server
+     * or network error is transient; a validation error or a missing table is not.
+     */
+    private static void backoff(int tries, SdkException e) {
+        boolean transientError = e instanceof SdkClientException || e instanceof TransactionConflictException
+                || e instanceof TransactionCanceledException cancelled && cancelled.cancellationReasons().stream()
+                        .map(CancellationReason::code).allMatch(DynamoFence::isTransientReason)
+                || e instanceof AwsServiceException service && (service.isThrottlingException() || service.statusCode() >= 500);
+        if (!transientError || tries >= MAX_TRIES) {
+            throw e;
+        }
+        long cap = Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS << Math.min(tries, 10));
+        try {
+            Thread.sleep(ThreadLocalRandom.current().nextLong(cap / 2, cap + 1));
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            throw e;
+        }
+    }
+
+    private static boolean isTransientReason(String code) {
+        return code == null || "None".equals(code) || "TransactionConflict".equals(code) || "ThrottlingError".equals(code)
+                || "ProvisionedThroughputExceeded".equals(code);
     }
 
     private static Map<String, AttributeValue> key(String threadId) {

@@ -8,6 +8,7 @@ import dev.runlane.domain.Page;
 import dev.runlane.domain.Run;
 import dev.runlane.domain.RunError;
 import dev.runlane.domain.RunEvent;
+import dev.runlane.domain.RunPayloads;
 import dev.runlane.domain.RunStatus;
 import dev.runlane.domain.RunStore;
 import dev.runlane.domain.Target;
@@ -18,6 +19,7 @@ import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedExce
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
+import software.amazon.awssdk.services.dynamodb.model.Select;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -32,22 +34,34 @@ import java.util.function.Function;
 import static dev.runlane.aws.Dynamo.n;
 import static dev.runlane.aws.Dynamo.s;
 
-/** Runs and their events in DynamoDB (tables and index from template.yaml). */
+/**
+ * Runs, their payloads and their events in DynamoDB (tables and indexes from template.yaml). A run's
+ * status item is small; its input and output are items of the payloads table (key runId + kind).
+ */
 public class DynamoRunStore implements RunStore {
     static final String BY_THREAD = "ByThread";
+    /** Sparse index of the runs that have not ended: only they carry {@code unfinishedThread}. */
+    static final String UNFINISHED = "Unfinished";
+    static final String INPUT = "input";
+    static final String OUTPUT = "output";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String NOT_TERMINAL = "#status IN (:queued, :running)";
 
     private final DynamoDbClient dynamo;
     private final String runsTable;
     private final String eventsTable;
+    private final String payloadsTable;
     private final Duration retention;
+    /** An input outlives any run that can use it: 14 days queued (SQS's limit), a whole run, then the retention. */
+    private final Duration inputRetention;
 
     public DynamoRunStore(DynamoDbClient dynamo, Settings settings) {
         this.dynamo = dynamo;
         this.runsTable = settings.runsTable();
         this.eventsTable = settings.eventsTable();
+        this.payloadsTable = settings.payloadsTable();
         this.retention = Duration.ofDays(settings.retentionDays());
+        this.inputRetention = retention.plusDays(14).plusSeconds(settings.runTimeoutSeconds());
     }
 
     @Override
@@ -64,6 +78,45 @@ public class DynamoRunStore implements RunStore {
         } catch (ConditionalCheckFailedException exists) {
             return new Created(find(run.runId()).orElseThrow(), false);
         }
+    }
+
+    @Override
+    public void storeInput(String runId, String input, Instant at) {
+        dynamo.putItem(r -> r.tableName(payloadsTable).item(payloadItem(runId, INPUT, input, at.plus(inputRetention))));
+    }
+
+    @Override
+    public RunPayloads payloads(String runId) {
+        Map<String, String> texts = new HashMap<>();
+        dynamo.query(QueryRequest.builder().tableName(payloadsTable).keyConditionExpression("runId = :run")
+                        .expressionAttributeValues(Map.of(":run", s(runId))).consistentRead(true).build())
+                .items().forEach(item -> texts.put(str(item, "kind"), str(item, "json")));
+        return new RunPayloads(texts.get(INPUT), texts.get(OUTPUT));
+    }
+
+    static Map<String, AttributeValue> payloadItem(String runId, String kind, String json, Instant expires) {
+        Map<String, AttributeValue> item = new HashMap<>();
+        item.put("runId", s(runId));
+        item.put("kind", s(kind));
+        item.put("json", s(json));
+        item.put("expiresAt", n(expires.getEpochSecond()));
+        return item;
+    }
+
+    @Override
+    public int countUnfinished(String threadId, int atMost) {
+        int count = 0;
+        Map<String, AttributeValue> start = null;
+        do {
+            Map<String, AttributeValue> from = start;
+            QueryResponse page = dynamo.query(QueryRequest.builder().tableName(runsTable).indexName(UNFINISHED)
+                    .keyConditionExpression("unfinishedThread = :thread")
+                    .expressionAttributeValues(Map.of(":thread", s(threadId)))
+                    .select(Select.COUNT).limit(atMost - count).exclusiveStartKey(from).build());
+            count += page.count();
+            start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
+        } while (start != null && count < atMost);
+        return count;
     }
 
     @Override
@@ -104,24 +157,20 @@ public class DynamoRunStore implements RunStore {
     }
 
     @Override
-    public boolean finish(String runId, RunStatus status, String output, RunError error, Instant at) {
+    public boolean finish(String runId, RunStatus status, RunError error, Instant at) {
         Map<String, AttributeValue> values = new HashMap<>(Map.of(
                 ":queued", s(RunStatus.QUEUED.name()), ":running", s(RunStatus.RUNNING.name()),
                 ":status", s(status.name()), ":at", s(Timestamps.format(at)),
                 ":expires", n(at.plus(retention).getEpochSecond())));
         Map<String, String> names = new HashMap<>(Map.of("#status", "status"));
         StringBuilder update = new StringBuilder("SET #status = :status, finishedAt = :at, expiresAt = :expires");
-        if (output != null) {
-            update.append(", #output = :output");
-            names.put("#output", "output");
-            values.put(":output", s(output));
-        }
         if (error != null) {
             update.append(", #error = :error");
             names.put("#error", "error");
             values.put(":error", AttributeValue.fromM(Map.of("code", s(error.code()),
                     "message", s(error.message() == null ? "" : error.message()))));
         }
+        update.append(" REMOVE unfinishedThread");
         try {
             dynamo.updateItem(r -> r.tableName(runsTable).key(key(runId))
                     .updateExpression(update.toString())
@@ -166,8 +215,10 @@ public class DynamoRunStore implements RunStore {
         if (run.daemonId() != null) {
             item.put("daemonId", s(run.daemonId()));
         }
-        item.put("input", s(run.input()));
         item.put("status", s(run.status().name()));
+        if (!run.isTerminal()) {
+            item.put("unfinishedThread", s(run.threadId()));
+        }
         item.put("attempts", n(run.attempts()));
         item.put("createdAt", s(Timestamps.format(run.createdAt())));
         item.put("requestHash", s(run.requestHash()));
@@ -182,12 +233,10 @@ public class DynamoRunStore implements RunStore {
                 str(item, "threadId"),
                 Target.fromWire(str(item, "target")).orElseThrow(),
                 str(item, "daemonId"),
-                str(item, "input"),
                 RunStatus.valueOf(str(item, "status")),
                 (int) num(item, "attempts", 0),
                 item.containsKey("fenceToken") ? num(item, "fenceToken", 0) : null,
                 str(item, "executionArn"),
-                str(item, "output"),
                 error == null ? null : new RunError(str(error.m(), "code"), str(error.m(), "message")),
                 Timestamps.parse(str(item, "createdAt")),
                 Timestamps.parse(str(item, "startedAt")),

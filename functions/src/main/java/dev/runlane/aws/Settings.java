@@ -18,6 +18,8 @@ public interface Settings {
 
     String daemonsTable();
 
+    String payloadsTable();
+
     String queueUrl();
 
     /** Only the gate moves malformed messages aside. */
@@ -26,8 +28,16 @@ public interface Settings {
     /** Only the API and the gate talk to Step Functions. */
     Optional<String> stateMachineArn();
 
-    @WithDefault("42900")
+    @WithDefault("300")
     int holdSeconds();
+
+    /** The whole run's limit (RunTimeoutSeconds): bounds how long a run's payloads and hold are needed. */
+    @WithDefault("172800")
+    int runTimeoutSeconds();
+
+    /** Most runs a thread may have waiting or running (ThreadQueueCap). */
+    @WithDefault("1000")
+    int threadQueueCap();
 
     @WithDefault("30")
     int retentionDays();

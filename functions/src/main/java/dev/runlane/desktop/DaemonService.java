@@ -1,6 +1,6 @@
 package dev.runlane.desktop;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.NullNode;
 import dev.runlane.domain.Daemons;
 import dev.runlane.domain.Fence;
 import dev.runlane.domain.Frame;
@@ -8,13 +8,16 @@ import dev.runlane.domain.Frames;
 import dev.runlane.domain.RefusedException;
 import dev.runlane.domain.Run;
 import dev.runlane.domain.RunEvent;
+import dev.runlane.domain.RunPayloads;
 import dev.runlane.domain.RunStore;
 import dev.runlane.domain.StaleAttemptException;
 import dev.runlane.domain.Target;
 import dev.runlane.domain.TaskEndedException;
 import dev.runlane.domain.Workflow;
+import dev.runlane.runs.Json;
 import dev.runlane.runs.RunIds;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -36,10 +39,10 @@ public class DaemonService {
     public static final int MAX_WAIT_SECONDS = 20;
     public static final int MAX_ACK = 100;
     private static final int FRAMES_PER_POLL = 50;
+    private static final long MAX_FRAME_BYTES = 2L * 1024 * 1024;
     /** How often a long poll looks for new frames: DynamoDB offers nothing to block on. */
     private static final Duration POLL_INTERVAL = Duration.ofMillis(500);
     private static final Pattern FRAME_ID = Pattern.compile("\\d{13}-(start|cancel)-[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Logger LOG = Logger.getLogger(DaemonService.class.getName());
 
     private final Daemons daemons;
@@ -74,7 +77,8 @@ public class DaemonService {
         return new Registration(daemonId, credential);
     }
 
-    public record FrameBatch(List<Frame> frames, String cursor) {
+    /** Frames for a daemon; {@code epoch} is the backend's identity, which its tokens belong to. */
+    public record FrameBatch(List<Frame> frames, String cursor, String epoch) {
     }
 
     /** The daemon's unacknowledged frames after the cursor, waiting up to {@code waitSeconds} for one. */
@@ -88,16 +92,31 @@ public class DaemonService {
         }
         Instant deadline = clock.instant().plusSeconds(waitSeconds);
         while (true) {
-            List<Frame> batch = frames.after(daemonId, cursor, FRAMES_PER_POLL);
+            List<Frame> batch = withinResponseLimit(frames.after(daemonId, cursor, FRAMES_PER_POLL));
             cursor = batch.isEmpty() ? cursor : batch.get(batch.size() - 1).frameId();
             List<Frame> live = dropEnded(daemonId, batch);
             if (!live.isEmpty() || !clock.instant().plus(POLL_INTERVAL).isBefore(deadline)) {
-                return new FrameBatch(live, cursor);
+                return new FrameBatch(live, cursor, fence.epoch());
             }
             if (batch.isEmpty()) {
                 Thread.sleep(POLL_INTERVAL.toMillis());
             }
         }
+    }
+
+    /**
+     * The first frames whose inputs add up to at most {@link #MAX_FRAME_BYTES} (always one): start
+     * frames carry inputs of up to 256 KiB and a Lambda response holds 6 MB. The rest come next poll.
+     */
+    private static List<Frame> withinResponseLimit(List<Frame> batch) {
+        long bytes = 0;
+        for (int i = 0; i < batch.size(); i++) {
+            bytes += batch.get(i).input() == null ? 0 : batch.get(i).input().length();
+            if (i > 0 && bytes > MAX_FRAME_BYTES) {
+                return batch.subList(0, i);
+            }
+        }
+        return batch;
     }
 
     /**
@@ -164,12 +183,20 @@ public class DaemonService {
             }
             case PROGRESS -> {
                 fence.append(threadId, new RunEvent(run.runId(), run.attempts(), token, clock.instant(), "progress",
-                        report.data().toString()));
+                        Json.requireFaithful(report.data(), "data").toString()));
                 workflow.heartbeat(run.taskToken());
             }
             case SUCCEEDED -> {
-                fence.confirm(threadId, run.runId(), token);
-                workflow.succeed(run.taskToken(), JSON.createObjectNode().set("output", report.output()).toString());
+                String output = Json.requireFaithful(report.output() == null ? NullNode.instance : report.output(), "output").toString();
+                int bytes = output.getBytes(StandardCharsets.UTF_8).length;
+                if (bytes > RunPayloads.MAX_OUTPUT_BYTES) {
+                    fence.confirm(threadId, run.runId(), token);
+                    workflow.fail(run.taskToken(), "OutputTooLarge", "the daemon's output has " + bytes
+                            + " bytes; a run records at most " + RunPayloads.MAX_OUTPUT_BYTES);
+                    return;
+                }
+                fence.recordOutput(threadId, run.runId(), token, output);
+                workflow.succeed(run.taskToken(), "{}");
             }
             case FAILED -> {
                 fence.confirm(threadId, run.runId(), token);

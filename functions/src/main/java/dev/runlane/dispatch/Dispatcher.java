@@ -9,17 +9,21 @@ import dev.runlane.domain.Daemons;
 import dev.runlane.domain.Fence;
 import dev.runlane.domain.Frame;
 import dev.runlane.domain.RunEvent;
+import dev.runlane.domain.RunPayloads;
 import dev.runlane.domain.RunStore;
 import dev.runlane.domain.StaleAttemptException;
+import dev.runlane.runs.Json;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.function.Supplier;
 import java.util.logging.Logger;
 
 /**
- * Dispatch of one attempt. Its first act takes a new fence token; from then on every write it makes
- * is fenced, so an attempt that outlives its timeout (a zombie) cannot write once a newer one began.
+ * Dispatch of one attempt. Its first act takes the attempt's fence token, which the fence refuses to a
+ * late zombie of an earlier attempt or to a run that has ended; from then on every write it makes is
+ * fenced, so an attempt that outlives its timeout cannot write once a newer one began.
  */
 public class Dispatcher {
     private static final Logger LOG = Logger.getLogger(Dispatcher.class.getName());
@@ -36,59 +40,69 @@ public class Dispatcher {
         this.clock = clock;
     }
 
-    public record HostedResult(JsonNode output, int attempt, long fenceToken) {
+    /** What an attempt returns to the workflow: ids only, its output is stored apart. */
+    public record HostedResult(int attempt, long fenceToken) {
     }
 
-    /** Runs one attempt of a hosted run with the agent its input names. */
-    public HostedResult runHosted(String runId, String threadId, JsonNode input, Supplier<Duration> remainingTime)
+    /** Runs attempt {@code attempt} of a hosted run with the agent its input names. */
+    public HostedResult runHosted(String runId, String threadId, int attempt, Supplier<Duration> remainingTime)
             throws InterruptedException {
-        long token = fence.acquire(threadId, runId);
-        int attempt = begin(threadId, runId, token);
+        long token = acquire(threadId, runId, attempt);
+        JsonNode input = Json.read(runs.payloads(runId).input());
         String agentName = input.path("agent").asText(Agents.DEFAULT);
         Agent agent = Agents.named(agentName)
                 .orElseThrow(() -> new FatalAgentException("unknown agent '" + agentName + "'"));
         LOG.info(() -> "run " + runId + " attempt " + attempt + " (fence token " + token + ") runs agent " + agentName);
         JsonNode output = agent.run(new Attempt(runId, threadId, attempt, token, input, remainingTime));
-        return new HostedResult(output, attempt, token);
+        String text = String.valueOf(output);
+        int bytes = text.getBytes(StandardCharsets.UTF_8).length;
+        if (bytes > RunPayloads.MAX_OUTPUT_BYTES) {
+            throw new OutputTooLargeException(bytes);
+        }
+        fenced(runId, token, () -> fence.recordOutput(threadId, runId, token, text));
+        return new HostedResult(attempt, token);
     }
 
-    /** Leaves a start frame for the run's daemon. Called once per run: desktop dispatch is never retried. */
-    public long dispatchDesktop(String runId, String threadId, String daemonId, JsonNode input, String taskToken) {
-        long token = fence.acquire(threadId, runId);
-        int attempt = begin(threadId, runId, token);
+    /** Leaves a start frame for the run's daemon. Always attempt 1: desktop dispatch is never replayed. */
+    public long dispatchDesktop(String runId, String threadId, String daemonId, String taskToken) {
+        long token = acquire(threadId, runId, 1);
         if (!daemons.isRegistered(daemonId)) {
             throw new UnknownDaemonException(daemonId);
         }
-        Frame start = Frame.start(daemonId, runId, threadId, token, input.toString(), clock.instant());
+        Frame start = Frame.start(daemonId, runId, threadId, token, runs.payloads(runId).input(), clock.instant());
         fenced(runId, token, () -> fence.sendStart(threadId, start, taskToken));
-        LOG.info(() -> "run " + runId + " attempt " + attempt + " (fence token " + token + ") sent to daemon " + daemonId);
+        LOG.info(() -> "run " + runId + " (fence token " + token + ") sent to daemon " + daemonId);
         return token;
     }
 
-    private int begin(String threadId, String runId, long token) {
-        return fenced(runId, token, () -> fence.beginAttempt(threadId, runId, token, clock.instant()));
+    /** Takes the attempt's token; a refused attempt (a late zombie, a run that ended) stops here, having written nothing. */
+    private long acquire(String threadId, String runId, int attempt) {
+        try {
+            return fence.acquire(threadId, runId, attempt, clock.instant());
+        } catch (StaleAttemptException refused) {
+            metric("RefusedAttempts", runId, null);
+            LOG.warning(() -> refused.getMessage());
+            throw refused;
+        }
     }
 
     private void fenced(String runId, long token, Runnable write) {
-        fenced(runId, token, () -> {
-            write.run();
-            return null;
-        });
-    }
-
-    /** A refused write is counted and logged, then stops the attempt. */
-    private <T> T fenced(String runId, long token, Supplier<T> write) {
         try {
-            return write.get();
+            write.run();
         } catch (StaleAttemptException stale) {
+            // A refused write is counted and logged, then stops the attempt.
             runs.countStaleWrite(runId);
-            // Embedded metric format: CloudWatch turns this log line into the StaleWrites metric.
-            System.out.println("{\"_aws\":{\"Timestamp\":" + clock.millis() + ",\"CloudWatchMetrics\":[{\"Namespace\":"
-                    + "\"runlane\",\"Dimensions\":[[]],\"Metrics\":[{\"Name\":\"StaleWrites\",\"Unit\":\"Count\"}]}]},"
-                    + "\"StaleWrites\":1,\"runId\":\"" + runId + "\",\"fenceToken\":" + token + "}");
+            metric("StaleWrites", runId, token);
             LOG.warning(() -> "stale write refused: run " + runId + ", fence token " + token);
             throw stale;
         }
+    }
+
+    /** Embedded metric format: CloudWatch turns this log line into a runlane metric. */
+    private void metric(String name, String runId, Long token) {
+        System.out.println("{\"_aws\":{\"Timestamp\":" + clock.millis() + ",\"CloudWatchMetrics\":[{\"Namespace\":"
+                + "\"runlane\",\"Dimensions\":[[]],\"Metrics\":[{\"Name\":\"" + name + "\",\"Unit\":\"Count\"}]}]},"
+                + "\"" + name + "\":1,\"runId\":\"" + runId + "\"" + (token == null ? "" : ",\"fenceToken\":" + token) + "}");
     }
 
     private final class Attempt implements AgentContext {

@@ -3,14 +3,23 @@ package dev.runlane.domain;
 import java.time.Instant;
 
 /**
- * The thread fence. Every attempt takes a new, larger token; each write it makes succeeds only while
- * that token is still the thread's newest, else it throws {@link StaleAttemptException}.
- * The fence never blocks or waits: the newest attempt always wins.
+ * The thread fence (DESIGN.md, "The fence protocol"). Attempts are ordered by the orchestrator: an
+ * attempt takes the thread's next token only if the token is held by another run or by an earlier
+ * attempt of its own run, and only while its run has not ended. Every write it makes afterwards
+ * succeeds only while that token is still the thread's newest, else it throws
+ * {@link StaleAttemptException}. The fence never blocks or waits: the newest attempt always wins.
+ * Only a failed fence condition means stale; conflicts, throttles and network errors are retried.
  */
 public interface Fence {
 
-    /** Takes the thread's next token for an attempt of this run (unconditional). */
-    long acquire(String threadId, String runId);
+    /**
+     * Begins attempt {@code attempt} (1, 2, … as Step Functions numbers them) of the run: takes the
+     * thread's next token and marks the run RUNNING with {@code attempts = attempt}. Returns the token.
+     *
+     * @throws StaleAttemptException for a late zombie of an earlier attempt (this or a later attempt
+     *     of the run already took a token), and for any attempt of a run that has ended (a redrive)
+     */
+    long acquire(String threadId, String runId, int attempt, Instant at);
 
     /**
      * Takes a new token so that the run's attempts are fenced out, but only while the newest token
@@ -18,15 +27,21 @@ public interface Fence {
      */
     void fenceOut(String threadId, String runId);
 
-    /** Starts an attempt with its token: the run is RUNNING and counts one more attempt. Returns the attempt number. */
-    int beginAttempt(String threadId, String runId, long token, Instant at);
-
     /** Records an event of the attempt holding this token. */
     void append(String threadId, RunEvent event);
+
+    /** Records the run's output, written by the attempt holding this token. */
+    void recordOutput(String threadId, String runId, long token, String output);
 
     /** Leaves a desktop run's start frame, and keeps the task token its daemon's reports complete. */
     void sendStart(String threadId, Frame start, String taskToken);
 
     /** Checks that this token is still the thread's newest, else throws {@link StaleAttemptException}. */
     void confirm(String threadId, String runId, long token);
+
+    /**
+     * This backend's identity: created once with the fence table, so a reset or redeployed backend
+     * (whose tokens start again from 1) has another one. Daemons keep one token book per epoch.
+     */
+    String epoch();
 }

@@ -3,7 +3,7 @@ package dev.runlane.domain;
 /** A request runlane refuses, with a stable code and a message that says what to fix. */
 public class RefusedException extends RuntimeException {
 
-    public enum Kind { INVALID, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, CONFLICT, TOO_LARGE, UNSUPPORTED_MEDIA_TYPE }
+    public enum Kind { INVALID, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, CONFLICT, TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, TOO_MANY_REQUESTS }
 
     private final Kind kind;
     private final String code;

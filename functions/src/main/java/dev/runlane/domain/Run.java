@@ -3,7 +3,8 @@ package dev.runlane.domain;
 import java.time.Instant;
 
 /**
- * One agent run on a thread, as stored. {@code input} and {@code output} are JSON texts.
+ * One agent run on a thread: its status item, as stored. Its input and output are kept apart
+ * ({@link RunPayloads}), so a status update costs the same whatever their size.
  * {@code queueSeq} is the FIFO sequence number the run got when enqueued: its place in the thread.
  * {@code receiptHandle} is the newest receipt of the thread message that holds the thread for it.
  * {@code taskToken} is the desktop dispatch's Step Functions task token, which daemon reports complete.
@@ -13,12 +14,10 @@ public record Run(
         String threadId,
         Target target,
         String daemonId,
-        String input,
         RunStatus status,
         int attempts,
         Long fenceToken,
         String executionArn,
-        String output,
         RunError error,
         Instant createdAt,
         Instant startedAt,
@@ -29,9 +28,9 @@ public record Run(
         long staleWrites,
         String taskToken) {
 
-    public static Run queued(String runId, String threadId, Target target, String daemonId, String input,
-                             String requestHash, Instant now) {
-        return new Run(runId, threadId, target, daemonId, input, RunStatus.QUEUED, 0, null, null, null, null,
+    public static Run queued(String runId, String threadId, Target target, String daemonId, String requestHash,
+                             Instant now) {
+        return new Run(runId, threadId, target, daemonId, RunStatus.QUEUED, 0, null, null, null,
                 now, null, null, null, null, requestHash, 0, null);
     }
 
@@ -40,7 +39,7 @@ public record Run(
     }
 
     public Run withQueueSeq(String seq) {
-        return new Run(runId, threadId, target, daemonId, input, status, attempts, fenceToken, executionArn, output,
-                error, createdAt, startedAt, finishedAt, seq, receiptHandle, requestHash, staleWrites, taskToken);
+        return new Run(runId, threadId, target, daemonId, status, attempts, fenceToken, executionArn, error,
+                createdAt, startedAt, finishedAt, seq, receiptHandle, requestHash, staleWrites, taskToken);
     }
 }

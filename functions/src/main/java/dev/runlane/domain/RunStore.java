@@ -14,6 +14,18 @@ public interface RunStore {
     record Created(Run run, boolean created) {
     }
 
+    /** Stores the run's input (JSON text) apart from its status item; repeating it is harmless. */
+    void storeInput(String runId, String input, Instant at);
+
+    /** The run's input and, once an attempt recorded it, its output. */
+    RunPayloads payloads(String runId);
+
+    /**
+     * How many of the thread's runs have not ended (QUEUED or RUNNING), counting up to {@code atMost}.
+     * Derived from the runs' own status, never from a counter a crash could leave wrong.
+     */
+    int countUnfinished(String threadId, int atMost);
+
     /** Records the run's place in its thread's queue (first writer wins). */
     void recordQueueSeq(String runId, String queueSeq);
 
@@ -27,7 +39,7 @@ public interface RunStore {
     Optional<Run> markRunning(String runId, String executionArn, String receiptHandle);
 
     /** Makes a non-terminal run terminal; false when it already was (then nothing is written). */
-    boolean finish(String runId, RunStatus status, String output, RunError error, Instant at);
+    boolean finish(String runId, RunStatus status, RunError error, Instant at);
 
     /** Counts a write refused by the fence (diagnostics; not fenced itself). */
     void countStaleWrite(String runId);

@@ -51,7 +51,11 @@ public class Gate {
         return JSON.createObjectNode().put("runId", runId).put("threadId", threadId).toString();
     }
 
-    /** The execution input of a run: built only from stored fields, so it is byte-identical on every start. */
+    /**
+     * The execution input of a run: ids only, so no input a user sends can push a state past Step
+     * Functions' 256 KiB (the attempt reads the run's input from the store). Built only from stored
+     * fields, so it is byte-identical on every start.
+     */
     public static String executionInput(Run run) {
         ObjectNode input = JSON.createObjectNode()
                 .put("runId", run.runId())
@@ -60,12 +64,23 @@ public class Gate {
         if (run.target() == Target.DESKTOP) {
             input.put("daemonId", run.daemonId());
         }
-        try {
-            input.set("input", JSON.readTree(run.input()));
-        } catch (Exception e) {
-            throw new IllegalStateException("stored input of run " + run.runId() + " is not JSON", e);
-        }
         return input.toString();
+    }
+
+    /** SQS's visibility cap counts from the receive; a hold stays below it. */
+    static final int MAX_HOLD_SECONDS = 42_900;
+    /** Receives a running run's head message may take before maxReceiveCount (1000) moves it aside. */
+    static final int RECEIVES_PER_RUN = 900;
+
+    /**
+     * The hold per receive: HoldSeconds, the backstop that re-checks a run whose end event was lost,
+     * but never so short that a run lasting RunTimeoutSeconds is received more than
+     * {@link #RECEIVES_PER_RUN} times: its message would go to the dead-letter queue and free its
+     * thread while it still runs.
+     */
+    public static int holdSeconds(int holdSeconds, int runTimeoutSeconds) {
+        int floor = (runTimeoutSeconds + RECEIVES_PER_RUN - 1) / RECEIVES_PER_RUN;
+        return Math.min(MAX_HOLD_SECONDS, Math.max(holdSeconds, floor));
     }
 
     /** Admits a batch in order; returns the ids of the messages to keep in flight. */

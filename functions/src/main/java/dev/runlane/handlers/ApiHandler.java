@@ -28,7 +28,7 @@ public class ApiHandler implements RequestHandler<HttpApiRequest, HttpApiRespons
             case "POST /threads/{threadId}/runs" -> start(request);
             case "GET /threads/{threadId}/runs" -> ok(RunViews.page("runs", runs.list(request.pathParameter("threadId"),
                     Http.intQuery(request, "limit", "InvalidLimit"), request.query("nextToken")), RunViews::run));
-            case "GET /runs/{runId}" -> ok(RunViews.run(runs.get(request.pathParameter("runId"))));
+            case "GET /runs/{runId}" -> ok(RunViews.details(runs.details(request.pathParameter("runId"))));
             case "GET /runs/{runId}/events" -> ok(RunViews.page("events", runs.events(request.pathParameter("runId"),
                     Http.intQuery(request, "limit", "InvalidLimit"), request.query("nextToken")), RunViews::event));
             case "POST /runs/{runId}/cancel" -> ok(RunViews.run(runs.cancel(request.pathParameter("runId"))));

@@ -18,8 +18,11 @@ import java.util.Map;
 /** The daemon API: registration, frames (long-polled, acknowledged) and run reports. */
 @Named("daemon-api")
 public class DaemonApiHandler implements RequestHandler<HttpApiRequest, HttpApiResponse> {
-    /** Reports and acks are small; a succeeded report's output stays within what Step Functions takes. */
-    private static final int MAX_BODY_BYTES = 256 * 1024;
+    /**
+     * Room for a report with an output above the limit a run records, so that such a report is read
+     * and fails its run with OutputTooLarge instead of being refused unread (the run would hang).
+     */
+    private static final int MAX_BODY_BYTES = 1024 * 1024;
 
     @Inject
     DaemonService daemons;
@@ -63,7 +66,7 @@ public class DaemonApiHandler implements RequestHandler<HttpApiRequest, HttpApiR
         }
         ObjectNode body = RunViews.object();
         ArrayNode frames = body.putArray("frames");
-        batch.frames().forEach(frame -> frames.add(RunViews.frame(frame)));
+        batch.frames().forEach(frame -> frames.add(RunViews.frame(frame, batch.epoch())));
         body.put("cursor", batch.cursor());
         return Http.json(200, body, Map.of());
     }

@@ -21,8 +21,7 @@ public class DesktopDispatchHandler implements RequestHandler<DispatchTask, Map<
         if (task.daemonId() == null || task.taskToken() == null) {
             throw new IllegalArgumentException("a desktop dispatch task needs daemonId and taskToken");
         }
-        long token = dispatcher.dispatchDesktop(task.runId(), task.threadId(), task.daemonId(), task.input(),
-                task.taskToken());
+        long token = dispatcher.dispatchDesktop(task.runId(), task.threadId(), task.daemonId(), task.taskToken());
         return Map.of("fenceToken", token);
     }
 }

@@ -10,7 +10,7 @@ import java.time.Duration;
 
 /**
  * One attempt of a hosted run. Errors propagate as Lambda errors, named by their class: the state
- * machine retries the retryable ones; a stale attempt and a fatal agent error are not retried.
+ * machine retries every error but a stale attempt, a fatal agent error and an output too large.
  */
 @Named("hosted-dispatch")
 public class HostedDispatchHandler implements RequestHandler<DispatchTask, Dispatcher.HostedResult> {
@@ -22,7 +22,8 @@ public class HostedDispatchHandler implements RequestHandler<DispatchTask, Dispa
     public Dispatcher.HostedResult handleRequest(DispatchTask task, Context context) {
         task.requireIds();
         try {
-            return dispatcher.runHosted(task.runId(), task.threadId(), task.input(),
+            // The function's timeout is the attempt's: its remaining time is the attempt's deadline.
+            return dispatcher.runHosted(task.runId(), task.threadId(), task.attempt(),
                     () -> Duration.ofMillis(context.getRemainingTimeInMillis()));
         } catch (InterruptedException stopped) {
             Thread.currentThread().interrupt();

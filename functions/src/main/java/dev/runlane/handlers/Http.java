@@ -1,11 +1,9 @@
 package dev.runlane.handlers;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.runlane.domain.RefusedException;
+import dev.runlane.runs.Json;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -21,9 +19,7 @@ import static dev.runlane.domain.RefusedException.Kind.UNSUPPORTED_MEDIA_TYPE;
 /** The HTTP side shared by the API handlers: JSON bodies in, JSON and refusals out, never a stack trace. */
 final class Http {
     private static final Logger LOG = Logger.getLogger(Http.class.getName());
-    private static final ObjectMapper JSON = JsonMapper.builder()
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     private Http() {
     }
@@ -98,6 +94,7 @@ final class Http {
             case CONFLICT -> 409;
             case TOO_LARGE -> 413;
             case UNSUPPORTED_MEDIA_TYPE -> 415;
+            case TOO_MANY_REQUESTS -> 429;
         };
         Map<String, String> headers = status == 401 ? Map.of("www-authenticate", "Bearer") : Map.of();
         return json(status, RunViews.error(refused.code(), refused.getMessage()), headers);

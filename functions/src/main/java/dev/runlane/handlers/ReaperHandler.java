@@ -44,6 +44,6 @@ public class ReaperHandler implements RequestHandler<ExecutionStatusChange, Map<
             return Map.of("ended", false);
         }
         Execution execution = new Execution(detail.executionArn(), status, detail.output(), detail.error(), detail.cause());
-        return Map.of("runId", detail.name(), "ended", finalizer.finish(detail.name(), Optional.of(Outcome.ofExecution(execution))));
+        return Map.of("runId", detail.name(), "ended", finalizer.finish(detail.name(), Optional.of(Outcome.ofExecution(execution))).endedNow());
     }
 }

@@ -8,17 +8,29 @@ import dev.runlane.domain.Frame;
 import dev.runlane.domain.Page;
 import dev.runlane.domain.Run;
 import dev.runlane.domain.RunEvent;
+import dev.runlane.domain.RunStatus;
 import dev.runlane.domain.Timestamps;
+import dev.runlane.runs.Json;
+import dev.runlane.runs.RunService;
 
 import java.util.function.Function;
 
 /** The API's JSON shapes of runs and events. */
 final class RunViews {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     private RunViews() {
     }
 
+    /** A run with its input, and its output once it SUCCEEDED (an attempt's output is no result before that). */
+    static ObjectNode details(RunService.RunDetails details) {
+        ObjectNode view = run(details.run());
+        view.set("input", parse(details.payloads().input()));
+        view.set("output", details.run().status() == RunStatus.SUCCEEDED ? parse(details.payloads().output()) : JSON.nullNode());
+        return view;
+    }
+
+    /** A run's status fields (listings leave out input and output: GET /runs/{runId} has them). */
     static ObjectNode run(Run run) {
         ObjectNode view = JSON.createObjectNode();
         view.put("runId", run.runId());
@@ -35,8 +47,6 @@ final class RunViews {
             view.put("fenceToken", run.fenceToken());
         }
         view.put("executionArn", run.executionArn());
-        view.set("input", parse(run.input()));
-        view.set("output", parse(run.output()));
         if (run.error() == null) {
             view.putNull("error");
         } else {
@@ -67,13 +77,15 @@ final class RunViews {
         return body;
     }
 
-    static ObjectNode frame(Frame frame) {
+    /** A daemon's frame; {@code epoch} names the backend whose fence issued its token. */
+    static ObjectNode frame(Frame frame, String epoch) {
         ObjectNode view = JSON.createObjectNode();
         view.put("frameId", frame.frameId());
         view.put("kind", frame.kind().name().toLowerCase(java.util.Locale.ROOT));
         view.put("runId", frame.runId());
         view.put("threadId", frame.threadId());
         view.put("fenceToken", frame.fenceToken());
+        view.put("epoch", epoch);
         if (frame.input() != null) {
             view.set("input", parse(frame.input()));
         }

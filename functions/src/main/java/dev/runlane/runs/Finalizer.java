@@ -28,26 +28,32 @@ public class Finalizer {
         this.clock = clock;
     }
 
+    /** What {@link #finish} did: whether this call ended the run, and the run as it is now (null: no such run). */
+    public record Finished(boolean endedNow, Run run) {
+    }
+
     /**
      * Makes the run terminal with this outcome unless it already is (empty outcome: decide nothing),
-     * fences out its attempts, then releases its thread. Returns true when this call ended the run.
+     * fences out its attempts, then releases its thread.
      */
-    public boolean finish(String runId, Optional<Outcome> outcome) {
+    public Finished finish(String runId, Optional<Outcome> outcome) {
         Optional<Run> found = runs.find(runId);
         if (found.isEmpty()) {
             LOG.warning(() -> "finish: no run " + runId);
-            return false;
+            return new Finished(false, null);
         }
         Run run = found.get();
         boolean ended = outcome.isPresent() && !run.isTerminal()
-                && runs.finish(runId, outcome.get().status(), outcome.get().output(), outcome.get().error(),
-                clock.instant());
+                && runs.finish(runId, outcome.get().status(), outcome.get().error(), clock.instant());
         if (ended) {
             LOG.info(() -> "run " + runId + " of thread " + run.threadId() + " ended " + outcome.get().status());
         }
         fence.fenceOut(run.threadId(), runId);
         // Re-read: the gate may have stored a newer receipt since; only the newest one is reliable.
-        runs.find(runId).map(Run::receiptHandle).ifPresent(queue::release);
-        return ended;
+        Run now = runs.find(runId).orElse(run);
+        if (now.receiptHandle() != null) {
+            queue.release(now.receiptHandle());
+        }
+        return new Finished(ended, now);
     }
 }

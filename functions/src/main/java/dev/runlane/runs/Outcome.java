@@ -2,17 +2,21 @@ package dev.runlane.runs;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.runlane.dispatch.OutputTooLargeException;
 import dev.runlane.domain.RunError;
 import dev.runlane.domain.RunStatus;
 import dev.runlane.domain.StaleAttemptException;
 import dev.runlane.domain.Workflow.Execution;
 
+import java.util.Map;
 import java.util.Optional;
 
-/** How a run ends: its terminal status, with its output or its error. */
-public record Outcome(RunStatus status, String output, RunError error) {
+/** How a run ends: its terminal status, with its error (a run's output is recorded by its attempt). */
+public record Outcome(RunStatus status, RunError error) {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String STALE_ATTEMPT = StaleAttemptException.class.getName();
+    /** runlane's own errors whose code is not their class's simple name. */
+    private static final Map<String, String> CODES = Map.of(OutputTooLargeException.class.getName(), "OutputTooLarge");
 
     public Outcome {
         if (!status.isTerminal()) {
@@ -20,12 +24,12 @@ public record Outcome(RunStatus status, String output, RunError error) {
         }
     }
 
-    public static Outcome succeeded(String output) {
-        return new Outcome(RunStatus.SUCCEEDED, output, null);
+    public static Outcome succeeded() {
+        return new Outcome(RunStatus.SUCCEEDED, null);
     }
 
     public static Outcome cancelled(String why) {
-        return new Outcome(RunStatus.CANCELLED, null, new RunError("Cancelled", why));
+        return new Outcome(RunStatus.CANCELLED, new RunError("Cancelled", why));
     }
 
     /**
@@ -38,19 +42,19 @@ public record Outcome(RunStatus status, String output, RunError error) {
         }
         RunStatus status = "States.Timeout".equals(error) || "States.HeartbeatTimeout".equals(error)
                 || "Sandbox.Timedout".equals(error) ? RunStatus.TIMED_OUT : RunStatus.FAILED;
-        return Optional.of(new Outcome(status, null, new RunError(shortName(error), readableCause(cause))));
+        return Optional.of(new Outcome(status, new RunError(shortName(error), readableCause(cause))));
     }
 
     /** The outcome of an execution that ended without recording one (stopped, timed out, failed). */
     public static Outcome ofExecution(Execution execution) {
         return switch (execution.status()) {
-            case SUCCEEDED -> succeeded(execution.output());
-            case TIMED_OUT -> new Outcome(RunStatus.TIMED_OUT, null,
+            case SUCCEEDED -> succeeded();
+            case TIMED_OUT -> new Outcome(RunStatus.TIMED_OUT,
                     new RunError("ExecutionTimedOut", "the run's execution timed out"));
-            case ABORTED -> new Outcome(RunStatus.CANCELLED, null,
+            case ABORTED -> new Outcome(RunStatus.CANCELLED,
                     new RunError("ExecutionAborted", "the run's execution was stopped"));
             case FAILED -> ofTaskError(execution.error(), execution.cause())
-                    .orElse(new Outcome(RunStatus.FAILED, null, new RunError("ExecutionFailed", execution.cause())));
+                    .orElse(new Outcome(RunStatus.FAILED, new RunError("ExecutionFailed", execution.cause())));
             case RUNNING -> throw new IllegalArgumentException("execution " + execution.arn() + " is still running");
         };
     }
@@ -59,6 +63,9 @@ public record Outcome(RunStatus status, String output, RunError error) {
     private static String shortName(String error) {
         if (error == null || error.isBlank()) {
             return "Failed";
+        }
+        if (CODES.containsKey(error)) {
+            return CODES.get(error);
         }
         return error.startsWith("dev.runlane.") ? error.substring(error.lastIndexOf('.') + 1) : error;
     }

@@ -8,6 +8,7 @@ import dev.runlane.domain.InvalidCursorException;
 import dev.runlane.domain.Page;
 import dev.runlane.domain.Run;
 import dev.runlane.domain.RunEvent;
+import dev.runlane.domain.RunPayloads;
 import dev.runlane.domain.RunStore;
 import dev.runlane.domain.Target;
 import dev.runlane.domain.ThreadQueue;
@@ -21,6 +22,7 @@ import java.util.function.Supplier;
 
 import static dev.runlane.domain.RefusedException.Kind.CONFLICT;
 import static dev.runlane.domain.RefusedException.Kind.NOT_FOUND;
+import static dev.runlane.domain.RefusedException.Kind.TOO_MANY_REQUESTS;
 
 /** The run API's use cases: start, read, list and cancel runs. */
 public class RunService {
@@ -32,23 +34,32 @@ public class RunService {
     private final ThreadQueue queue;
     private final Workflow workflow;
     private final Finalizer finalizer;
+    private final int threadQueueCap;
     private final Clock clock;
 
-    public RunService(RunStore runs, Frames frames, ThreadQueue queue, Workflow workflow, Finalizer finalizer, Clock clock) {
+    /** @param threadQueueCap most runs a thread may have waiting or running (SQS FIFO looks for groups only among its first 120,000 messages) */
+    public RunService(RunStore runs, Frames frames, ThreadQueue queue, Workflow workflow, Finalizer finalizer,
+                      int threadQueueCap, Clock clock) {
         this.runs = runs;
         this.frames = frames;
         this.queue = queue;
         this.workflow = workflow;
         this.finalizer = finalizer;
+        this.threadQueueCap = threadQueueCap;
         this.clock = clock;
     }
 
     public record Started(Run run, boolean created) {
     }
 
+    /** A run with its input and output, as GET shows it. */
+    public record RunDetails(Run run, RunPayloads payloads) {
+    }
+
     /**
      * Queues a run on its thread. With an idempotency key the run id is derived from (thread, key),
-     * so any number of repeats, concurrent or not, name one run and enqueue it once.
+     * so any number of repeats, concurrent or not, name one run and enqueue it once. A thread with
+     * {@code threadQueueCap} unfinished runs takes no new one (429), and nothing is stored.
      */
     public Started start(String threadId, StartRequest request, String idempotencyKey) {
         requireId("threadId", threadId);
@@ -61,16 +72,23 @@ public class RunService {
         String requestHash = HexFormat.of().formatHex(RunIds.sha256(
                 request.target().wireName() + "\n" + request.daemonId() + "\n" + input));
         String runId = idempotencyKey == null ? RunIds.newRunId(now) : RunIds.forIdempotencyKey(threadId, idempotencyKey);
+        boolean repeat = idempotencyKey != null && runs.find(runId).isPresent();
+        if (!repeat && runs.countUnfinished(threadId, threadQueueCap) >= threadQueueCap) {
+            throw new RefusedException(TOO_MANY_REQUESTS, "ThreadQueueFull", "thread " + threadId + " already has "
+                    + threadQueueCap + " runs queued or running; start more once some have ended");
+        }
 
         RunStore.Created stored = runs.create(
-                Run.queued(runId, threadId, request.target(), request.daemonId(), input, requestHash, now));
+                Run.queued(runId, threadId, request.target(), request.daemonId(), requestHash, now));
         Run run = stored.run();
         if (!stored.created() && !requestHash.equals(run.requestHash())) {
             throw new RefusedException(CONFLICT, "IdempotencyKeyReused",
                     "this Idempotency-Key already started run " + runId + " with a different request");
         }
         if (run.queueSeq() == null) {
-            // Also completes a start whose enqueue failed: SQS deduplicates by runId.
+            // Also completes a start that failed before its enqueue: SQS deduplicates by runId.
+            // The input is stored first, so a queued run always has it.
+            runs.storeInput(runId, input, now);
             String seq = queue.enqueue(threadId, runId);
             runs.recordQueueSeq(runId, seq);
             run = run.withQueueSeq(seq);
@@ -81,6 +99,11 @@ public class RunService {
     public Run get(String runId) {
         requireId("runId", runId);
         return runs.find(runId).orElseThrow(() -> notFound(runId));
+    }
+
+    public RunDetails details(String runId) {
+        Run run = get(runId);
+        return new RunDetails(run, runs.payloads(runId));
     }
 
     public Page<Run> list(String threadId, Integer limit, String cursor) {
@@ -100,7 +123,7 @@ public class RunService {
      */
     public Run cancel(String runId) {
         Run run = get(runId);
-        if (run.isTerminal() || !finalizer.finish(runId, Optional.of(Outcome.cancelled("cancelled by request")))) {
+        if (run.isTerminal() || !finalizer.finish(runId, Optional.of(Outcome.cancelled("cancelled by request"))).endedNow()) {
             throw new RefusedException(CONFLICT, "RunEnded",
                     "run " + runId + " has already ended " + get(runId).status());
         }

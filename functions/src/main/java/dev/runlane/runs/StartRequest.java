@@ -10,7 +10,11 @@ import java.util.Set;
 /** A validated request to start a run: {"target":"hosted"|"desktop","input":{…},"daemonId":"…"}. */
 public record StartRequest(Target target, String daemonId, JsonNode input) {
 
-    /** Step Functions takes 262,144 bytes of execution input; the run's envelope (ids, target) fits in 1 KiB. */
+    /**
+     * The largest start request. The input is stored apart from the execution (which carries ids), so
+     * this bound comes from the stored output instead: the echo of the largest input must fit
+     * {@link dev.runlane.domain.RunPayloads#MAX_OUTPUT_BYTES}.
+     */
     public static final int MAX_BODY_BYTES = 262_144 - 1_024;
 
     private static final Set<String> FIELDS = Set.of("target", "input", "daemonId");
@@ -36,6 +40,7 @@ public record StartRequest(Target target, String daemonId, JsonNode input) {
         if (input == null || !input.isObject()) {
             throw RefusedException.invalid("InvalidInput", "input is required and must be a JSON object");
         }
+        Json.requireFaithful(input, "input");
         JsonNode daemonNode = body.get("daemonId");
         String daemonId = null;
         if (target == Target.HOSTED && daemonNode != null) {

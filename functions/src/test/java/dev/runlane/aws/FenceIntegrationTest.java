@@ -2,6 +2,7 @@ package dev.runlane.aws;
 
 import dev.runlane.domain.Frame;
 import dev.runlane.domain.Run;
+import dev.runlane.domain.RunError;
 import dev.runlane.domain.RunEvent;
 import dev.runlane.domain.RunStatus;
 import dev.runlane.domain.StaleAttemptException;
@@ -19,9 +20,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The fence protocol on real DynamoDB (moto). */
+/** The fence protocol (v2: attempts ordered by Step Functions) on real DynamoDB (moto). */
 class FenceIntegrationTest {
     private static final Instant NOW = Instant.parse("2026-11-28T17:10:00.123Z");
 
@@ -31,15 +34,56 @@ class FenceIntegrationTest {
     private final String thread = "fence-" + UUID.randomUUID();
 
     @Test
-    void concurrentAcquirersGetUniqueIncreasingTokensAndOnlyTheNewestCanWrite() throws Exception {
+    void aLateZombieOfAnEarlierAttemptIsRefusedAndTheLiveRetryKeepsWriting() {
         String runId = queuedRun();
-        int acquirers = 20;
+        long retry = fence.acquire(thread, runId, 2, NOW); // attempt 1's Lambda has not started yet
+        StaleAttemptException refused = assertThrows(StaleAttemptException.class,
+                () -> fence.acquire(thread, runId, 1, NOW.plusSeconds(10)));
+        assertTrue(refused.getMessage().contains("attempt 2"), refused.getMessage());
+
+        fence.append(thread, new RunEvent(runId, 2, retry, NOW, "progress", "{}"));
+        fence.recordOutput(thread, runId, retry, "{\"ok\":true}");
+        Run run = runs.find(runId).orElseThrow();
+        assertEquals(retry, run.fenceToken(), "the zombie took no token");
+        assertEquals(2, run.attempts(), "attempts is Step Functions' attempt number");
+        assertEquals("{\"ok\":true}", runs.payloads(runId).output());
+    }
+
+    @Test
+    void aLaterAttemptFencesOutAnEarlierOneThatStartedFirst() {
+        String runId = queuedRun();
+        long first = fence.acquire(thread, runId, 1, NOW);
+        long second = fence.acquire(thread, runId, 2, NOW.plusSeconds(5));
+        assertTrue(second > first);
+        assertThrows(StaleAttemptException.class, () -> fence.recordOutput(thread, runId, first, "{\"late\":1}"));
+        assertThrows(StaleAttemptException.class,
+                () -> fence.append(thread, new RunEvent(runId, 1, first, NOW, "progress", "{}")));
+        assertThrows(StaleAttemptException.class, () -> fence.acquire(thread, runId, 2, NOW), "an attempt acquires once");
+        assertNull(runs.payloads(runId).output(), "the fenced-out attempt stored nothing");
+
+        Run run = runs.find(runId).orElseThrow();
+        assertEquals(RunStatus.RUNNING, run.status());
+        assertEquals(second, run.fenceToken());
+        assertEquals(NOW, run.startedAt(), "startedAt is when the first attempt began");
+    }
+
+    @Test
+    void concurrentAttemptsOfOneRunEndWithTheHighestAttemptHoldingTheNewestToken() throws Exception {
+        String runId = queuedRun();
+        int attempts = 12;
         List<Long> tokens = new ArrayList<>();
-        ExecutorService pool = Executors.newFixedThreadPool(8);
+        ExecutorService pool = Executors.newFixedThreadPool(6);
         try {
             List<Callable<Long>> calls = new ArrayList<>();
-            for (int i = 0; i < acquirers; i++) {
-                calls.add(() -> fence.acquire(thread, runId));
+            for (int attempt = 1; attempt <= attempts; attempt++) {
+                int a = attempt;
+                calls.add(() -> {
+                    try {
+                        return fence.acquire(thread, runId, a, NOW);
+                    } catch (StaleAttemptException refused) {
+                        return -1L;
+                    }
+                });
             }
             for (Future<Long> token : pool.invokeAll(calls)) {
                 tokens.add(token.get());
@@ -47,13 +91,15 @@ class FenceIntegrationTest {
         } finally {
             pool.shutdown();
         }
-        assertEquals(acquirers, tokens.stream().distinct().count(), "tokens are unique: " + tokens);
-        long newest = tokens.stream().mapToLong(Long::longValue).max().orElseThrow();
-        assertEquals(acquirers, newest, "tokens count up from 1 on a new thread");
-
-        for (long token : tokens) {
+        List<Long> taken = tokens.stream().filter(t -> t > 0).toList();
+        assertEquals(taken.size(), taken.stream().distinct().count(), "tokens are unique: " + tokens);
+        assertTrue(tokens.get(attempts - 1) > 0, "the last attempt is never refused: " + tokens);
+        Run run = runs.find(runId).orElseThrow();
+        assertEquals(attempts, run.attempts(), tokens.toString());
+        assertEquals(tokens.get(attempts - 1), run.fenceToken());
+        for (long token : taken) {
             RunEvent event = new RunEvent(runId, 1, token, NOW, "progress", "{}");
-            if (token == newest) {
+            if (token == run.fenceToken()) {
                 fence.append(thread, event);
             } else {
                 assertThrows(StaleAttemptException.class, () -> fence.append(thread, event), "token " + token);
@@ -63,48 +109,57 @@ class FenceIntegrationTest {
     }
 
     @Test
-    void anAttemptBeginsOnlyWithTheNewestTokenAndCountsAttempts() {
-        String runId = queuedRun();
-        long first = fence.acquire(thread, runId);
-        assertEquals(1, fence.beginAttempt(thread, runId, first, NOW));
-        long second = fence.acquire(thread, runId);
-        assertThrows(StaleAttemptException.class, () -> fence.beginAttempt(thread, runId, first, NOW));
-        assertEquals(2, fence.beginAttempt(thread, runId, second, NOW.plusSeconds(5)));
+    void anEndedRunTakesNoTokenAsARedriveWouldTry() {
+        String earlier = queuedRun();
+        long earlierToken = fence.acquire(thread, earlier, 1, NOW);
+        runs.finish(earlier, RunStatus.SUCCEEDED, null, NOW);
+        String current = queuedRun();
+        long currentToken = fence.acquire(thread, current, 1, NOW);
 
-        Run run = runs.find(runId).orElseThrow();
-        assertEquals(RunStatus.RUNNING, run.status());
-        assertEquals(second, run.fenceToken());
-        assertEquals(NOW, run.startedAt(), "startedAt is when the first attempt began");
+        assertThrows(StaleAttemptException.class, () -> fence.acquire(thread, earlier, 1, NOW), "a redriven execution");
+        assertThrows(StaleAttemptException.class, () -> fence.acquire(thread, earlier, 3, NOW), "a later attempt of it");
+        fence.append(thread, new RunEvent(current, 1, currentToken, NOW, "progress", "{}"));
+        assertEquals(currentToken, runs.find(current).orElseThrow().fenceToken(), "the current run keeps its token");
+        assertEquals(earlierToken, runs.find(earlier).orElseThrow().fenceToken());
     }
 
     @Test
-    void anEndedRunTakesNoNewAttempt() {
+    void aCancelledQueuedRunNeverBegins() {
         String runId = queuedRun();
-        runs.finish(runId, RunStatus.CANCELLED, null, null, NOW);
-        long token = fence.acquire(thread, runId);
-        assertThrows(StaleAttemptException.class, () -> fence.beginAttempt(thread, runId, token, NOW));
+        runs.finish(runId, RunStatus.CANCELLED, new RunError("Cancelled", "by request"), NOW);
+        assertThrows(StaleAttemptException.class, () -> fence.acquire(thread, runId, 1, NOW));
+        assertEquals(RunStatus.CANCELLED, runs.find(runId).orElseThrow().status());
     }
 
     @Test
     void fencingOutARunNeverTouchesALaterRunOfItsThread() {
         String earlier = queuedRun();
         String later = queuedRun();
-        long earlierToken = fence.acquire(thread, earlier);
+        long earlierToken = fence.acquire(thread, earlier, 1, NOW);
         fence.fenceOut(thread, earlier);
         assertThrows(StaleAttemptException.class,
                 () -> fence.append(thread, new RunEvent(earlier, 1, earlierToken, NOW, "progress", "{}")),
                 "a fenced-out run's attempt cannot write");
+        assertThrows(StaleAttemptException.class, () -> fence.acquire(thread, earlier, 1, NOW),
+                "nor can the fenced-out attempt take the token back");
 
-        long laterToken = fence.acquire(thread, later);
+        long laterToken = fence.acquire(thread, later, 1, NOW);
         fence.fenceOut(thread, earlier); // e.g. a late reaper event for the earlier run
         fence.sendStart(thread, Frame.start("d1", later, thread, laterToken, "{}", NOW), "task-token");
         fence.append(thread, new RunEvent(later, 1, laterToken, NOW, "progress", "{}"));
         assertEquals(1, runs.events(later, 10, null).items().size());
     }
 
+    @Test
+    void theEpochIsCreatedOnceAndReadByEveryAdapter() {
+        String epoch = fence.epoch();
+        assertEquals(32, epoch.length());
+        assertEquals(epoch, new DynamoFence(aws.dynamo, aws.settings).epoch(), "another sandbox reads the same epoch");
+    }
+
     private String queuedRun() {
         String runId = "run-" + UUID.randomUUID();
-        runs.create(Run.queued(runId, thread, Target.HOSTED, null, "{}", "hash", NOW));
+        runs.create(Run.queued(runId, thread, Target.HOSTED, null, "hash", NOW));
         return runId;
     }
 }

@@ -34,9 +34,9 @@ class QueueAndWorkflowIntegrationTest {
 
     @Test
     void runWritesAreConditional() {
-        Run run = Run.queued("run-" + UUID.randomUUID(), thread, Target.HOSTED, null, "{\"a\":1}", "h1", NOW);
+        Run run = Run.queued("run-" + UUID.randomUUID(), thread, Target.HOSTED, null, "h1", NOW);
         assertTrue(runs.create(run).created());
-        var again = runs.create(Run.queued(run.runId(), thread, Target.DESKTOP, "d", "{}", "h2", NOW));
+        var again = runs.create(Run.queued(run.runId(), thread, Target.DESKTOP, "d", "h2", NOW));
         assertFalse(again.created(), "an existing run is never overwritten");
         assertEquals("h1", again.run().requestHash());
 
@@ -45,8 +45,8 @@ class QueueAndWorkflowIntegrationTest {
         assertEquals("0001", runs.find(run.runId()).orElseThrow().queueSeq(), "the first queue position wins");
 
         assertTrue(runs.markRunning(run.runId(), "arn:x", "receipt-1").isPresent());
-        assertTrue(runs.finish(run.runId(), RunStatus.FAILED, null, new RunError("Boom", "it broke"), NOW));
-        assertFalse(runs.finish(run.runId(), RunStatus.SUCCEEDED, "{}", null, NOW), "terminal is final");
+        assertTrue(runs.finish(run.runId(), RunStatus.FAILED, new RunError("Boom", "it broke"), NOW));
+        assertFalse(runs.finish(run.runId(), RunStatus.SUCCEEDED, null, NOW), "terminal is final");
         assertTrue(runs.markRunning(run.runId(), "arn:x", "receipt-2").isEmpty(), "an ended run is not marked running");
         Run ended = runs.find(run.runId()).orElseThrow();
         assertEquals(RunStatus.FAILED, ended.status());
@@ -106,7 +106,7 @@ class QueueAndWorkflowIntegrationTest {
     /** A stored run (the queue helper finds a run's thread from it); not enqueued. */
     private String queuedRun() {
         String runId = "run-" + UUID.randomUUID();
-        runs.create(Run.queued(runId, thread, Target.HOSTED, null, "{}", "h", NOW));
+        runs.create(Run.queued(runId, thread, Target.HOSTED, null, "h", NOW));
         return runId;
     }
 

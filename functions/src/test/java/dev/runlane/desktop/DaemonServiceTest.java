@@ -78,8 +78,20 @@ class DaemonServiceTest {
         service.report(runId, credential, report("progress", 2));
         service.report(runId, credential, report("succeeded", 2));
         assertEquals(1, ports.fence.events.size());
-        assertEquals(List.of("heartbeat:task-" + runId + ":", "succeed:task-" + runId + ":{\"output\":{\"ok\":true}}"),
-                ports.workflow.taskCalls);
+        assertEquals(List.of("heartbeat:task-" + runId + ":", "succeed:task-" + runId + ":{}"), ports.workflow.taskCalls,
+                "the output is stored by a fenced write, never carried by the execution");
+        assertEquals("{\"ok\":true}", ports.fence.outputs.get(runId));
+    }
+
+    @Test
+    void anOutputAboveTheLimitFailsTheRunWithOutputTooLarge() throws Exception {
+        String credential = service.register("laptop-1").credential();
+        String runId = desktopRun("laptop-1", RunStatus.RUNNING, 1);
+        String big = "x".repeat(dev.runlane.domain.RunPayloads.MAX_OUTPUT_BYTES);
+        service.report(runId, credential, Report.of(JSON.readTree("{\"type\":\"succeeded\",\"fenceToken\":1,\"output\":\"" + big + "\"}")));
+        assertEquals(1, ports.workflow.taskCalls.size());
+        assertTrue(ports.workflow.taskCalls.get(0).startsWith("fail:task-" + runId + ":OutputTooLarge/"), ports.workflow.taskCalls.toString());
+        assertTrue(ports.fence.outputs.isEmpty(), "nothing stored");
     }
 
     @Test
@@ -126,9 +138,9 @@ class DaemonServiceTest {
         String runId = "run-" + ports.runs.items.size();
         String thread = "thread-" + runId;
         for (long t = 0; t < tokens; t++) {
-            ports.fence.acquire(thread, runId);
+            ports.fence.acquire(thread, runId, (int) t + 1, NOW);
         }
-        ports.runs.put(new Run(runId, thread, Target.DESKTOP, daemonId, "{}", status, 1, tokens, "arn", null, null,
+        ports.runs.put(new Run(runId, thread, Target.DESKTOP, daemonId, status, 1, tokens, "arn", null,
                 NOW, NOW, status.isTerminal() ? NOW : null, "seq", "receipt", "hash", 0, "task-" + runId));
         return runId;
     }

@@ -55,7 +55,6 @@ class GateTest {
         assertEquals(0, ports.queue.visibility.get("r-m2"), "a later message of a held thread waits, visible, behind its head");
         assertEquals(List.of("m5"), ports.queue.deadLetters.stream().map(QueueMessage::messageId).toList());
         assertEquals(RunStatus.SUCCEEDED, ports.runs.items.get("d1").status(), "an ended execution ends its run");
-        assertEquals("{\"ok\":true}", ports.runs.items.get("d1").output());
         assertEquals("r-m9", ports.runs.items.get("e1").receiptHandle(), "a redelivered running run is held with the new receipt");
         assertEquals(HOLD, ports.queue.visibility.get("r-m9"));
     }
@@ -104,7 +103,7 @@ class GateTest {
             public void hold(String receiptHandle, int seconds) {
                 super.hold(receiptHandle, seconds);
                 // The execution finished (and released) between markRunning and this hold.
-                finalizer.finish("a1", java.util.Optional.of(dev.runlane.runs.Outcome.succeeded("{}")));
+                finalizer.finish("a1", java.util.Optional.of(dev.runlane.runs.Outcome.succeeded()));
             }
         };
         gate = new Gate(ports.runs, racing, ports.workflow, finalizer, HOLD);
@@ -127,14 +126,13 @@ class GateTest {
     void executionInputIsByteIdenticalForTheSameRun() {
         Run run = run("a1", "A", RunStatus.QUEUED);
         assertEquals(Gate.executionInput(run), Gate.executionInput(ports.runs.find("a1").orElseThrow()));
-        assertEquals("{\"runId\":\"a1\",\"threadId\":\"A\",\"target\":\"hosted\",\"input\":{\"agent\":\"echo\"}}",
-                Gate.executionInput(run));
+        assertEquals("{\"runId\":\"a1\",\"threadId\":\"A\",\"target\":\"hosted\"}", Gate.executionInput(run),
+                "ids only: the input is read from the store, never carried by the execution");
     }
 
     private Run run(String runId, String threadId, RunStatus status) {
-        Run queued = Run.queued(runId, threadId, Target.HOSTED, null, "{\"agent\":\"echo\"}", "hash", NOW);
-        return ports.runs.put(new Run(runId, threadId, Target.HOSTED, null, queued.input(), status, 0, null, null,
-                null, null, NOW, null, status.isTerminal() ? NOW : null, "seq-" + runId, null, "hash", 0, null));
+        return ports.runs.put(new Run(runId, threadId, Target.HOSTED, null, status, 0, null, null,
+                null, NOW, null, status.isTerminal() ? NOW : null, "seq-" + runId, null, "hash", 0, null));
     }
 
     private static QueueMessage message(String messageId, String groupId, String runId) {

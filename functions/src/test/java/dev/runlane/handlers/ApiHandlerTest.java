@@ -33,7 +33,7 @@ class ApiHandlerTest {
 
     ApiHandlerTest() {
         Finalizer finalizer = new Finalizer(ports.runs, ports.fence, ports.queue, Clock.systemUTC());
-        api.runs = new RunService(ports.runs, ports.frames, ports.queue, ports.workflow, finalizer, Clock.systemUTC());
+        api.runs = new RunService(ports.runs, ports.frames, ports.queue, ports.workflow, finalizer, 1000, Clock.systemUTC());
     }
 
     @ParameterizedTest(name = "{0} -> {1} {2}")
@@ -47,6 +47,50 @@ class ApiHandlerTest {
             "{\"target\":\"desktop\",\"input\":{}}                    | 400 | InvalidDaemonId"})
     void badBodiesAreRefused(String body, int status, String code) throws Exception {
         assertRefused(start(Map.of(), body), status, code);
+    }
+
+    /** Inputs runlane could not store and return exactly: refused with a 400 and a reason, never a 500, nothing stored. */
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource(delimiter = '|', value = {
+            "{\"target\":\"hosted\",\"input\":{\"n\":1e999}}                | InvalidNumber",
+            "{\"target\":\"hosted\",\"input\":{\"n\":-1e999}}               | InvalidNumber",
+            "{\"target\":\"hosted\",\"input\":{\"n\":1e-999}}               | InvalidNumber",
+            "{\"target\":\"hosted\",\"input\":{\"n\":[1,{\"m\":2e400}]}}  | InvalidNumber",
+            "{\"target\":\"hosted\",\"input\":{\"s\":\"\\ud800\"}}       | InvalidUnicode",
+            "{\"target\":\"hosted\",\"input\":{\"s\":\"a\\udc00b\"}}     | InvalidUnicode",
+            "{\"target\":\"hosted\",\"input\":{\"s\":[\"\\ud83d\\ud83d\"]}} | InvalidUnicode"})
+    void inputsThatCannotBeKeptExactlyAreRefused(String body, String code) throws Exception {
+        assertRefused(start(Map.of(), body), 400, code);
+    }
+
+    @Test
+    void numbersAndUnicodeAreStoredExactlyAsSent() {
+        String input = "{\"big\":123456789012345678901234567890,\"tenth\":0.1000000000000000055511151231257827,"
+                + "\"tiny\":4.9E-324,\"max\":1.7976931348623157E+308,\"pair\":\"\\ud83d\\ude00\"}";
+        assertEquals(202, start(Map.of(), "{\"target\":\"hosted\",\"input\":" + input + "}").statusCode());
+        assertEquals("{\"big\":123456789012345678901234567890,\"tenth\":0.1000000000000000055511151231257827,"
+                + "\"tiny\":4.9E-324,\"max\":1.7976931348623157E+308,\"pair\":\"\uD83D\uDE00\"}",
+                ports.runs.inputs.values().iterator().next(), "never rounded through a double, never a string");
+    }
+
+    @Test
+    void aFullThreadQueueRefusesNewRunsWith429AndKeepsItsRuns() throws Exception {
+        Finalizer finalizer = new Finalizer(ports.runs, ports.fence, ports.queue, Clock.systemUTC());
+        api.runs = new RunService(ports.runs, ports.frames, ports.queue, ports.workflow, finalizer, 2, Clock.systemUTC());
+        HttpApiRequest request = event("api-start-run").as(HttpApiRequest.class);
+        for (int i = 0; i < 2; i++) {
+            Map<String, String> headers = new HashMap<>(request.headers());
+            headers.put("idempotency-key", "k" + i);
+            assertEquals(202, api.handleRequest(new HttpApiRequest(request.routeKey(), headers, null, request.pathParameters(),
+                    "{\"target\":\"hosted\",\"input\":{}}", false, request.requestContext()), context()).statusCode());
+        }
+        HttpApiResponse full = start(Map.of("idempotency-key", "k2"), "{\"target\":\"hosted\",\"input\":{}}");
+        assertRefused(full, 429, "ThreadQueueFull", 2);
+        assertEquals(200, start(Map.of("idempotency-key", "k1"), "{\"target\":\"hosted\",\"input\":{}}").statusCode(),
+                "a repeat of a queued run still answers with that run");
+        ports.runs.finish(ports.runs.items.keySet().iterator().next(), dev.runlane.domain.RunStatus.SUCCEEDED, null, java.time.Instant.now());
+        assertEquals(202, start(Map.of("idempotency-key", "k2"), "{\"target\":\"hosted\",\"input\":{}}").statusCode(),
+                "a run that ended frees its place at once");
     }
 
     @ParameterizedTest
@@ -114,7 +158,7 @@ class ApiHandlerTest {
 
     @Test
     void anUnexpectedFailureIsA500WithoutAStackTrace() throws Exception {
-        api.runs = new RunService(null, null, null, null, null, Clock.systemUTC());
+        api.runs = new RunService(null, null, null, null, null, 1000, Clock.systemUTC());
         HttpApiResponse response = api.handleRequest(event("api-get-run").as(HttpApiRequest.class), context());
         assertEquals(500, response.statusCode());
         JsonNode error = JSON.readTree(response.body()).get("error");

@@ -18,6 +18,7 @@ import dev.runlane.testing.LocalAws;
 import dev.runlane.testing.TestContext;
 import org.junit.jupiter.api.Test;
 
+import java.time.Instant;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
@@ -39,7 +40,7 @@ class DaemonApiIntegrationTest {
     private final StepFunctionsWorkflow workflow = new StepFunctionsWorkflow(aws.sfn, aws.settings.stateMachineArn().orElseThrow());
     private final SqsThreadQueue queue = new SqsThreadQueue(aws.sqs, aws.settings.queueUrl(), null);
     private final RunService service = new RunService(runs, frames, queue, workflow,
-            new Finalizer(runs, fence, queue, Clock.systemUTC()), Clock.systemUTC());
+            new Finalizer(runs, fence, queue, Clock.systemUTC()), 1000, Clock.systemUTC());
     private final DaemonApiHandler api = new DaemonApiHandler();
     private final DesktopDispatchHandler desktop = new DesktopDispatchHandler();
 
@@ -59,9 +60,12 @@ class DaemonApiIntegrationTest {
                 context()).statusCode());
 
         String thread = uniqueId("t");
-        fence.acquire(thread, "run-earlier"); // an earlier run's attempt on the thread: its token 1 is stale now
+        String earlier = service.start(thread, StartRequest.of(JSON.createObjectNode().put("target", "hosted")
+                .set("input", JSON.createObjectNode())), null).run().runId();
+        fence.acquire(thread, earlier, 1, Instant.now()); // an earlier run's attempt on the thread: its token 1 is stale now
+        JsonNode input = JSON.createObjectNode().put("command", "make build").put("big", new java.math.BigInteger("123456789012345678901234567890"));
         String runId = service.start(thread, StartRequest.of(JSON.createObjectNode().put("target", "desktop")
-                .put("daemonId", daemon).set("input", JSON.createObjectNode())), null).run().runId();
+                .put("daemonId", daemon).set("input", input)), null).run().runId();
         long token = desktop.handleRequest(event("desktop-dispatch").withRunId(runId).withThreadId(thread)
                 .withDaemonId(daemon).as(DispatchTask.class), context()).get("fenceToken");
 
@@ -72,7 +76,8 @@ class DaemonApiIntegrationTest {
         assertEquals("start", start.get("kind").asText());
         assertEquals(runId, start.get("runId").asText());
         assertEquals(token, start.get("fenceToken").asLong());
-        assertEquals(event("desktop-dispatch").json().get("input"), start.get("input"), "the run's input, for the command's stdin");
+        assertEquals(input.toString(), start.get("input").toString(), "the run's input as sent, for the command's stdin");
+        assertEquals(fence.epoch(), start.get("epoch").asText(), "the backend's epoch, for the daemon's token books");
         assertEquals(start.get("frameId"), fetched.get("cursor"));
 
         HttpApiRequest ack = request(Fixtures.event("daemon-fetch-frames").replace(Fixtures.CREDENTIAL, credential)

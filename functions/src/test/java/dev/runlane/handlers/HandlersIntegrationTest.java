@@ -47,7 +47,7 @@ class HandlersIntegrationTest {
     private final StepFunctionsWorkflow workflow = new StepFunctionsWorkflow(aws.sfn, aws.settings.stateMachineArn().orElseThrow());
     private final dev.runlane.aws.DynamoDaemons daemons = new dev.runlane.aws.DynamoDaemons(aws.dynamo, aws.settings);
     private final Finalizer finalizer = new Finalizer(runs, fence, queue, Clock.systemUTC());
-    private final RunService service = new RunService(runs, new dev.runlane.aws.DynamoFrames(aws.dynamo, aws.settings), queue, workflow, finalizer, Clock.systemUTC());
+    private final RunService service = new RunService(runs, new dev.runlane.aws.DynamoFrames(aws.dynamo, aws.settings), queue, workflow, finalizer, 1000, Clock.systemUTC());
 
     private final ApiHandler api = new ApiHandler();
     private final GateHandler gate = new GateHandler();
@@ -113,7 +113,8 @@ class HandlersIntegrationTest {
         String threadA = uniqueId("ta");
         String threadB = uniqueId("tb");
         String malformedThread = uniqueId("tc");
-        String a1 = startRun(threadA, "1");
+        String a1 = service.start(threadA, dev.runlane.runs.StartRequest.of(JSON.createObjectNode().put("target", "hosted")
+                .set("input", JSON.createObjectNode().put("agent", "simulated").put("durationMs", 500))), "1").run().runId();
         String a2 = startRun(threadA, "2");
         String b1 = startRun(threadB, "1");
         String b2 = startRun(threadB, "2");
@@ -143,10 +144,11 @@ class HandlersIntegrationTest {
         Dispatcher.HostedResult attempt = hosted.handleRequest(event("hosted-dispatch").withRunId(a1).withThreadId(threadA)
                 .as(DispatchTask.class), context());
         assertEquals(1, attempt.attempt());
-        assertEquals("simulated", attempt.output().get("agent").asText());
+        JsonNode output = JSON.readTree(runs.payloads(a1).output());
+        assertEquals("simulated", output.get("agent").asText(), "the attempt stored its output");
         JsonNode events = JSON.readTree(api.handleRequest(event("api-list-run-events").withRunId(a1)
                 .as(HttpApiRequest.class), context()).body()).get("events");
-        assertEquals(attempt.output().get("progressEvents").asInt(), events.size());
+        assertEquals(output.get("progressEvents").asInt(), events.size());
         assertTrue(events.size() >= 1);
         assertEquals(attempt.fenceToken(), events.get(0).get("fenceToken").asLong());
 
@@ -157,7 +159,7 @@ class HandlersIntegrationTest {
                 context()).body());
         assertEquals("SUCCEEDED", run.get("status").asText());
         assertEquals(1, run.get("attempts").asInt());
-        assertFalse(run.get("output").isNull());
+        assertEquals(output, run.get("output"));
         assertTrue(Instant.parse(run.get("startedAt").asText()).isBefore(Instant.parse(run.get("finishedAt").asText())));
 
         // Released: the head comes back, is deleted as terminal, and the thread's next run starts.
@@ -177,7 +179,7 @@ class HandlersIntegrationTest {
         String thread = uniqueId("t");
         String runId = startRun(thread, "c");
         admit(thread, runId);
-        long token = fence.acquire(thread, runId);
+        long token = fence.acquire(thread, runId, 1, Instant.now());
 
         HttpApiResponse cancelled = api.handleRequest(event("api-cancel-run").withRunId(runId).as(HttpApiRequest.class), context());
         assertEquals(200, cancelled.statusCode());

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.runlane.agent.FatalAgentException;
 import dev.runlane.agent.RetryableAgentException;
+import dev.runlane.dispatch.OutputTooLargeException;
 import dev.runlane.domain.StaleAttemptException;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -35,11 +36,21 @@ class StateMachineRulesTest {
     static final Path DEPLOYED = Path.of("target", "asl", "run.asl.json");
 
     static final String WAIT_FOR_TOKEN = "arn:aws:states:::lambda:invoke.waitForTaskToken";
-    static final List<String> LAMBDA_SERVICE_ERRORS = List.of(
-            "Lambda.ServiceException", "Lambda.AWSLambdaException",
-            "Lambda.SdkClientException", "Lambda.TooManyRequestsException");
-    /** Errors that match (almost) anything: they would retry a stale attempt or a fatal error. */
-    static final Set<String> CATCH_ALL_ERRORS = Set.of("States.ALL", "States.TaskFailed");
+    /** What a hosted attempt must recover from (DESIGN.md, "Retry coverage"): every one of them is retried. */
+    static final List<String> HOSTED_RECOVERABLE = List.of(
+            "Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException",
+            "Lambda.TooManyRequestsException", "Lambda.Unknown", "Runtime.ExitError",
+            "Lambda.SnapStartNotReadyException", "Lambda.SnapStartTimeoutException",
+            "States.Timeout", "Sandbox.Timedout", RetryableAgentException.class.getName());
+    /** Errors that prove the desktop dispatch function never ran: the only ones its Task may retry. */
+    static final Set<String> DISPATCH_NEVER_RAN = Set.of("Lambda.TooManyRequestsException",
+            "Lambda.SnapStartNotReadyException", "Lambda.SnapStartTimeoutException",
+            "Lambda.ResourceNotReadyException", "Lambda.EC2ThrottledException");
+    static final List<String> DESKTOP_MUST_RETRY = List.of("Lambda.TooManyRequestsException",
+            "Lambda.SnapStartNotReadyException");
+    /** Errors of a dispatch that another attempt would repeat or that a newer attempt already superseded. */
+    static final List<String> NEVER_RETRIED = List.of(StaleAttemptException.class.getName(),
+            FatalAgentException.class.getName(), OutputTooLargeException.class.getName());
 
     static JsonNode definition;
     /** Every Task state, by name, at any depth (Parallel branches, Map processors). */
@@ -109,15 +120,21 @@ class StateMachineRulesTest {
     }
 
     @Test
-    void desktopDispatchWaitsForTheDaemonWithAHeartbeatAndIsNeverRetried() {
+    void desktopDispatchWaitsForTheDaemonWithAHeartbeatAndIsRetriedOnlyWhenItNeverRan() {
         String name = onlyTaskInvoking("DesktopDispatchFunction");
         JsonNode task = tasks.get(name);
         assertEquals(WAIT_FOR_TOKEN, task.path("Resource").asText(), name + " Resource");
         assertEquals("$$.Task.Token", task.path("Parameters").path("Payload").path("taskToken.$").asText(),
                 name + " must hand its task token to the dispatch function");
         assertTrue(task.has("HeartbeatSeconds") || task.has("HeartbeatSecondsPath"), name + " has no heartbeat");
-        assertTrue(task.path("Retry").isMissingNode() || task.path("Retry").isEmpty(),
-                name + " must have no Retry (a replay would race the daemon): " + task.path("Retry"));
+        task.path("Retry").forEach(retrier -> assertTrue(DISPATCH_NEVER_RAN.containsAll(errorsOf(retrier)),
+                name + " retries an error after which the dispatch may have reached the daemon (a replay would"
+                        + " race it): " + retrier));
+        for (String error : DESKTOP_MUST_RETRY) {
+            JsonNode retrier = retrierFor(task, error);
+            assertNotNull(retrier, name + " does not retry " + error + ", though the function never ran");
+            assertTrue(retrier.path("MaxAttempts").asInt(3) > 0, name + " retries " + error + " zero times");
+        }
         if (task.has("HeartbeatSeconds") && task.has("TimeoutSeconds")) {
             assertTrue(task.path("HeartbeatSeconds").asLong() < task.path("TimeoutSeconds").asLong(),
                     name + " HeartbeatSeconds must be below its TimeoutSeconds");
@@ -150,12 +167,10 @@ class StateMachineRulesTest {
     }
 
     @Test
-    void hostedDispatchRetriesPlatformErrorsAndRetryableAgentErrorsWithBackoffAndJitter() {
+    void hostedDispatchRecoversCrashesSnapStartThrottlesTimeoutsAndRetryableErrorsWithBackoffAndJitter() {
         String name = onlyTaskInvoking("HostedDispatchFunction");
         JsonNode task = tasks.get(name);
-        List<String> mustRetry = new ArrayList<>(LAMBDA_SERVICE_ERRORS);
-        mustRetry.addAll(List.of("States.Timeout", "Sandbox.Timedout", RetryableAgentException.class.getName()));
-        for (String error : mustRetry) {
+        for (String error : HOSTED_RECOVERABLE) {
             JsonNode retrier = retrierFor(task, error);
             assertNotNull(retrier, name + " has no Retry for " + error);
             assertTrue(retrier.path("MaxAttempts").asInt(3) > 0, name + " retries " + error + " zero times");
@@ -167,18 +182,54 @@ class StateMachineRulesTest {
     }
 
     @Test
-    void staleAttemptsAndFatalAgentErrorsAreNeverRetried() {
-        List<String> never = List.of(StaleAttemptException.class.getName(), FatalAgentException.class.getName());
-        tasks.forEach((name, task) -> task.path("Retry").forEach(retrier -> {
-            List<String> errors = errorsOf(retrier);
-            for (String error : never) {
-                assertFalse(errors.contains(error), "Task '" + name + "' retries " + error);
+    void staleAttemptsFatalAgentErrorsAndOversizedOutputsAreNeverRetried() {
+        for (String dispatch : List.of("HostedDispatchFunction", "DesktopDispatchFunction")) {
+            String name = onlyTaskInvoking(dispatch);
+            for (String error : NEVER_RETRIED) {
+                JsonNode retrier = retrierFor(tasks.get(name), error);
+                assertTrue(retrier == null || retrier.path("MaxAttempts").asInt(3) == 0,
+                        "Task '" + name + "' retries " + error + " (the first retrier naming it must have MaxAttempts 0): " + retrier);
             }
-            for (String catchAll : CATCH_ALL_ERRORS) {
-                assertFalse(errors.contains(catchAll),
-                        "Task '" + name + "' retries " + catchAll + ", which includes stale attempts and fatal errors");
+        }
+    }
+
+    @Test
+    void theHostedAttemptIsNumberedByStepFunctionsAndTheExecutionCarriesIdsOnly() {
+        tasks.forEach((name, task) -> assertFalse(task.path("Parameters").path("Payload").has("input.$"),
+                "Task '" + name + "' passes the run's input through the execution; it must read it from the store"));
+        JsonNode hosted = tasks.get(onlyTaskInvoking("HostedDispatchFunction"));
+        assertEquals("$$.State.RetryCount", hosted.path("Parameters").path("Payload").path("retryCount.$").asText(),
+                "the attempt number must come from Step Functions, not from which Lambda arrives first");
+    }
+
+    @Test
+    void recordStepsAreRetriedOnEveryError() {
+        for (String name : tasksInvoking("FinalizeFunction")) {
+            JsonNode retrier = retrierFor(tasks.get(name), "Lambda.Unknown");
+            assertNotNull(retrier, name + " has no retrier for every error");
+            assertEquals(List.of("States.ALL"), errorsOf(retrier), name + " must retry States.ALL (it is idempotent)");
+            assertTrue(retrier.path("MaxAttempts").asInt(3) > 0, name + " retries zero times");
+        }
+    }
+
+    @Test
+    void failStatesNameTheirOwnErrorNeverAStatesOne() {
+        definition.path("States").properties().forEach(e -> {
+            JsonNode state = e.getValue();
+            if (!"Fail".equals(state.path("Type").asText())) return;
+            assertFalse(state.path("Error").asText("").startsWith("States."), e.getKey() + " Error");
+            if (state.has("ErrorPath")) {
+                // The path must point at what a Record step answers (FinalizeHandler: RunFailed, RunTimedOut, RunCancelled).
+                String path = state.path("ErrorPath").asText();
+                boolean fromRecordStep = tasksInvoking("FinalizeFunction").stream().anyMatch(record -> {
+                    JsonNode task = tasks.get(record);
+                    return path.startsWith(task.path("ResultPath").asText("~") + ".")
+                            && "$.Payload.error".equals(task.path("ResultSelector").path("error.$").asText());
+                });
+                assertTrue(fromRecordStep, e.getKey() + " ErrorPath " + path + " is not the error a Record step answers"
+                        + " (an error copied from a Task, like States.Timeout, would end the execution in States.Runtime)");
             }
-        }));
+        });
     }
 
     @Test

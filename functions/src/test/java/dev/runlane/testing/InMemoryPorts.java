@@ -8,6 +8,7 @@ import dev.runlane.domain.QueueMessage;
 import dev.runlane.domain.Run;
 import dev.runlane.domain.RunError;
 import dev.runlane.domain.RunEvent;
+import dev.runlane.domain.RunPayloads;
 import dev.runlane.domain.RunStatus;
 import dev.runlane.domain.RunStore;
 import dev.runlane.domain.StaleAttemptException;
@@ -64,6 +65,8 @@ public final class InMemoryPorts {
 
     public static final class Runs implements RunStore {
         public final Map<String, Run> items = new HashMap<>();
+        public final Map<String, String> inputs = new HashMap<>();
+        public final Map<String, String> outputs = new HashMap<>();
 
         public Run put(Run run) {
             items.put(run.runId(), run);
@@ -76,6 +79,15 @@ public final class InMemoryPorts {
         public Created create(Run run) {
             Run existing = items.putIfAbsent(run.runId(), run);
             return existing == null ? new Created(run, true) : new Created(existing, false);
+        }
+
+        @Override public void storeInput(String runId, String input, Instant at) { inputs.put(runId, input); }
+
+        @Override public RunPayloads payloads(String runId) { return new RunPayloads(inputs.get(runId), outputs.get(runId)); }
+
+        @Override
+        public int countUnfinished(String threadId, int atMost) {
+            return (int) Math.min(atMost, items.values().stream().filter(r -> r.threadId().equals(threadId) && !r.isTerminal()).count());
         }
 
         @Override
@@ -96,33 +108,32 @@ public final class InMemoryPorts {
             if (run == null || run.isTerminal()) {
                 return Optional.empty();
             }
-            return Optional.of(put(with(run, RunStatus.RUNNING, executionArn, receiptHandle, null, null, null)));
+            return Optional.of(put(with(run, RunStatus.RUNNING, executionArn, receiptHandle, null, null)));
         }
 
         @Override
-        public boolean finish(String runId, RunStatus status, String output, RunError error, Instant at) {
+        public boolean finish(String runId, RunStatus status, RunError error, Instant at) {
             Run run = items.get(runId);
             if (run == null || run.isTerminal()) {
                 return false;
             }
-            put(with(run, status, run.executionArn(), run.receiptHandle(), output, error, at));
+            put(with(run, status, run.executionArn(), run.receiptHandle(), error, at));
             return true;
         }
 
         @Override
         public void countStaleWrite(String runId) {
             Run r = items.get(runId);
-            put(new Run(r.runId(), r.threadId(), r.target(), r.daemonId(), r.input(), r.status(), r.attempts(),
-                    r.fenceToken(), r.executionArn(), r.output(), r.error(), r.createdAt(), r.startedAt(),
+            put(new Run(r.runId(), r.threadId(), r.target(), r.daemonId(), r.status(), r.attempts(),
+                    r.fenceToken(), r.executionArn(), r.error(), r.createdAt(), r.startedAt(),
                     r.finishedAt(), r.queueSeq(), r.receiptHandle(), r.requestHash(), r.staleWrites() + 1, r.taskToken()));
         }
 
         @Override public Page<RunEvent> events(String runId, int limit, String cursor) { return new Page<>(List.of(), null); }
 
-        private static Run with(Run r, RunStatus status, String arn, String receipt, String output, RunError error,
-                                Instant finishedAt) {
-            return new Run(r.runId(), r.threadId(), r.target(), r.daemonId(), r.input(), status, r.attempts(),
-                    r.fenceToken(), arn, output, error, r.createdAt(), r.startedAt(), finishedAt, r.queueSeq(),
+        private static Run with(Run r, RunStatus status, String arn, String receipt, RunError error, Instant finishedAt) {
+            return new Run(r.runId(), r.threadId(), r.target(), r.daemonId(), status, r.attempts(),
+                    r.fenceToken(), arn, error, r.createdAt(), r.startedAt(), finishedAt, r.queueSeq(),
                     receipt, r.requestHash(), r.staleWrites(), r.taskToken());
         }
     }
@@ -179,29 +190,41 @@ public final class InMemoryPorts {
         }
     }
 
-    /** The fence's rules: tokens only grow; a write needs the newest token; fenceOut only for the newest holder. */
+    /**
+     * The fence's rules: tokens only grow; an attempt acquires only after earlier attempts of its run;
+     * a write needs the newest token; fenceOut only for the newest holder. (Run status checks are the
+     * store's: the moto-backed FenceIntegrationTest covers those.)
+     */
     public static final class Fences implements Fence {
         public final Map<String, Long> tokens = new HashMap<>();
         public final Map<String, String> holders = new HashMap<>();
+        public final Map<String, Integer> attempts = new HashMap<>();
         public final List<RunEvent> events = new ArrayList<>();
+        public final Map<String, String> outputs = new HashMap<>();
 
         @Override
-        public long acquire(String threadId, String runId) {
+        public long acquire(String threadId, String runId, int attempt, Instant at) {
+            if (runId.equals(holders.get(threadId)) && attempts.getOrDefault(threadId, 0) >= attempt) {
+                throw new StaleAttemptException("attempt " + attempt + " of run " + runId + " is refused");
+            }
             holders.put(threadId, runId);
+            attempts.put(threadId, attempt);
             return tokens.merge(threadId, 1L, Long::sum);
         }
+
+        @Override
+        public void recordOutput(String threadId, String runId, long token, String output) {
+            check(threadId, runId, token);
+            outputs.put(runId, output);
+        }
+
+        @Override public String epoch() { return "in-memory"; }
 
         @Override
         public void fenceOut(String threadId, String runId) {
             if (runId.equals(holders.get(threadId))) {
                 tokens.merge(threadId, 1L, Long::sum);
             }
-        }
-
-        @Override
-        public int beginAttempt(String threadId, String runId, long token, Instant at) {
-            check(threadId, runId, token);
-            return (int) token;
         }
 
         @Override
