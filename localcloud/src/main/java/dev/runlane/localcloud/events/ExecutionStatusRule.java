@@ -92,9 +92,14 @@ public final class ExecutionStatusRule implements AutoCloseable {
             String next = token;
             var page = sfn.listExecutions(r -> r.stateMachineArn(stateMachineArn).maxResults(1000).nextToken(next));
             for (ExecutionListItem execution : page.executions()) {
-                String status = execution.statusAsString();
-                if (!status.equals(seen.put(execution.executionArn(), status))) {
-                    emit(sfn.describeExecution(r -> r.executionArn(execution.executionArn())));
+                String arn = execution.executionArn();
+                if (!execution.statusAsString().equals(seen.get(arn))) {
+                    // The execution may have moved on since it was listed (RUNNING listed, SUCCEEDED described): the
+                    // described status is the one emitted and seen, else the next poll would emit SUCCEEDED again.
+                    DescribeExecutionResponse described = sfn.describeExecution(r -> r.executionArn(arn));
+                    if (!described.statusAsString().equals(seen.put(arn, described.statusAsString()))) {
+                        emit(described);
+                    }
                 }
             }
             token = page.nextToken();
