@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.runlane.localcloud.template.Stack;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -91,7 +90,7 @@ public final class HttpApiEvent {
         return event;
     }
 
-    /** Repeated parameters are comma-joined, as in payload 2.0. */
+    /** Repeated parameters are comma-joined, as in payload 2.0; a bad escape throws {@link MalformedRequest}. */
     static Map<String, String> queryParameters(String rawQuery) {
         Map<String, String> out = new LinkedHashMap<>();
         if (rawQuery == null || rawQuery.isEmpty()) {
@@ -120,6 +119,6 @@ public final class HttpApiEvent {
     }
 
     private static String decode(String value) {
-        return URLDecoder.decode(value, StandardCharsets.UTF_8);
+        return RequestTarget.decode(value, true);
     }
 }

@@ -1,8 +1,6 @@
 package dev.runlane.localcloud.api;
 
 import dev.runlane.localcloud.template.Stack;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,6 +38,11 @@ public final class Routes {
         return new Candidate(route, segments, variables, greedy);
     }
 
+    /**
+     * The route for a raw (still percent-encoded) path.
+     *
+     * @throws MalformedRequest when a path parameter's escapes are malformed or not UTF-8 (the client's error)
+     */
     public Optional<Match> match(String method, String rawPath) {
         String[] actual = segments(rawPath);
         for (Candidate candidate : candidates) {
@@ -93,7 +96,8 @@ public final class Routes {
         return trimmed.isEmpty() ? new String[0] : trimmed.split("/", -1);
     }
 
+    /** A '+' in a path is a plus, not a space; a bad escape throws {@link MalformedRequest}. */
     private static String decode(String value) {
-        return URLDecoder.decode(value.replace("+", "%2B"), StandardCharsets.UTF_8);
+        return RequestTarget.decode(value, false);
     }
 }
