@@ -24,6 +24,23 @@ public record HttpApiResponse(int status, Map<String, List<String>> headers, byt
         return message(500, "Internal Server Error");
     }
 
+    /** API Gateway's answer to a request it cannot take (and the front's where API Gateway's is not known). */
+    public static HttpApiResponse badRequest() {
+        return message(400, "Bad Request");
+    }
+
+    /** API Gateway's answer to a body over its payload limit. */
+    public static HttpApiResponse tooLarge() {
+        return message(413, "Request Entity Too Large");
+    }
+
+    /** This response with Connection: close, for when the rest of the request is not read. */
+    public HttpApiResponse closing() {
+        Map<String, List<String>> closing = new LinkedHashMap<>(headers);
+        closing.put("connection", List.of("close"));
+        return new HttpApiResponse(status, Map.copyOf(closing), body);
+    }
+
     public static HttpApiResponse from(FunctionInvoker.Result result) {
         if (result.failed()) {
             return internalServerError();
