@@ -12,7 +12,8 @@ import java.time.Duration;
  * failFirstAttempts: a retryable error on the first N attempts;
  * hangFirstAttempts: on the first N attempts, works past the attempt timeout and keeps writing
  * progress until the fence refuses a write;
- * fatal: a non-retryable error.
+ * fatal: a non-retryable error;
+ * outputBytes: pads the output with a string of this many characters (to try the output limit).
  */
 public class SimulatedAgent implements Agent {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
@@ -49,6 +50,10 @@ public class SimulatedAgent implements Agent {
         output.put("attempt", attempt);
         output.put("fenceToken", context.fenceToken());
         output.put("progressEvents", events);
+        int padding = input.path("outputBytes").asInt(0);
+        if (padding > 0) {
+            output.put("padding", "x".repeat(padding));
+        }
         return output;
     }
 

@@ -54,7 +54,6 @@ public class DynamoFence implements Fence {
     private final String framesTable;
     private final String payloadsTable;
     private final Duration retention;
-    private volatile String epoch;
 
     public DynamoFence(DynamoDbClient dynamo, Settings settings) {
         this.dynamo = dynamo;
@@ -199,23 +198,23 @@ public class DynamoFence implements Fence {
 
     @Override
     public String epoch() {
-        String known = epoch;
-        if (known != null) {
-            return known;
-        }
+        // Read on every use, never cached: a backend that lost its fence table must be recognised at once.
         Map<String, AttributeValue> key = key(EPOCH_KEY);
-        // Created after any SnapStart restore, on first use; the first writer wins, the rest read it.
+        Map<String, AttributeValue> item = retried(() -> dynamo.getItem(r -> r.tableName(fencesTable).key(key))).item();
+        if (item != null && item.containsKey("epoch")) {
+            return item.get("epoch").s();
+        }
+        // Created on first use (after any SnapStart restore); the first writer wins, the rest read it.
         String fresh = HexFormat.of().formatHex(RunIds.randomBytes(16));
         try {
             retried(() -> dynamo.putItem(r -> r.tableName(fencesTable)
                     .item(Map.of("threadId", s(EPOCH_KEY), "epoch", s(fresh)))
                     .conditionExpression("attribute_not_exists(threadId)")));
-            epoch = fresh;
+            return fresh;
         } catch (ConditionalCheckFailedException exists) {
-            epoch = retried(() -> dynamo.getItem(r -> r.tableName(fencesTable).key(key).consistentRead(true)))
+            return retried(() -> dynamo.getItem(r -> r.tableName(fencesTable).key(key).consistentRead(true)))
                     .item().get("epoch").s();
         }
-        return epoch;
     }
 
     /** Writes only while {@code token} is the thread's newest; else the attempt is stale. */
