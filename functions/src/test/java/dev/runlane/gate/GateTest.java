@@ -123,6 +123,17 @@ class GateTest {
     }
 
     @Test
+    void theHoldIsHoldSecondsButNeverSoShortThatARunOutlivesMaxReceiveCount() {
+        assertEquals(300, Gate.holdSeconds(300, 172_800), "the default: 5 min, a 48 h run takes 576 receives");
+        assertEquals(2_880, Gate.holdSeconds(300, 2_592_000), "a 30-day run limit raises the hold to 48 min (900 receives)");
+        assertEquals(42_900, Gate.holdSeconds(300, 40_000_000), "never above SQS's 12 h visibility cap");
+        assertEquals(10, Gate.holdSeconds(10, 3_600));
+        for (int runTimeout : new int[] {60, 3_600, 172_800, 2_592_000, 31_536_000}) { // up to a year, Step Functions' limit
+            assertTrue((long) runTimeout / Gate.holdSeconds(1, runTimeout) <= 900, "receives of a " + runTimeout + " s run");
+        }
+    }
+
+    @Test
     void executionInputIsByteIdenticalForTheSameRun() {
         Run run = run("a1", "A", RunStatus.QUEUED);
         assertEquals(Gate.executionInput(run), Gate.executionInput(ports.runs.find("a1").orElseThrow()));
