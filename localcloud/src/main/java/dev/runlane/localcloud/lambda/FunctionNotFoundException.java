@@ -1,8 +1,8 @@
 package dev.runlane.localcloud.lambda;
 
 /** No function of that name is registered (Lambda's ResourceNotFoundException). */
-public final class FunctionNotFoundException extends RuntimeException {
+public final class FunctionNotFoundException extends InvokeRejectedException {
     public FunctionNotFoundException(String nameOrArn) {
-        super("Function not found: " + nameOrArn);
+        super(404, "ResourceNotFoundException", "message", "Function not found: " + nameOrArn);
     }
 }

@@ -1,10 +1,14 @@
 package dev.runlane.localcloud.lambda;
 
+import dev.runlane.localcloud.faults.Fault;
+import dev.runlane.localcloud.faults.FaultKind;
+import dev.runlane.localcloud.faults.Faults;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Deque;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
@@ -26,15 +30,17 @@ final class FunctionPool {
     private final int max;
     private final Launcher launcher;
     private final Consumer<String> log;
+    private final Faults faults;
     private final Semaphore permits;
     private final Deque<Sandbox> idle = new ConcurrentLinkedDeque<>();
     private final Set<Sandbox> all = ConcurrentHashMap.newKeySet();
     private final AtomicInteger waiting = new AtomicInteger();
     private volatile boolean closed;
 
-    FunctionPool(FunctionSpec spec, int max, Launcher launcher, Consumer<String> log) {
+    FunctionPool(FunctionSpec spec, int max, Launcher launcher, Consumer<String> log, Faults faults) {
         this.spec = spec;
         this.log = log;
+        this.faults = faults;
         this.max = max;
         this.launcher = launcher;
         this.permits = new Semaphore(max, true);
@@ -55,7 +61,13 @@ final class FunctionPool {
             if (closed) {
                 throw new IllegalStateException("the local cloud is shutting down");
             }
-            return invokeOn(sandbox(), new Invocation(payload));
+            Optional<Fault> delay = faults.fire(spec.name(), FaultKind.DELAY);
+            if (delay.isPresent()) {
+                Thread.sleep(delay.get().delayMs()); // the injected slow start itself, holding its sandbox's place as one does
+            }
+            Invocation invocation = new Invocation(payload);
+            faults.fire(spec.name(), FaultKind.KILL).ifPresent(kill -> invocation.killAfterMs = kill.afterMs());
+            return invokeOn(sandbox(), invocation);
         } finally {
             permits.release();
         }

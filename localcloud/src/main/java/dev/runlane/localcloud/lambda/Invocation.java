@@ -13,6 +13,8 @@ final class Invocation {
     private final StringBuilder log = new StringBuilder();
     volatile long startedNanos;   // when the runtime picked the event up
     volatile long endedNanos;
+    /** A kill fault: the sandbox is killed this long after the runtime picked the event up; -1 = none. */
+    volatile long killAfterMs = -1;
 
     Invocation(byte[] payload) {
         this.payload = payload;

@@ -1,5 +1,7 @@
 package dev.runlane.localcloud.lambda;
 
+import dev.runlane.localcloud.faults.FaultKind;
+import dev.runlane.localcloud.faults.Faults;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -41,6 +43,7 @@ public final class LambdaService implements AutoCloseable {
 
     private final Path workDir;
     private final Consumer<String> log;
+    private final Faults faults;
     private final int maxSandboxesPerFunction;
     private final List<Path> runtimeClasspath = runtimeClasspath();
     private final Map<String, FunctionPool> pools = new ConcurrentHashMap<>();
@@ -55,14 +58,20 @@ public final class LambdaService implements AutoCloseable {
     private Path nativeClient;
     private volatile boolean closed;
 
-    /** Logs through java.util.logging (logger {@code dev.runlane.localcloud.lambda}). */
+    /** Logs through java.util.logging (logger {@code dev.runlane.localcloud.lambda}); no faults but those added to {@link #faults()}. */
     public LambdaService(Path workDir, int maxSandboxesPerFunction) {
         this(workDir, maxSandboxesPerFunction, Logger.getLogger("dev.runlane.localcloud.lambda")::info);
     }
 
     /** @param log receives one line per sandbox output line ({@code [Function] ...}) and a REPORT line per invocation */
     public LambdaService(Path workDir, int maxSandboxesPerFunction, Consumer<String> log) {
+        this(workDir, maxSandboxesPerFunction, log, new Faults(LambdaService::functionName, log));
+    }
+
+    /** @param faults the faults to inject into invocations; the edge serves the same registry's admin API */
+    public LambdaService(Path workDir, int maxSandboxesPerFunction, Consumer<String> log, Faults faults) {
         this.log = log;
+        this.faults = faults;
         if (maxSandboxesPerFunction < 1) {
             throw new IllegalArgumentException("maxSandboxesPerFunction must be at least 1");
         }
@@ -70,6 +79,10 @@ public final class LambdaService implements AutoCloseable {
         this.maxSandboxesPerFunction = maxSandboxesPerFunction;
         // no orphan JVMs if the local cloud is stopped without close(); removed again by close()
         Runtime.getRuntime().addShutdownHook(killOnExit);
+    }
+
+    public Faults faults() {
+        return faults;
     }
 
     /** Where the sandboxes reach the Runtime API, as host:port (the edge calls this on start). */
@@ -80,7 +93,7 @@ public final class LambdaService implements AutoCloseable {
     /** Adds a function, or replaces the one of the same name (its sandboxes are killed). */
     public void register(FunctionSpec spec) {
         Path taskRoot = taskRoot(spec.code());
-        FunctionPool previous = pools.put(spec.name(), new FunctionPool(spec, maxSandboxesPerFunction, s -> launch(s, taskRoot), log));
+        FunctionPool previous = pools.put(spec.name(), new FunctionPool(spec, maxSandboxesPerFunction, s -> launch(s, taskRoot), log, faults));
         if (previous != null) {
             previous.close();
         }
@@ -91,10 +104,20 @@ public final class LambdaService implements AutoCloseable {
         return pool(nameOrArn).spec;
     }
 
-    /** Synchronous (RequestResponse) invocation; blocks until the function answered, failed or timed out. */
+    /**
+     * Synchronous (RequestResponse) invocation; blocks until the function answered, failed or timed out.
+     *
+     * @throws InvokeRejectedException if Lambda refuses the call (unknown function, throttled, an injected fault)
+     */
     public InvokeResult invoke(String nameOrArn, byte[] payload) {
+        FunctionPool pool = pool(nameOrArn);
+        // Event invocations are never refused: Lambda queues them and retries a throttle itself
+        faults.fire(pool.spec.name(), FaultKind.THROTTLE, FaultKind.SNAP_START_NOT_READY, FaultKind.SNAP_START_TIMEOUT)
+                .ifPresent(fault -> {
+                    throw InvokeRejectedException.injected(fault.kind());
+                });
         try {
-            return pool(nameOrArn).invoke(payload, true);
+            return pool.invoke(payload, true);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while invoking " + nameOrArn, e);
@@ -170,7 +193,7 @@ public final class LambdaService implements AutoCloseable {
     }
 
     /** {@code arn:aws:lambda:r:a:function:Name:live}, {@code a:function:Name}, {@code Name:1} → {@code Name}. */
-    static String functionName(String nameOrArn) {
+    public static String functionName(String nameOrArn) {
         String name = nameOrArn;
         int function = name.indexOf(":function:");
         if (function >= 0) {

@@ -170,6 +170,9 @@ final class Sandbox {
                 invocation.startedNanos = System.nanoTime();
                 long timeoutMs = spec.timeoutSeconds() * 1000L;
                 rearm(invocation, timeoutMs);
+                if (invocation.killAfterMs >= 0) {
+                    timer.schedule(() -> killedByFault(invocation), invocation.killAfterMs, TimeUnit.MILLISECONDS);
+                }
                 String traceId = "Root=1-%08x-%s;Parent=%s;Sampled=0".formatted(System.currentTimeMillis() / 1000,
                         HexFormat.of().formatHex(randomBytes(12)), HexFormat.of().formatHex(randomBytes(8)));
                 return new NextInvocation(invocation.requestId, System.currentTimeMillis() + timeoutMs, spec.arn(),
@@ -197,6 +200,9 @@ final class Sandbox {
         Invocation invocation = current;
         if (invocation == null || !invocation.requestId.equals(requestId)) {
             return false;
+        }
+        if (invocation.killAfterMs >= 0) {
+            return true; // a kill fault strikes before the answer leaves the sandbox: the caller only sees the crash
         }
         disarm();
         current = null;
@@ -227,6 +233,13 @@ final class Sandbox {
         invocation.finish(200, "Unhandled", errorJson("Sandbox.Timedout", message));
     }
 
+    private void killedByFault(Invocation invocation) {
+        if (current == invocation) {
+            log.accept("[" + spec.name() + "] fault: killing sandbox " + id + " (pid " + process.pid() + ")");
+            kill();
+        }
+    }
+
     private void exited() {
         dead = true;
         disarm();
@@ -237,11 +250,25 @@ final class Sandbox {
         current = null;
         byte[] body = initError;
         if (body == null) {
-            String message = "RequestId: %s Error: Runtime exited with error: exit status %d".formatted(invocation.requestId,
-                    process.isAlive() ? -1 : process.exitValue());
+            String message = "RequestId: %s Error: Runtime exited with error: %s".formatted(invocation.requestId,
+                    exitReason(process.isAlive() ? -1 : process.exitValue()));
             body = errorJson("Runtime.ExitError", message);
         }
         invocation.finish(200, "Unhandled", body);
+    }
+
+    /** As Lambda's runtime reports it: Java gives 128 + N for a process that signal N ended. */
+    static String exitReason(int exitValue) {
+        if (exitValue <= 128) {
+            return "exit status " + exitValue;
+        }
+        return switch (exitValue - 128) {
+            case 6 -> "signal: aborted";
+            case 9 -> "signal: killed";
+            case 11 -> "signal: segmentation fault";
+            case 15 -> "signal: terminated";
+            default -> "signal " + (exitValue - 128);
+        };
     }
 
     /** Kills the whole process tree; the exit handler then fails whatever invocation was pending. */
