@@ -2,6 +2,9 @@ package dev.runlane.localcloud.edge;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.runlane.localcloud.faults.Fault;
+import dev.runlane.localcloud.faults.FaultKind;
+import dev.runlane.localcloud.faults.Faults;
 import dev.runlane.localcloud.lambda.LambdaService;
 
 import java.io.IOException;
@@ -9,13 +12,15 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.logging.Logger;
 
 /**
- * The single AWS endpoint of the local cloud: serves the Lambda Invoke API and the Lambda Runtime API for the
- * sandboxes; forwards every other request to moto unchanged. Bound to the loopback interface only.
+ * The single AWS endpoint of the local cloud: serves the Lambda Invoke API, the Lambda Runtime API for the sandboxes
+ * and the fault injection admin API ({@code /_runlane/faults}); forwards every other request to moto unchanged, or
+ * answers it with the AWS error of an awsError fault. Bound to the loopback interface only.
  */
 public final class Edge implements AutoCloseable {
     static final Logger LOG = Logger.getLogger("dev.runlane.localcloud.edge");
@@ -24,16 +29,20 @@ public final class Edge implements AutoCloseable {
     private final LambdaService lambdas;
     private final InvokeApi invokeApi;
     private final RuntimeApi runtimeApi;
+    private final FaultsApi faultsApi;
+    private final Faults faults;
     private final MotoForwarder moto;
     private HttpServer server;
     private ExecutorService executor;
 
-    /** @param port 0 for any free port (see {@link #uri()}) */
+    /** @param port 0 for any free port (see {@link #uri()}); the faults are the Lambda service's */
     public Edge(int port, LambdaService lambdas, URI moto) {
         this.port = port;
         this.lambdas = lambdas;
         this.invokeApi = new InvokeApi(lambdas);
         this.runtimeApi = new RuntimeApi(lambdas);
+        this.faults = lambdas.faults();
+        this.faultsApi = new FaultsApi(faults);
         this.moto = new MotoForwarder(moto);
     }
 
@@ -62,8 +71,8 @@ public final class Edge implements AutoCloseable {
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
             String path = exchange.getRequestURI().getRawPath();
-            if (!(runtimeApi.handles(exchange, path) || invokeApi.handles(exchange, path))) {
-                moto.forward(exchange);
+            if (!(runtimeApi.handles(exchange, path) || invokeApi.handles(exchange, path) || faultsApi.handles(exchange, path))) {
+                forward(exchange);
             }
         } catch (IOException e) {
             // the client or moto hung up: nothing to answer
@@ -75,6 +84,18 @@ public final class Edge implements AutoCloseable {
             } catch (RuntimeException alreadyAnswered) {
                 // headers were sent before the failure: closing the exchange is all that is left
             }
+        }
+    }
+
+    /** To moto, unless an awsError fault answers for it. */
+    private void forward(HttpExchange exchange) throws IOException {
+        byte[] body = exchange.getRequestBody().readAllBytes();
+        Optional<AwsRequest> request = AwsRequest.of(exchange, body);
+        Optional<Fault> fault = request.flatMap(r -> faults.fire(r.name(), FaultKind.AWS_ERROR));
+        if (fault.isPresent()) {
+            AwsErrorResponse.send(exchange, request.get(), fault.get());
+        } else {
+            moto.forward(exchange, body);
         }
     }
 

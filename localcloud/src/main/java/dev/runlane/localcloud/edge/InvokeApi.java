@@ -1,10 +1,9 @@
 package dev.runlane.localcloud.edge;
 
 import com.sun.net.httpserver.HttpExchange;
-import dev.runlane.localcloud.lambda.FunctionNotFoundException;
+import dev.runlane.localcloud.lambda.InvokeRejectedException;
 import dev.runlane.localcloud.lambda.InvokeResult;
 import dev.runlane.localcloud.lambda.LambdaService;
-import dev.runlane.localcloud.lambda.TooManyRequestsException;
 
 import java.io.IOException;
 import java.net.URLDecoder;
@@ -30,10 +29,12 @@ final class InvokeApi {
             return false;
         }
         String function = URLDecoder.decode(matcher.group(1), StandardCharsets.UTF_8);
-        String qualifier = queryParameter(exchange.getRequestURI().getRawQuery(), "Qualifier");
+        String qualifier = FormParameter.of(exchange.getRequestURI().getRawQuery(), "Qualifier");
         if (qualifier != null) {
             function = function + ":" + qualifier; // a qualifier in the name as well is ignored: there are no versions here
         }
+        // on every answer, errors too: moto's Step Functions fail with States.Runtime on a Lambda error without it
+        exchange.getResponseHeaders().set("x-amzn-RequestId", UUID.randomUUID().toString());
         String type = exchange.getRequestHeaders().getFirst("X-Amz-Invocation-Type");
         byte[] payload = exchange.getRequestBody().readAllBytes();
         try {
@@ -41,7 +42,6 @@ final class InvokeApi {
                 case "RequestResponse" -> respond(exchange, lambdas.invoke(function, payload));
                 case "Event" -> {
                     lambdas.invokeAsync(function, payload);
-                    exchange.getResponseHeaders().set("x-amzn-RequestId", UUID.randomUUID().toString());
                     Responses.send(exchange, 202, new byte[0]);
                 }
                 case "DryRun" -> {
@@ -52,10 +52,8 @@ final class InvokeApi {
                         "1 validation error detected: Value '" + type + "' at 'invocationType' failed to satisfy constraint: "
                                 + "Member must satisfy enum value set: [Event, RequestResponse, DryRun]");
             }
-        } catch (FunctionNotFoundException e) {
-            Responses.json(exchange, 404, "ResourceNotFoundException", e.getMessage());
-        } catch (TooManyRequestsException e) {
-            Responses.json(exchange, 429, "TooManyRequestsException", e.getMessage());
+        } catch (InvokeRejectedException e) {
+            Responses.json(exchange, e.status(), e.errorType(), e.messageField(), e.getMessage());
         }
         return true;
     }
@@ -71,18 +69,5 @@ final class InvokeApi {
             headers.set("X-Amz-Log-Result", Base64.getEncoder().encodeToString(result.logResult().getBytes(StandardCharsets.UTF_8)));
         }
         Responses.send(exchange, result.statusCode(), result.payload());
-    }
-
-    private static String queryParameter(String rawQuery, String name) {
-        if (rawQuery == null) {
-            return null;
-        }
-        for (String pair : rawQuery.split("&")) {
-            int eq = pair.indexOf('=');
-            if (eq > 0 && pair.substring(0, eq).equals(name)) {
-                return URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-            }
-        }
-        return null;
     }
 }

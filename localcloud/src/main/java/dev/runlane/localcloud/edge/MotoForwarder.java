@@ -33,8 +33,8 @@ final class MotoForwarder {
         this.port = moto.getPort();
     }
 
-    void forward(HttpExchange exchange) throws IOException {
-        byte[] body = exchange.getRequestBody().readAllBytes();
+    /** @param body the request's body, already read */
+    void forward(HttpExchange exchange, byte[] body) throws IOException {
         URI uri = exchange.getRequestURI();
         String target = uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
         StringBuilder head = new StringBuilder(exchange.getRequestMethod()).append(' ').append(target).append(" HTTP/1.1\r\n");

@@ -5,6 +5,7 @@ import com.sun.net.httpserver.HttpExchange;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.List;
 import java.util.Map;
 
 /** Writes the edge's own responses. */
@@ -23,10 +24,20 @@ final class Responses {
 
     /** An AWS REST-JSON error, as Lambda sends it: the type in x-amzn-ErrorType and the body. */
     static void json(HttpExchange exchange, int status, String errorType, String message) {
+        json(exchange, status, errorType, "message", message);
+    }
+
+    /** @param messageField "message" or "Message": Lambda's errors differ there */
+    static void json(HttpExchange exchange, int status, String errorType, String messageField, String message) {
+        exchange.getResponseHeaders().set("x-amzn-ErrorType", errorType);
+        sendJson(exchange, status, Map.of("Type", "User", messageField, message, "__type", errorType));
+    }
+
+    /** A JSON body (application/json unless a type is set); a failure to write it is unchecked, as nothing can be answered then. */
+    static void sendJson(HttpExchange exchange, int status, Object json) {
+        exchange.getResponseHeaders().putIfAbsent("Content-Type", List.of("application/json"));
         try {
-            exchange.getResponseHeaders().set("Content-Type", "application/json");
-            exchange.getResponseHeaders().set("x-amzn-ErrorType", errorType);
-            send(exchange, status, JSON.writeValueAsBytes(Map.of("Type", "User", "message", message, "__type", errorType)));
+            send(exchange, status, JSON.writeValueAsBytes(json));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

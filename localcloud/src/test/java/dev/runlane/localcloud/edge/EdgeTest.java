@@ -2,6 +2,7 @@ package dev.runlane.localcloud.edge;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.runlane.localcloud.Await;
 import dev.runlane.localcloud.lambda.FixtureFunction;
 import dev.runlane.localcloud.lambda.LambdaService;
 import org.junit.jupiter.api.AfterAll;
@@ -28,7 +29,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Base64;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -65,7 +65,7 @@ class EdgeTest {
                 .redirectErrorStream(true).redirectOutput(dir.resolve("moto.log").toFile());
         builder.environment().put("MOTO_PORT", Integer.toString(edge.uri().getPort())); // moto's Lambda calls go to the edge
         moto = builder.start();
-        await("moto to listen on " + motoPort, Duration.ofSeconds(30), () -> {
+        Await.until("moto to listen on " + motoPort, Duration.ofSeconds(30), () -> {
             try (Socket ignored = new Socket("127.0.0.1", motoPort)) {
                 return true;
             } catch (IOException e) {
@@ -133,7 +133,7 @@ class EdgeTest {
                     .roleArn("arn:aws:iam::123456789012:role/edge-test")).stateMachineArn();
             String execution = sfn.startExecution(b -> b.stateMachineArn(machine).input("{\"word\":\"from-sfn\"}")).executionArn();
             Supplier<DescribeExecutionResponse> describe = () -> sfn.describeExecution(b -> b.executionArn(execution));
-            await("the execution to end", Duration.ofSeconds(30), () -> describe.get().status() != ExecutionStatus.RUNNING);
+            Await.until("the execution to end", Duration.ofSeconds(30), () -> describe.get().status() != ExecutionStatus.RUNNING);
             assertEquals(ExecutionStatus.SUCCEEDED, describe.get().status(), describe.get().toString());
             JsonNode output = JSON.readTree(describe.get().output());
             assertEquals("'from-sfn'", output.get("echo").asText(), "the fixture echoes the JSON string event with its quotes as apostrophes");
@@ -148,21 +148,6 @@ class EdgeTest {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(uri)).POST(HttpRequest.BodyPublishers.ofString(body));
         headers.forEach(request::header);
         return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    static void await(String what, Duration bound, Supplier<Boolean> condition) {
-        Instant deadline = Instant.now().plus(bound);
-        while (!condition.get()) {
-            if (Instant.now().isAfter(deadline)) {
-                fail("timed out waiting for " + what);
-            }
-            try {
-                Thread.sleep(50); // polling interval, bounded by the deadline above
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                fail("interrupted waiting for " + what);
-            }
-        }
     }
 
     private static boolean fail(String message) {
