@@ -4,6 +4,8 @@ import dev.runlane.localcloud.api.ApiFront;
 import dev.runlane.localcloud.edge.Edge;
 import dev.runlane.localcloud.events.ExecutionStatusRule;
 import dev.runlane.localcloud.events.SqsEventSource;
+import dev.runlane.localcloud.faults.Faults;
+import dev.runlane.localcloud.faults.InvalidFaultException;
 import dev.runlane.localcloud.lambda.FunctionSpec;
 import dev.runlane.localcloud.lambda.InvokeResult;
 import dev.runlane.localcloud.lambda.LambdaService;
@@ -24,6 +26,7 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.logging.Logger;
 import software.amazon.awssdk.services.sfn.SfnClient;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
@@ -64,6 +67,7 @@ public final class LocalCloud implements AutoCloseable {
     private URI apiUri;
     private URI edgeUri;
     private URI motoUri;
+    private Faults faults;
 
     private LocalCloud() {}
 
@@ -104,7 +108,9 @@ public final class LocalCloud implements AutoCloseable {
         started.push(moto);
         motoUri = moto.uri();
 
-        LambdaService lambdas = new LambdaService(workDir.resolve("lambda"), options.maxSandboxesPerFunction());
+        faults = new Faults(name -> functionNamed(stack, name), log);
+        LambdaService lambdas = new LambdaService(workDir.resolve("lambda"), options.maxSandboxesPerFunction(),
+                Logger.getLogger("dev.runlane.localcloud.lambda")::info, faults);
         started.push(lambdas);
         for (Stack.Function f : stack.functions()) {
             lambdas.register(new FunctionSpec(f.name(), f.arn(), f.code(), f.handler(), f.environment(), f.timeoutSeconds(), f.memoryMb()));
@@ -135,7 +141,7 @@ public final class LocalCloud implements AutoCloseable {
         started.push(sfn);
         List<String> stateMachineArns = stack.stateMachines().stream().map(Stack.StateMachine::arn).toList();
         for (Stack.StatusChangeRule rule : stack.rules()) {
-            ExecutionStatusRule watcher = new ExecutionStatusRule(rule, stateMachineArns, sfn, functions, log);
+            ExecutionStatusRule watcher = new ExecutionStatusRule(rule, stateMachineArns, sfn, functions, faults, log);
             watcher.start();
             started.push(watcher);
         }
@@ -154,6 +160,15 @@ public final class LocalCloud implements AutoCloseable {
                 lambdas.invokeAsync(function, payload);
             }
         };
+    }
+
+    /** A function named by its logical id, name or ARN (qualified or not), as faults may name it: its name. */
+    static String functionNamed(Stack stack, String given) {
+        String name = LambdaService.functionName(given);
+        return stack.functions().stream().filter(f -> f.logicalId().equals(name) || f.name().equals(name))
+                .map(Stack.Function::name).findFirst()
+                .orElseThrow(() -> new InvalidFaultException("unknown function '" + given + "': name one of the template's, "
+                        + stack.functions().stream().map(Stack.Function::logicalId).toList() + ", or its name or ARN"));
     }
 
     private static int requireFree(int port, String what, String variable) {
@@ -189,6 +204,11 @@ public final class LocalCloud implements AutoCloseable {
 
     public URI motoUri() {
         return motoUri;
+    }
+
+    /** The faults injected into this cloud's Lambda invocations, forwarded AWS calls and status events. */
+    public Faults faults() {
+        return faults;
     }
 
     /** Stops everything it started, newest first; idempotent. */

@@ -1,11 +1,18 @@
 package dev.runlane.localcloud;
 
+import dev.runlane.localcloud.faults.ArmedFault;
+import dev.runlane.localcloud.faults.Fault;
+import dev.runlane.localcloud.faults.FaultJson;
+import dev.runlane.localcloud.faults.InvalidFaultException;
 import dev.runlane.localcloud.moto.MotoServer;
 import dev.runlane.localcloud.template.Parameters;
 import dev.runlane.localcloud.template.TemplateException;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
@@ -13,11 +20,12 @@ import java.util.concurrent.CountDownLatch;
 public final class Main {
     private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss.SSS");
     private static final String USAGE = """
-            usage: runlane local [--template template.yaml] [--parameter-overrides "K=V K=V"] [--api-port N] [--edge-port N]
+            usage: runlane local [--template template.yaml] [--parameter-overrides "K=V K=V"] [--api-port N] [--edge-port N] [--faults FILE]
               --template             the SAM template to serve (default: template.yaml)
               --parameter-overrides  template parameters, as sam deploy takes them (e.g. "AttemptTimeoutSeconds=3")
               --api-port             HTTP API port (default: $RUNLANE_API_PORT or 3000)
               --edge-port            AWS endpoint port (default: $RUNLANE_EDGE_PORT or 4566)
+              --faults               a JSON file of faults to inject from the start (as POST /_runlane/faults takes them)
             """;
 
     private Main() {}
@@ -30,6 +38,7 @@ public final class Main {
         String overrides = "";
         int apiPort = envPort("RUNLANE_API_PORT", 3000);
         int edgePort = envPort("RUNLANE_EDGE_PORT", 4566);
+        Path faultsFile = null;
         try {
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
@@ -37,6 +46,7 @@ public final class Main {
                     case "--parameter-overrides" -> overrides = overrides + " " + value(args, ++i);
                     case "--api-port" -> apiPort = Integer.parseInt(value(args, ++i));
                     case "--edge-port" -> edgePort = Integer.parseInt(value(args, ++i));
+                    case "--faults" -> faultsFile = Path.of(value(args, ++i));
                     case "-h", "--help" -> {
                         System.out.print(USAGE);
                         return;
@@ -48,6 +58,7 @@ public final class Main {
             fail(e.getMessage());
         }
 
+        List<Fault> faults = faultsFile == null ? List.of() : readFaults(faultsFile); // before anything starts
         int maxSandboxes = envPort("RUNLANE_MAX_SANDBOXES", 8);
         LocalCloud cloud;
         try {
@@ -60,13 +71,20 @@ public final class Main {
             fail("cannot start the local cloud: " + e);
             return;
         }
+        List<ArmedFault> armed = List.of();
+        try {
+            armed = cloud.faults().add(faults);
+        } catch (InvalidFaultException e) {
+            cloud.close();
+            fail(faultsFile + ": " + e.getMessage());
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             log("stopping");
             cloud.close();
             stopped.countDown();
         }, "runlane-stop"));
-        printBanner(cloud);
+        printBanner(cloud, armed);
         try {
             stopped.await();
         } catch (InterruptedException e) {
@@ -74,7 +92,18 @@ public final class Main {
         }
     }
 
-    private static void printBanner(LocalCloud cloud) {
+    private static List<Fault> readFaults(Path file) {
+        try {
+            return FaultJson.parse(Files.readString(file));
+        } catch (IOException e) {
+            fail("cannot read the faults file " + file + ": " + e);
+        } catch (InvalidFaultException e) {
+            fail(file + ": " + e.getMessage());
+        }
+        return List.of();
+    }
+
+    private static void printBanner(LocalCloud cloud, List<ArmedFault> faults) {
         String api = cloud.apiUri().toString();
         String edge = cloud.edgeUri().toString();
         var stack = cloud.stack();
@@ -95,6 +124,8 @@ public final class Main {
         }
         stack.stateMachines().forEach(m -> System.out.printf(
                 "  aws --endpoint-url %s --region us-east-1 stepfunctions list-executions --state-machine-arn %s%n", edge, m.arn()));
+        System.out.printf("  faults %s/_runlane/faults   (%d active from --faults; GET lists, POST adds, DELETE clears)%n", edge, faults.size());
+        faults.forEach(f -> System.out.println("    " + f));
         System.out.println("Ctrl-C stops everything.");
         System.out.flush();
     }

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.runlane.localcloud.FunctionInvoker;
+import dev.runlane.localcloud.faults.FaultKind;
+import dev.runlane.localcloud.faults.Faults;
 import dev.runlane.localcloud.template.Stack;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -33,15 +35,18 @@ public final class ExecutionStatusRule implements AutoCloseable {
     private final List<String> stateMachineArns;
     private final SfnClient sfn;
     private final FunctionInvoker functions;
+    private final Faults faults;
     private final Consumer<String> log;
     /** The last status seen per execution ARN: each change is emitted once. */
     private final Map<String, String> seen = new HashMap<>();
     private final Thread thread;
     private volatile boolean running = true;
 
+    /** @param faults dropStatusEvents faults drop events here, as EventBridge's best-effort delivery may */
     public ExecutionStatusRule(Stack.StatusChangeRule rule, List<String> allStateMachineArns, SfnClient sfn,
-            FunctionInvoker functions, Consumer<String> log) {
+            FunctionInvoker functions, Faults faults, Consumer<String> log) {
         this.rule = rule;
+        this.faults = faults;
         this.stateMachineArns = watched(rule.pattern(), allStateMachineArns);
         this.sfn = sfn;
         this.functions = functions;
@@ -109,7 +114,12 @@ public final class ExecutionStatusRule implements AutoCloseable {
     private void emit(DescribeExecutionResponse execution) {
         ObjectNode event = event(execution, Instant.now());
         if (EventPattern.matches(rule.pattern(), event)) {
-            log.accept("rule " + rule.eventName() + ": " + execution.name() + " " + execution.statusAsString() + " -> " + rule.functionName());
+            String delivery = "rule " + rule.eventName() + ": " + execution.name() + " " + execution.statusAsString() + " -> " + rule.functionName();
+            if (faults.fire(rule.functionName(), FaultKind.DROP_STATUS_EVENTS).isPresent()) {
+                log.accept(delivery + " dropped (fault)");
+                return;
+            }
+            log.accept(delivery);
             functions.invokeAsync(rule.functionName(), event.toString().getBytes(StandardCharsets.UTF_8));
         }
     }
