@@ -63,36 +63,33 @@ public final class FaultJson {
     }
 
     private static String text(JsonNode node, String field) {
-        JsonNode value = node.get(field);
-        if (value == null || value.isNull()) {
-            return null;
-        }
-        if (!value.isTextual() || value.asText().isBlank()) {
+        JsonNode value = present(node, field);
+        if (value != null && (!value.isTextual() || value.asText().isBlank())) {
             throw new InvalidFaultException(field + " must be a non-empty string, not " + value);
         }
-        return value.asText();
+        return value == null ? null : value.asText();
     }
 
     private static long number(JsonNode node, String field, long fallback) {
-        JsonNode value = node.get(field);
-        if (value == null || value.isNull()) {
-            return fallback;
-        }
-        if (!value.canConvertToLong() || !value.isIntegralNumber()) {
+        JsonNode value = present(node, field);
+        if (value != null && !(value.isIntegralNumber() && value.canConvertToInt())) {
             throw new InvalidFaultException(field + " must be a whole number, not " + value);
         }
-        return value.asLong();
+        return value == null ? fallback : value.asLong();
     }
 
     private static double decimal(JsonNode node, String field, double fallback) {
-        JsonNode value = node.get(field);
-        if (value == null || value.isNull()) {
-            return fallback;
-        }
-        if (!value.isNumber()) {
+        JsonNode value = present(node, field);
+        if (value != null && !value.isNumber()) {
             throw new InvalidFaultException(field + " must be a number, not " + value);
         }
-        return value.asDouble();
+        return value == null ? fallback : value.asDouble();
+    }
+
+    /** The field's value; null when it is absent or JSON null, which both mean "the default". */
+    private static JsonNode present(JsonNode node, String field) {
+        JsonNode value = node.get(field);
+        return value == null || value.isNull() ? null : value;
     }
 
     /** The fault as written (only the fields its kind takes), its id, and how often it fired and may still fire. */
