@@ -17,8 +17,9 @@ import java.util.regex.Pattern;
 
 /**
  * The fault injection admin API: {@code POST /_runlane/faults} (a fault, an array, or {"faults": [...]}) arms faults
- * and answers 201 with them; {@code GET} lists the active ones and the fired totals per kind; {@code DELETE} clears
- * everything, {@code DELETE /_runlane/faults/{id}} one fault. Errors are 4xx with {"message": "..."}.
+ * and answers 201 with them; {@code GET} lists the faults armed since the last clear (used-up ones with remaining 0)
+ * and the fired totals per kind; {@code DELETE} clears everything, {@code DELETE /_runlane/faults/{id}} one fault.
+ * Errors are 4xx with {"message": "..."}.
  */
 final class FaultsApi {
     private static final Pattern PATH = Pattern.compile("/_runlane/faults(?:/([^/]+))?/?");
@@ -45,12 +46,12 @@ final class FaultsApi {
             } else if (faults.remove(id)) {
                 Responses.send(exchange, 204, new byte[0]);
             } else {
-                error(exchange, 404, "no active fault " + id + " (used up, deleted, or never added)");
+                error(exchange, 404, "no fault " + id + " (deleted, cleared, or never added)");
             }
         } else {
             switch (method) {
                 case "POST" -> add(exchange);
-                case "GET" -> Responses.sendJson(exchange, 200, listing(faults.active()).set("fired", fired()));
+                case "GET" -> Responses.sendJson(exchange, 200, listing(faults.armed()).set("fired", fired()));
                 case "DELETE" -> {
                     faults.clear();
                     Responses.send(exchange, 204, new byte[0]);

@@ -19,7 +19,8 @@ public final class Faults {
     private final UnaryOperator<String> functionNames;
     private final Consumer<String> log;
     private final DoubleSupplier random;
-    private final List<ArmedFault> active = new ArrayList<>();
+    /** Every fault armed since the last clear, used-up ones too, so that their fired counts stay readable. */
+    private final List<ArmedFault> armed = new ArrayList<>();
     private final Map<FaultKind, Long> fired = new EnumMap<>(FaultKind.class);
     private long ids;
 
@@ -42,9 +43,9 @@ public final class Faults {
     public synchronized List<ArmedFault> add(List<Fault> faults) {
         List<Fault> resolved = faults.stream()
                 .map(f -> f.function() == null ? f : f.withFunction(functionNames.apply(f.function()))).toList();
-        List<ArmedFault> armed = resolved.stream().map(f -> new ArmedFault("fault-" + ++ids, f)).toList();
-        active.addAll(armed);
-        return armed;
+        List<ArmedFault> added = resolved.stream().map(f -> new ArmedFault("fault-" + ++ids, f)).toList();
+        armed.addAll(added);
+        return added;
     }
 
     public ArmedFault add(Fault fault) {
@@ -58,17 +59,22 @@ public final class Faults {
 
     /** The faults that can still fire, oldest first. */
     public synchronized List<ArmedFault> active() {
-        return List.copyOf(active);
+        return armed.stream().filter(f -> f.remaining() > 0).toList();
     }
 
-    /** @return false if no active fault has that id */
+    /** Every fault armed since the last {@link #clear()}, oldest first; used-up ones have nothing remaining. */
+    public synchronized List<ArmedFault> armed() {
+        return List.copyOf(armed);
+    }
+
+    /** Disarms a fault (and forgets it); false if none has that id. */
     public synchronized boolean remove(String id) {
-        return active.removeIf(f -> f.id().equals(id));
+        return armed.removeIf(f -> f.id().equals(id));
     }
 
     /** Removes every fault and resets the fired totals. */
     public synchronized void clear() {
-        active.clear();
+        armed.clear();
         fired.clear();
     }
 
@@ -91,16 +97,14 @@ public final class Faults {
      * @param target the function's physical name, or the forwarded call's {@code service:Action}
      */
     public synchronized Optional<Fault> fire(String target, FaultKind... kinds) {
-        for (ArmedFault armed : active) {
-            Fault fault = armed.fault();
-            if (List.of(kinds).contains(fault.kind()) && matches(fault, target) && random.getAsDouble() < fault.probability()) {
-                armed.fire();
+        for (ArmedFault candidate : armed) {
+            Fault fault = candidate.fault();
+            if (candidate.remaining() > 0 && List.of(kinds).contains(fault.kind()) && matches(fault, target)
+                    && random.getAsDouble() < fault.probability()) {
+                candidate.fire();
                 fired.merge(fault.kind(), 1L, Long::sum);
-                if (armed.remaining() == 0) {
-                    active.remove(armed);
-                }
-                log.accept("fault " + armed.id() + " fired (" + fault.kind().jsonName() + " on " + target + ", "
-                        + armed.remaining() + " left)");
+                log.accept("fault " + candidate.id() + " fired (" + fault.kind().jsonName() + " on " + target + ", "
+                        + candidate.remaining() + " left)");
                 return Optional.of(fault);
             }
         }

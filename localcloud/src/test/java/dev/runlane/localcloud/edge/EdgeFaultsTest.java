@@ -258,13 +258,15 @@ class EdgeFaultsTest {
         assertEquals(201, one.statusCode(), one.body());
         assertEquals(429, invoke("hi").statusCode(), "the throttle posted here fires");
         JsonNode listing = JSON.readTree(admin("GET", "", null).body());
-        assertEquals(List.of("delay", "awsError"), listing.get("faults").findValuesAsText("kind"), "the used-up throttle is gone");
+        assertEquals(List.of("delay", "awsError", "throttle"), listing.get("faults").findValuesAsText("kind"));
+        JsonNode throttle = listing.get("faults").get(2);
+        assertEquals(List.of(0, 1), List.of(throttle.get("remaining").asInt(), throttle.get("fired").asInt()), "used up, still listed");
         assertEquals(1, listing.get("fired").get("throttle").asInt());
         assertEquals(0, listing.get("fired").get("kill").asInt());
 
         assertEquals(204, admin("DELETE", "/" + delayId, null).statusCode());
         assertEquals(404, admin("DELETE", "/" + delayId, null).statusCode());
-        assertEquals(1, JSON.readTree(admin("GET", "", null).body()).get("faults").size());
+        assertEquals(2, JSON.readTree(admin("GET", "", null).body()).get("faults").size());
         assertEquals(204, admin("DELETE", "", null).statusCode());
         JsonNode cleared = JSON.readTree(admin("GET", "", null).body());
         assertEquals(0, cleared.get("faults").size());

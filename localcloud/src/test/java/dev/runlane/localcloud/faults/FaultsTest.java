@@ -40,6 +40,7 @@ class FaultsTest {
         assertEquals(0, armed.remaining());
         assertEquals(2, armed.fired());
         assertEquals(List.of(), faults.active());
+        assertEquals(List.of(armed), faults.armed(), "a used-up fault stays listed");
         assertEquals(2, faults.fired(FaultKind.THROTTLE));
         assertEquals(0, faults.fired(FaultKind.DELAY));
         assertTrue(log.getFirst().startsWith("fault " + armed.id() + " fired (throttle on runlane-A, 1 left)"), log.toString());
@@ -107,7 +108,7 @@ class FaultsTest {
         faults.fire("runlane-B", FaultKind.THROTTLE);
         faults.add(Fault.throttle("B", 1));
         faults.clear();
-        assertEquals(List.of(), faults.active());
+        assertEquals(List.of(), faults.armed());
         assertEquals(0, faults.fired(FaultKind.THROTTLE), "clear resets the totals");
     }
 
