@@ -41,8 +41,8 @@ class TemplateLoaderTest {
         assertEquals("30", env.get("RUNLANE_RETENTION_DAYS"));
         assertEquals(EDGE.toString(), env.get("AWS_ENDPOINT_URL"));
         assertEquals("us-east-1", env.get("AWS_REGION"));
-        assertEquals(900, function("HostedDispatchFunction").timeoutSeconds());
-        assertEquals("42900", function("GateFunction").environment().get("RUNLANE_HOLD_SECONDS"));
+        assertEquals(3, function("HostedDispatchFunction").timeoutSeconds(), "the hosted function's timeout is the attempt's (overridden: 3)");
+        assertEquals("300", function("GateFunction").environment().get("RUNLANE_HOLD_SECONDS"));
         assertTrue(stack.functions().stream().map(Stack.Function::logicalId).collect(Collectors.toSet()).containsAll(
                 Set.of("ApiFunction", "GateFunction", "HostedDispatchFunction", "DesktopDispatchFunction", "FinalizeFunction", "ReaperFunction")));
     }
@@ -75,7 +75,7 @@ class TemplateLoaderTest {
         assertEquals(1, stack.sqsEventSources().size());
         assertEquals("runlane-GateFunction", gate.functionName());
         assertEquals("runlane-RunQueue.fifo", gate.queue().name());
-        assertEquals(10, gate.batchSize());
+        assertEquals(1, gate.batchSize());
         assertTrue(gate.reportBatchItemFailures());
 
         Stack.StatusChangeRule reaper = stack.rules().get(0);
@@ -110,8 +110,8 @@ class TemplateLoaderTest {
     @Test
     void parameterConstraintsAreEnforced() {
         TemplateException above = assertThrows(TemplateException.class,
-                () -> TemplateLoader.load(Repo.template(), Map.of("AttemptTimeoutSeconds", "900"), EDGE));
-        assertTrue(above.getMessage().contains("AttemptTimeoutSeconds=900: above MaxValue 840"), above.getMessage());
+                () -> TemplateLoader.load(Repo.template(), Map.of("AttemptTimeoutSeconds", "901"), EDGE));
+        assertTrue(above.getMessage().contains("AttemptTimeoutSeconds=901: above MaxValue 900"), above.getMessage());
         TemplateException unknown = assertThrows(TemplateException.class,
                 () -> TemplateLoader.load(Repo.template(), Map.of("Nope", "1"), EDGE));
         assertTrue(unknown.getMessage().contains("Nope"), unknown.getMessage());
