@@ -49,14 +49,32 @@ public final class E2eStack implements AutoCloseable {
      */
     public static final int HEARTBEAT_SECONDS = Integer.getInteger("runlane.e2e.heartbeatSeconds", 10);
 
+    /**
+     * The gate's hold of the stack the suite starts: a run whose end event was lost frees its thread
+     * within one hold (chaos scenario e waits for that). With RunTimeoutSeconds 3600 no floor raises it.
+     */
+    public static final int HOLD_SECONDS = Integer.getInteger("runlane.e2e.holdSeconds", 10);
+
+    /** The queue cap per thread of the stack the suite starts (chaos scenario g fills one thread up to it). */
+    public static final int THREAD_QUEUE_CAP = Integer.getInteger("runlane.e2e.threadQueueCap", 12);
+
+    /**
+     * Retries of a hosted attempt: 4, so that a run of the load under faults (chaos h), whose faults
+     * hit attempts at random, fails only if five attempts in a row are hit.
+     */
+    public static final int HOSTED_RETRIES = 4;
+
     /** Template parameters of the local cloud the suite starts (as sam --parameter-overrides). */
     static Map<String, String> parameterOverrides() {
         return Map.of(
                 "AttemptTimeoutSeconds", String.valueOf(ATTEMPT_TIMEOUT_SECONDS),
-                "HostedRetryMaxAttempts", "2",
+                "HostedRetryMaxAttempts", String.valueOf(HOSTED_RETRIES),
                 "RetryIntervalSeconds", "1",
                 "RetryMaxDelaySeconds", "2",
-                "HeartbeatSeconds", String.valueOf(HEARTBEAT_SECONDS));
+                "HeartbeatSeconds", String.valueOf(HEARTBEAT_SECONDS),
+                "HoldSeconds", String.valueOf(HOLD_SECONDS),
+                "RunTimeoutSeconds", "3600",
+                "ThreadQueueCap", String.valueOf(THREAD_QUEUE_CAP));
     }
 
     private final LocalCloud cloud;
@@ -69,6 +87,7 @@ public final class E2eStack implements AutoCloseable {
     private final String deadLetterQueueUrl;
     private final String stateMachineArn;
     private final String framesTable;
+    private final String fencesTable;
     private final String description;
 
     private E2eStack(LocalCloud cloud, URI apiUri, URI awsEndpoint, AwsCredentialsProvider credentials, String description) {
@@ -83,6 +102,7 @@ public final class E2eStack implements AutoCloseable {
         this.deadLetterQueueUrl = queueNamed("RunDeadLetterQueue");
         this.stateMachineArn = stateMachineNamed("RunStateMachine");
         this.framesTable = tableNamed("FramesTable");
+        this.fencesTable = tableNamed("FencesTable");
     }
 
     /** The stack named by the environment, else a new local cloud from the repository's template.yaml. */
@@ -144,6 +164,20 @@ public final class E2eStack implements AutoCloseable {
     /** The daemons' frames table (desktop scenario e writes a replayed start frame into it). */
     public String framesTable() {
         return framesTable;
+    }
+
+    /** The threads' fences (chaos scenario j loses them, as a reset backend would). */
+    public String fencesTable() {
+        return fencesTable;
+    }
+
+    /**
+     * The physical name of a template function, on the local cloud the suite started; empty on an
+     * existing stack (scenarios that invoke functions directly then skip).
+     */
+    public java.util.Optional<String> functionName(String logicalId) {
+        return cloud == null ? java.util.Optional.empty() : cloud.stack().functions().stream()
+                .filter(f -> f.logicalId().equals(logicalId)).map(dev.runlane.localcloud.template.Stack.Function::name).findFirst();
     }
 
     public String queueUrl() {

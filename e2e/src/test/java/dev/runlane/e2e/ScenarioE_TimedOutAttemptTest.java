@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import software.amazon.awssdk.services.sfn.model.HistoryEvent;
@@ -19,12 +20,25 @@ import software.amazon.awssdk.services.sfn.model.HistoryEventType;
 /**
  * e. hangFirstAttempts 1: attempt 1 outlives the attempt timeout, attempt 2 succeeds; attempt 1's
  * late writes are refused (staleWrites >= 1) and none of its events come after attempt 2 began.
+ * The hosted function's timeout is the attempt's, so a hung attempt outlives its timeout only by
+ * the time its invocation took to reach the handler: a slow cold start, made here with the local
+ * cloud's delay fault (7 s, which does not count against the function's timeout).
  */
 class ScenarioE_TimedOutAttemptTest extends Scenario {
+    private Faults faults;
+
+    @AfterEach
+    void clearFaults() {
+        if (faults != null) {
+            faults.clear();
+        }
+    }
 
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void aHungAttemptTimesOutAndItsLateWritesAreFencedOut() {
+        faults = new Faults(stack.awsEndpoint());
+        faults.add(Faults.fault("delay", "HostedDispatchFunction", 1).put("delayMs", 7_000));
         String thread = Ids.thread("e");
         ObjectNode input = Api.JSON.createObjectNode().put("agent", "simulated").put("durationMs", 1000)
                 .put("progressMs", 200).put("hangFirstAttempts", 1);

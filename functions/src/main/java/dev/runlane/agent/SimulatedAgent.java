@@ -4,14 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import java.time.Duration;
 
 /**
  * A stand-in for a real agent, for demos and fault tests. Input fields (all optional):
  * durationMs (1000), progressMs (250): how long it works and how often it records progress;
  * failFirstAttempts: a retryable error on the first N attempts;
- * hangFirstAttempts: on the first N attempts, works past the attempt timeout and keeps writing
- * progress until the fence refuses a write;
+ * hangFirstAttempts: on the first N attempts, ignores its deadline and keeps writing progress
+ * until the fence refuses a write or its sandbox is stopped;
  * fatal: a non-retryable error;
  * outputBytes: pads the output with a string of this many characters (to try the output limit).
  */
@@ -34,16 +33,12 @@ public class SimulatedAgent implements Agent {
         boolean hang = attempt <= input.path("hangFirstAttempts").asInt(0);
         int events = 0;
         long started = System.nanoTime();
-        // A hanging attempt stops only when the fence refuses its write (StaleAttemptException) or its
-        // process is stopped; the margin lets it end cleanly before the Lambda timeout.
-        while (hang ? context.remainingTime().compareTo(Duration.ofMillis(progressMs + 1000)) > 0
-                : elapsedMs(started) < durationMs) {
+        // A hung attempt ignores its deadline, as a hung agent would: it stops only when the fence
+        // refuses its write (StaleAttemptException) or its sandbox is stopped at the function's timeout.
+        while (hang || elapsedMs(started) < durationMs) {
             Thread.sleep(hang ? progressMs : Math.min(progressMs, Math.max(0, durationMs - elapsedMs(started))));
             events++;
             context.progress(NODES.objectNode().put("step", events).put("hanging", hang));
-        }
-        if (hang) {
-            throw new RetryableAgentException("simulated hang outlived its process");
         }
         ObjectNode output = NODES.objectNode();
         output.put("agent", "simulated");

@@ -32,6 +32,11 @@ public class Gate {
     private static final Logger LOG = Logger.getLogger(Gate.class.getName());
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** SQS's visibility cap counts from the receive; a hold stays below it. */
+    static final int MAX_HOLD_SECONDS = 42_900;
+    /** Receives a running run's head message may take before maxReceiveCount (1000) moves it aside. */
+    static final int RECEIVES_PER_RUN = 900;
+
     private final RunStore runs;
     private final ThreadQueue queue;
     private final Workflow workflow;
@@ -66,11 +71,6 @@ public class Gate {
         }
         return input.toString();
     }
-
-    /** SQS's visibility cap counts from the receive; a hold stays below it. */
-    static final int MAX_HOLD_SECONDS = 42_900;
-    /** Receives a running run's head message may take before maxReceiveCount (1000) moves it aside. */
-    static final int RECEIVES_PER_RUN = 900;
 
     /**
      * The hold per receive: HoldSeconds, the backstop that re-checks a run whose end event was lost,

@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.runlane.localcloud.template.Stack;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -81,9 +84,10 @@ public final class HttpApiEvent {
 
         boolean hasBody = request.body() != null && request.body().length > 0;
         if (hasBody) {
-            boolean text = isText(headers.get("content-type"));
-            event.put("body", text ? new String(request.body(), StandardCharsets.UTF_8) : Base64.getEncoder().encodeToString(request.body()));
-            event.put("isBase64Encoded", !text);
+            // Bytes that are not UTF-8 go base64-encoded, never silently replaced: the function sees them as sent.
+            String text = isText(headers.get("content-type")) ? utf8(request.body()) : null;
+            event.put("body", text != null ? text : Base64.getEncoder().encodeToString(request.body()));
+            event.put("isBase64Encoded", text == null);
         } else {
             event.put("isBase64Encoded", false);
         }
@@ -106,6 +110,16 @@ public final class HttpApiEvent {
             out.merge(key, value, (a, b) -> a + "," + b);
         }
         return out;
+    }
+
+    /** The body as text, or null when it is not valid UTF-8. */
+    private static String utf8(byte[] body) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(body)).toString();
+        } catch (CharacterCodingException notUtf8) {
+            return null;
+        }
     }
 
     static boolean isText(String contentType) {
