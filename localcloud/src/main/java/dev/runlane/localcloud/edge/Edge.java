@@ -105,5 +105,6 @@ public final class Edge implements AutoCloseable {
             server.stop(0);
             executor.shutdownNow();
         }
+        moto.close();
     }
 }

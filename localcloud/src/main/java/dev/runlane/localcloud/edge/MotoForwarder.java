@@ -2,103 +2,134 @@ package dev.runlane.localcloud.edge;
 
 import com.sun.net.httpserver.HttpExchange;
 
-import java.io.BufferedInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.Socket;
+import java.io.InterruptedIOException;
+import java.net.InetSocketAddress;
+import java.net.ProxySelector;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
  * Forwards a request to moto as it came (method, raw path and query, headers including Host and the signature, body)
- * and returns moto's answer as it came. A plain HTTP/1.1 exchange on a fresh socket: the JDK's HTTP clients refuse to
- * send a caller's Host header, and moto builds SQS queue URLs from it, so they must keep pointing at the edge.
+ * and returns moto's answer as it came (status, headers but the per-connection ones, body), on the JDK HttpClient.
+ *
+ * <p>moto must see the client's Host, not its own address: it builds SQS queue URLs from it (they must keep pointing at
+ * the edge), routes by it, and SigV4 signatures cover it. The JDK client sends a caller's Host header only if the
+ * {@code jdk.httpclient.allowRestrictedHeaders} property names it when the client's internals initialise, once per JVM.
+ * Where an HttpClient was used before (the local cloud's moto startup check, tests), it is too late for that: the
+ * request then goes out in proxy form, {@code POST http://<client's Host>/path HTTP/1.1} to moto as the proxy, which
+ * makes the JDK send the client's Host itself (moto's server takes the request target's authority as the Host).
  */
-final class MotoForwarder {
+final class MotoForwarder implements AutoCloseable {
+    private static final String ALLOW_RESTRICTED_HEADERS = "jdk.httpclient.allowRestrictedHeaders";
+
+    static {
+        // Lets the JDK client send the client's Host header (see above). Read when the JDK client first initialises, so it
+        // takes effect only if no HttpClient was used in this JVM yet; a value set on the command line is left alone.
+        if (System.getProperty(ALLOW_RESTRICTED_HEADERS) == null) {
+            System.setProperty(ALLOW_RESTRICTED_HEADERS, "host");
+        }
+    }
+
     /** Per-connection headers, which the two hops negotiate each on their own. */
     private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection", "te", "trailer",
             "transfer-encoding", "upgrade", "content-length", "expect");
+    /** Above the longest AWS long poll (SQS ReceiveMessage waits up to 20 s, Step Functions GetActivityTask up to 60 s). */
+    static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(70);
 
-    private final String host;
-    private final int port;
+    private final URI moto;
+    /** Whether the JDK client takes a Host header; if not, requests go to moto in proxy form */
+    private final boolean hostHeader;
+    private final HttpClient client;
 
     MotoForwarder(URI moto) {
-        this.host = moto.getHost();
-        this.port = moto.getPort();
+        this.moto = moto;
+        this.hostHeader = hostHeaderAllowed();
+        HttpClient.Builder builder = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1) // no h2c upgrade attempt: moto speaks HTTP/1.1
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .connectTimeout(Duration.ofSeconds(10));
+        if (!hostHeader) {
+            builder.proxy(ProxySelector.of(new InetSocketAddress(moto.getHost(), moto.getPort())));
+        }
+        this.client = builder.build();
+    }
+
+    /** Whether the forwarded request carries the client's Host as a header (else through the proxy form); for tests */
+    boolean sendsHostHeader() {
+        return hostHeader;
     }
 
     /** @param body the request's body, already read */
     void forward(HttpExchange exchange, byte[] body) throws IOException {
         URI uri = exchange.getRequestURI();
         String target = uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
-        StringBuilder head = new StringBuilder(exchange.getRequestMethod()).append(' ').append(target).append(" HTTP/1.1\r\n");
+        String host = exchange.getRequestHeaders().getFirst("Host");
+        // Content-Length follows the body, always sent (0 included) as before; Connection and Expect are the JDK's own.
+        HttpRequest.Builder request = HttpRequest.newBuilder(hostHeader ? atMoto(target) : proxyTarget(host, target))
+                .method(exchange.getRequestMethod(), HttpRequest.BodyPublishers.ofByteArray(body))
+                .timeout(REQUEST_TIMEOUT);
         for (Map.Entry<String, List<String>> header : exchange.getRequestHeaders().entrySet()) {
-            if (!HOP_BY_HOP.contains(header.getKey().toLowerCase())) {
-                header.getValue().forEach(value -> head.append(header.getKey()).append(": ").append(value).append("\r\n"));
+            String lower = header.getKey().toLowerCase();
+            if (!HOP_BY_HOP.contains(lower) && (hostHeader || !lower.equals("host"))) {
+                header.getValue().forEach(value -> request.header(header.getKey(), value));
             }
         }
-        head.append("Content-Length: ").append(body.length).append("\r\nConnection: close\r\n\r\n");
 
-        try (Socket socket = new Socket(host, port)) {
-            OutputStream out = socket.getOutputStream();
-            out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
-            out.write(body);
-            out.flush();
-            InputStream in = new BufferedInputStream(socket.getInputStream());
-            String[] status;
-            do { // skip interim 1xx answers
-                status = line(in).split(" ", 3);
-            } while (status[1].startsWith("1"));
-            int code = Integer.parseInt(status[1]);
-            boolean chunked = false;
-            long length = -1;
-            for (String line; !(line = line(in)).isEmpty(); ) {
-                int colon = line.indexOf(':');
-                String name = line.substring(0, colon).trim();
-                String value = line.substring(colon + 1).trim();
-                String lower = name.toLowerCase();
-                if (lower.equals("transfer-encoding")) {
-                    chunked = value.toLowerCase().contains("chunked");
-                } else if (lower.equals("content-length")) {
-                    length = Long.parseLong(value);
-                } else if (!HOP_BY_HOP.contains(lower) && !lower.equals("date")) { // the edge's server sets Date itself
-                    exchange.getResponseHeaders().add(name, value);
+        HttpResponse<byte[]> response;
+        try {
+            response = client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+        } catch (InterruptedException e) { // the edge is closing
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while forwarding to moto");
+        }
+        response.headers().map().forEach((name, values) -> {
+            String lower = name.toLowerCase();
+            if (!HOP_BY_HOP.contains(lower) && !lower.equals("date")) { // the edge's server sets Date itself
+                values.forEach(value -> exchange.getResponseHeaders().add(name, value));
+            }
+        });
+        Responses.send(exchange, response.statusCode(), response.body()); // HEAD, 204 and 304 come with an empty body
+    }
+
+    /** The request's absolute URI with the client's Host as its authority; moto's own without a usable Host. */
+    private URI proxyTarget(String host, String target) {
+        if (host != null) {
+            try {
+                URI absolute = URI.create("http://" + host + target);
+                if (absolute.getHost() != null && absolute.getRawUserInfo() == null) {
+                    return absolute;
                 }
+            } catch (IllegalArgumentException e) {
+                // not a host[:port]: moto gets its own address
             }
-            boolean bodiless = exchange.getRequestMethod().equals("HEAD") || code == 204 || code == 304;
-            byte[] answer = bodiless ? new byte[0] : chunked ? dechunk(in) : length >= 0 ? in.readNBytes((int) length) : in.readAllBytes();
-            Responses.send(exchange, code, answer);
+        }
+        return atMoto(target);
+    }
+
+    /** The target as it came (not resolved: a path may start with //) on moto's address */
+    private URI atMoto(String target) {
+        return URI.create("http://" + moto.getRawAuthority() + target);
+    }
+
+    private static boolean hostHeaderAllowed() {
+        try {
+            HttpRequest.newBuilder().header("Host", "probe");
+            return true;
+        } catch (IllegalArgumentException restricted) {
+            return false;
         }
     }
 
-    private static byte[] dechunk(InputStream in) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        for (int size; (size = Integer.parseInt(line(in).split(";", 2)[0].trim(), 16)) > 0; ) {
-            out.write(in.readNBytes(size));
-            line(in);
-        }
-        while (!line(in).isEmpty()) {
-            // trailers: none that matter
-        }
-        return out.toByteArray();
-    }
-
-    private static String line(InputStream in) throws IOException {
-        ByteArrayOutputStream line = new ByteArrayOutputStream();
-        for (int b; (b = in.read()) != '\n'; ) {
-            if (b < 0) {
-                throw new EOFException("moto closed the connection mid-response");
-            }
-            if (b != '\r') {
-                line.write(b);
-            }
-        }
-        return line.toString(StandardCharsets.ISO_8859_1);
+    /** Ends the requests in flight. */
+    @Override
+    public void close() {
+        client.shutdownNow();
     }
 }
