@@ -177,8 +177,7 @@ public final class Daemon implements AutoCloseable {
             return;
         }
         if (!WorkingDirectories.isValidThreadId(frame.threadId())) {
-            log.error(ref + ": refused " + frame.kind() + " frame: the thread id is not a valid directory name "
-                    + "([A-Za-z0-9][A-Za-z0-9_-]{0,63})");
+            log.error(ref + ": refused " + frame.kind() + " frame: the thread id must be " + Ids.RULE);
             if (start) {
                 lanes.execute(() -> reportStartFailure(ref, "InvalidThreadId",
                         "the daemon refuses thread id '" + Log.oneLine(frame.threadId()) + "' as a directory name"));

@@ -188,9 +188,8 @@ public record DaemonConfig(URI apiUrl, String daemonId, String credential, Path 
     }
 
     private static String daemonId(String text) throws ConfigException {
-        if (!text.matches("[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}")) {
-            throw new ConfigException("--daemon-id must be 1-128 letters, digits, '_', '-', '.', ':' (got '"
-                    + Log.oneLine(text) + "')");
+        if (!Ids.isValid(text)) {
+            throw new ConfigException("--daemon-id must be " + Ids.RULE + " (got '" + Log.oneLine(text) + "')");
         }
         return text;
     }

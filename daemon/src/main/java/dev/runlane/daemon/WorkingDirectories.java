@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.regex.Pattern;
 
 /**
  * The threads' working directories under the root ({@code <root>/<threadId>}), and their exclusivity:
@@ -18,8 +17,6 @@ import java.util.regex.Pattern;
  * independent.
  */
 public final class WorkingDirectories {
-
-    private static final Pattern THREAD_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
 
     private final Path root;
     private final Executor executor;
@@ -31,9 +28,9 @@ public final class WorkingDirectories {
         this.executor = executor;
     }
 
-    /** A thread id usable as a directory name: 1-64 of {@code [A-Za-z0-9_-]}, not starting with '-' or '_'. */
+    /** A thread id the API accepts, which is also a plain directory name ({@link Ids}). */
     public static boolean isValidThreadId(String threadId) {
-        return threadId != null && THREAD_ID.matcher(threadId).matches();
+        return Ids.isValid(threadId);
     }
 
     /** The thread's working directory; refuses any thread id that is not a plain name. */
