@@ -76,6 +76,15 @@ class ChaosH_LoadUnderFaultsTest extends ChaosScenario {
                 JsonNode run = runs.get(i);
                 statuses.merge(run.path("status").asText(), 1, Integer::sum);
                 attempts.merge(run.path("attempts").asInt(), 1, Integer::sum);
+                if (run.path("attempts").asInt() >= 3 || !"SUCCEEDED".equals(run.path("status").asText())) {
+                    // What hit a run that needed many attempts: the failed Tasks of its execution.
+                    System.out.printf("[e2e] chaos h: run %s %s after %d attempts; failed tasks: %s%n", run.path("runId").asText(),
+                            run.path("status").asText(), run.path("attempts").asInt(),
+                            stack.history(run.path("executionArn").asText()).stream()
+                                    .filter(e -> e.taskFailedEventDetails() != null || e.taskTimedOutEventDetails() != null)
+                                    .map(e -> e.taskFailedEventDetails() != null ? e.taskFailedEventDetails().error() : "States.Timeout")
+                                    .toList());
+                }
                 if (i > 0) {
                     Instant previousEnd = Api.time(runs.get(i - 1), "finishedAt");
                     Instant start = Api.time(run, "startedAt");

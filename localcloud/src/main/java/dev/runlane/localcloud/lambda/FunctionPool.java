@@ -6,12 +6,13 @@ import dev.runlane.localcloud.faults.Faults;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.util.Deque;
+import java.util.concurrent.BlockingDeque;
+import java.util.concurrent.LinkedBlockingDeque;
+import java.util.concurrent.TimeUnit;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -20,6 +21,8 @@ import java.util.function.Consumer;
 final class FunctionPool {
     /** Invocations that may wait for a busy function before it answers 429, like Lambda's throttle. */
     static final int MAX_WAITING = 100;
+    /** How long an invocation waiting for a cold-start slot looks for a sandbox given back meanwhile. */
+    private static final long COLD_START_POLL_MS = 50;
     private static final int LOG_RESULT_BYTES = 4096;
 
     interface Launcher {
@@ -32,13 +35,20 @@ final class FunctionPool {
     private final Consumer<String> log;
     private final Faults faults;
     private final Semaphore permits;
-    private final Deque<Sandbox> idle = new ConcurrentLinkedDeque<>();
+    private final Semaphore coldStarts;
+    private final BlockingDeque<Sandbox> idle = new LinkedBlockingDeque<>();
     private final Set<Sandbox> all = ConcurrentHashMap.newKeySet();
     private final AtomicInteger waiting = new AtomicInteger();
     private volatile boolean closed;
 
-    FunctionPool(FunctionSpec spec, int max, Launcher launcher, Consumer<String> log, Faults faults) {
+    /**
+     * @param coldStarts shared by every function: how many sandboxes may be in INIT at once. JVMs that
+     *     start together on a few cores each take many times longer (measured: 22 s instead of 1 s for
+     *     10 at once on 2 busy cores), longer than an attempt's timeout.
+     */
+    FunctionPool(FunctionSpec spec, int max, Launcher launcher, Consumer<String> log, Faults faults, Semaphore coldStarts) {
         this.spec = spec;
+        this.coldStarts = coldStarts;
         this.log = log;
         this.faults = faults;
         this.max = max;
@@ -73,14 +83,32 @@ final class FunctionPool {
         }
     }
 
-    private Sandbox sandbox() {
-        for (Sandbox warm; (warm = idle.pollFirst()) != null; ) {
-            if (warm.alive()) {
+    /**
+     * A warm sandbox, or null once this invocation may start a new one. An invocation waits for a
+     * cold-start slot, and takes a sandbox another invocation gives back in the meantime instead.
+     */
+    private Sandbox sandbox() throws InterruptedException {
+        while (true) {
+            Sandbox warm = warm(idle.pollFirst());
+            if (warm != null) {
                 return warm;
             }
-            all.remove(warm);
+            if (coldStarts.tryAcquire()) {
+                return null;
+            }
+            warm = warm(idle.pollFirst(COLD_START_POLL_MS, TimeUnit.MILLISECONDS));
+            if (warm != null) {
+                return warm;
+            }
         }
-        return null;
+    }
+
+    private Sandbox warm(Sandbox candidate) {
+        if (candidate != null && !candidate.alive()) {
+            all.remove(candidate);
+            return null;
+        }
+        return candidate;
     }
 
     private InvokeResult invokeOn(Sandbox warm, Invocation invocation) {
@@ -89,9 +117,12 @@ final class FunctionPool {
         if (cold) {
             try {
                 sandbox = launcher.launch(spec);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot start a sandbox for " + spec.name(), e);
+            } catch (IOException | RuntimeException e) {
+                coldStarts.release();
+                throw e instanceof IOException io ? new UncheckedIOException("cannot start a sandbox for " + spec.name(), io)
+                        : (RuntimeException) e;
             }
+            sandbox.initialized().whenComplete((done, failed) -> coldStarts.release());
             all.add(sandbox);
         }
         try {

@@ -22,6 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.logging.Logger;
@@ -50,6 +51,8 @@ public final class LambdaService implements AutoCloseable {
     private final Map<String, Sandbox> sandboxes = new ConcurrentHashMap<>();
     private final Map<String, Path> taskRoots = new ConcurrentHashMap<>();
     private final AtomicLong sandboxIds = new AtomicLong();
+    /** Sandboxes in INIT at once, across all functions: one per core. */
+    private final Semaphore coldStarts = new Semaphore(Math.max(1, Runtime.getRuntime().availableProcessors()), true);
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("lambda-timeouts").factory());
     private final ExecutorService events = Executors.newVirtualThreadPerTaskExecutor();
@@ -93,7 +96,8 @@ public final class LambdaService implements AutoCloseable {
     /** Adds a function, or replaces the one of the same name (its sandboxes are killed). */
     public void register(FunctionSpec spec) {
         Path taskRoot = taskRoot(spec.code());
-        FunctionPool previous = pools.put(spec.name(), new FunctionPool(spec, maxSandboxesPerFunction, s -> launch(s, taskRoot), log, faults));
+        FunctionPool previous = pools.put(spec.name(), new FunctionPool(spec, maxSandboxesPerFunction, s -> launch(s, taskRoot), log, faults,
+                coldStarts));
         if (previous != null) {
             previous.close();
         }

@@ -45,6 +45,8 @@ final class Sandbox {
     private final BlockingQueue<Invocation> inbox = new LinkedBlockingQueue<>();
     private volatile Invocation current;
     private volatile long initNanos = -1;
+    /** Completes when the runtime has initialised (first asked for work) or the sandbox died first. */
+    private final java.util.concurrent.CompletableFuture<Void> initialized = new java.util.concurrent.CompletableFuture<>();
     private volatile byte[] initError;
     private volatile boolean dead;
     private ScheduledFuture<?> watchdog;
@@ -163,6 +165,7 @@ final class Sandbox {
     NextInvocation next() throws InterruptedException {
         if (initNanos < 0) {
             initNanos = System.nanoTime() - launchedNanos;
+            initialized.complete(null);
         }
         while (!dead) {
             Invocation invocation = inbox.poll(1, TimeUnit.SECONDS);
@@ -240,8 +243,14 @@ final class Sandbox {
         }
     }
 
+    /** Completes once INIT is over: the runtime asked for its first invocation, or the sandbox died. */
+    java.util.concurrent.CompletionStage<Void> initialized() {
+        return initialized;
+    }
+
     private void exited() {
         dead = true;
+        initialized.complete(null);
         disarm();
         Invocation invocation = current;
         if (invocation == null) {
