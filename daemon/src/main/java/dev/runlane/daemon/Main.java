@@ -4,7 +4,7 @@ import java.io.PrintStream;
 import java.time.Duration;
 import java.util.Map;
 
-/** {@code java -jar runlane-daemon.jar --help}. */
+/** {@code java -jar runlane-daemon.jar --help} (or {@code --version}). */
 public final class Main {
 
     public static final int EXIT_CONFIG = 2;
@@ -22,12 +22,12 @@ public final class Main {
         try {
             config = DaemonConfig.parse(args, env);
         } catch (DaemonConfig.HelpRequested e) {
-            out.print(DaemonConfig.USAGE);
+            out.print(e.text());
             return 0;
         } catch (DaemonConfig.ConfigException e) {
             System.err.println("runlane daemon: " + e.getMessage());
             System.err.println();
-            System.err.print(DaemonConfig.USAGE);
+            System.err.print(DaemonConfig.usage());
             return EXIT_CONFIG;
         }
         Daemon daemon = new Daemon(config, new ApiClient(config.apiUrl(), config.daemonId(), config.credential()),
