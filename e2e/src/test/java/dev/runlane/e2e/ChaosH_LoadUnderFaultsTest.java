@@ -31,8 +31,8 @@ class ChaosH_LoadUnderFaultsTest extends ChaosScenario {
     @Test
     @Timeout(value = 15, unit = TimeUnit.MINUTES)
     void manyThreadsUnderRandomKillsThrottlesAndDelaysLoseNothingAndNeverOverlap() throws Exception {
-        faults.add(Faults.fault("kill", HOSTED, 12).put("probability", 0.05).put("afterMs", 100))
-                .add(Faults.fault("throttle", HOSTED, 12).put("probability", 0.05))
+        faults.add(Faults.fault("kill", HOSTED, 12).put("probability", 0.04).put("afterMs", 100))
+                .add(Faults.fault("throttle", HOSTED, 12).put("probability", 0.04))
                 .add(Faults.fault("delay", HOSTED, 12).put("probability", 0.05).put("delayMs", 1500))
                 .add(Faults.fault("kill", FINALIZE, 6).put("probability", 0.03).put("afterMs", 0))
                 .add(Faults.fault("throttle", FINALIZE, 6).put("probability", 0.03));
