@@ -2,6 +2,8 @@ package dev.runlane.handlers;
 
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -17,7 +19,7 @@ import java.util.Map;
 
 /** The daemon API: registration, frames (long-polled, acknowledged) and run reports. */
 @Named("daemon-api")
-public class DaemonApiHandler implements RequestHandler<HttpApiRequest, HttpApiResponse> {
+public class DaemonApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
     /**
      * Room for a report with an output above the limit a run records, so that such a report is read
      * and fails its run with OutputTooLarge instead of being refused unread (the run would hang).
@@ -28,18 +30,18 @@ public class DaemonApiHandler implements RequestHandler<HttpApiRequest, HttpApiR
     DaemonService daemons;
 
     @Override
-    public HttpApiResponse handleRequest(HttpApiRequest request, Context context) {
+    public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent request, Context context) {
         return Http.serve(request, () -> route(request));
     }
 
-    private HttpApiResponse route(HttpApiRequest request) {
-        String route = String.valueOf(request.routeKey());
+    private APIGatewayV2HTTPResponse route(APIGatewayV2HTTPEvent request) {
+        String route = String.valueOf(request.getRouteKey());
         return switch (route) {
             case "POST /daemons" -> register(request);
             case "GET /daemons/{daemonId}/frames" -> frames(request);
             case "POST /daemons/{daemonId}/frames/ack" -> acknowledge(request);
             case "POST /runs/{runId}/reports" -> {
-                daemons.report(request.pathParameter("runId"), Http.bearer(request),
+                daemons.report(Http.pathParameter(request, "runId"), Http.bearer(request),
                         Report.of(Http.jsonBody(request, MAX_BODY_BYTES)));
                 yield Http.json(202, RunViews.object().put("accepted", true), Map.of());
             }
@@ -47,18 +49,18 @@ public class DaemonApiHandler implements RequestHandler<HttpApiRequest, HttpApiR
         };
     }
 
-    private HttpApiResponse register(HttpApiRequest request) {
+    private APIGatewayV2HTTPResponse register(APIGatewayV2HTTPEvent request) {
         JsonNode body = Http.jsonBody(request, 4096);
         DaemonService.Registration registered = daemons.register(body.path("daemonId").asText(null));
         return Http.json(201, RunViews.object().put("daemonId", registered.daemonId())
                 .put("credential", registered.credential()), Map.of());
     }
 
-    private HttpApiResponse frames(HttpApiRequest request) {
+    private APIGatewayV2HTTPResponse frames(APIGatewayV2HTTPEvent request) {
         Integer wait = Http.intQuery(request, "waitSeconds", "InvalidWait");
         DaemonService.FrameBatch batch;
         try {
-            batch = daemons.frames(request.pathParameter("daemonId"), Http.bearer(request), request.query("after"),
+            batch = daemons.frames(Http.pathParameter(request, "daemonId"), Http.bearer(request), Http.query(request, "after"),
                     wait == null ? 0 : wait);
         } catch (InterruptedException stopped) {
             Thread.currentThread().interrupt();
@@ -71,14 +73,14 @@ public class DaemonApiHandler implements RequestHandler<HttpApiRequest, HttpApiR
         return Http.json(200, body, Map.of());
     }
 
-    private HttpApiResponse acknowledge(HttpApiRequest request) {
+    private APIGatewayV2HTTPResponse acknowledge(APIGatewayV2HTTPEvent request) {
         JsonNode ids = Http.jsonBody(request, 16 * 1024).path("frameIds");
         if (!ids.isArray()) {
             throw RefusedException.invalid("InvalidFrameIds", "send {\"frameIds\":[…]}");
         }
         List<String> frameIds = new ArrayList<>();
         ids.forEach(id -> frameIds.add(id.asText("")));
-        daemons.acknowledge(request.pathParameter("daemonId"), Http.bearer(request), frameIds);
+        daemons.acknowledge(Http.pathParameter(request, "daemonId"), Http.bearer(request), frameIds);
         return Http.noContent();
     }
 }

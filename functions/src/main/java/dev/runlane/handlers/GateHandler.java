@@ -2,6 +2,8 @@ package dev.runlane.handlers;
 
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
+import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import dev.runlane.domain.QueueMessage;
 import dev.runlane.gate.Gate;
 import jakarta.inject.Inject;
@@ -11,17 +13,21 @@ import java.util.List;
 
 /** The thread gate on the FIFO queue; kept messages are reported as batch item failures. */
 @Named("gate")
-public class GateHandler implements RequestHandler<SqsEvent, SqsEvent.BatchResponse> {
+public class GateHandler implements RequestHandler<SQSEvent, SQSBatchResponse> {
 
     @Inject
     Gate gate;
 
     @Override
-    public SqsEvent.BatchResponse handleRequest(SqsEvent event, Context context) {
-        List<QueueMessage> batch = event.records() == null ? List.of() : event.records().stream()
-                .map(m -> new QueueMessage(m.messageId(), m.receiptHandle(), m.body(),
-                        m.attribute("MessageGroupId"), m.attribute("MessageDeduplicationId")))
+    public SQSBatchResponse handleRequest(SQSEvent event, Context context) {
+        List<QueueMessage> batch = event.getRecords() == null ? List.of() : event.getRecords().stream()
+                .map(m -> new QueueMessage(m.getMessageId(), m.getReceiptHandle(), m.getBody(),
+                        attribute(m, "MessageGroupId"), attribute(m, "MessageDeduplicationId")))
                 .toList();
-        return new SqsEvent.BatchResponse(gate.admit(batch).stream().map(SqsEvent.Failure::new).toList());
+        return new SQSBatchResponse(gate.admit(batch).stream().map(SQSBatchResponse.BatchItemFailure::new).toList());
+    }
+
+    private static String attribute(SQSEvent.SQSMessage message, String name) {
+        return message.getAttributes() == null ? null : message.getAttributes().get(name);
     }
 }

@@ -1,5 +1,7 @@
 package dev.runlane.handlers;
 
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.runlane.domain.RefusedException;
@@ -7,6 +9,7 @@ import dev.runlane.runs.Json;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -25,21 +28,21 @@ final class Http {
     }
 
     /** Runs a route; a refusal becomes its 4xx, anything unexpected a 500 with the request id (details in the log). */
-    static HttpApiResponse serve(HttpApiRequest request, Supplier<HttpApiResponse> route) {
+    static APIGatewayV2HTTPResponse serve(APIGatewayV2HTTPEvent request, Supplier<APIGatewayV2HTTPResponse> route) {
         try {
             return route.get();
         } catch (RefusedException refused) {
             return refusal(refused);
         } catch (RuntimeException bug) {
-            LOG.log(Level.SEVERE, "request " + request.requestId() + " (" + request.routeKey() + ") failed", bug);
+            LOG.log(Level.SEVERE, "request " + requestId(request) + " (" + request.getRouteKey() + ") failed", bug);
             return json(500, RunViews.error("InternalError",
-                    "runlane could not complete the request; request id " + request.requestId()), Map.of());
+                    "runlane could not complete the request; request id " + requestId(request)), Map.of());
         }
     }
 
     /** The request's body as JSON: content type, size and syntax checked. */
-    static JsonNode jsonBody(HttpApiRequest request, int maxBytes) {
-        String contentType = request.header("content-type");
+    static JsonNode jsonBody(APIGatewayV2HTTPEvent request, int maxBytes) {
+        String contentType = header(request, "content-type");
         String mediaType = contentType == null ? "" : contentType.split(";")[0].trim().toLowerCase(Locale.ROOT);
         if (!mediaType.equals("application/json") && !mediaType.endsWith("+json")) {
             throw new RefusedException(UNSUPPORTED_MEDIA_TYPE, "UnsupportedMediaType",
@@ -58,8 +61,8 @@ final class Http {
     }
 
     /** A whole-number query parameter, or null when absent. */
-    static Integer intQuery(HttpApiRequest request, String name, String code) {
-        String value = request.query(name);
+    static Integer intQuery(APIGatewayV2HTTPEvent request, String name, String code) {
+        String value = query(request, name);
         if (value == null) {
             return null;
         }
@@ -71,21 +74,47 @@ final class Http {
     }
 
     /** The bearer credential of the request, or null. */
-    static String bearer(HttpApiRequest request) {
-        String authorization = request.header("authorization");
+    static String bearer(APIGatewayV2HTTPEvent request) {
+        String authorization = header(request, "authorization");
         return authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)
                 ? authorization.substring(7).trim() : null;
     }
 
-    static HttpApiResponse json(int status, JsonNode body, Map<String, String> headers) {
-        return HttpApiResponse.json(status, body.toString(), headers);
+    /** A header of the request, by its name as API Gateway passes it (lower case), or null. */
+    static String header(APIGatewayV2HTTPEvent request, String name) {
+        return request.getHeaders() == null ? null : request.getHeaders().get(name);
     }
 
-    static HttpApiResponse noContent() {
-        return new HttpApiResponse(204, Map.of(), null, false);
+    /** A path parameter of the request's route, or null. */
+    static String pathParameter(APIGatewayV2HTTPEvent request, String name) {
+        return request.getPathParameters() == null ? null : request.getPathParameters().get(name);
     }
 
-    static HttpApiResponse refusal(RefusedException refused) {
+    /** A query string parameter of the request, or null. */
+    static String query(APIGatewayV2HTTPEvent request, String name) {
+        return request.getQueryStringParameters() == null ? null : request.getQueryStringParameters().get(name);
+    }
+
+    static String requestId(APIGatewayV2HTTPEvent request) {
+        return request.getRequestContext() == null ? null : request.getRequestContext().getRequestId();
+    }
+
+    static APIGatewayV2HTTPResponse json(int status, JsonNode body, Map<String, String> extraHeaders) {
+        Map<String, String> headers = new HashMap<>(extraHeaders);
+        headers.put("content-type", "application/json");
+        return response(status, Map.copyOf(headers), body.toString());
+    }
+
+    static APIGatewayV2HTTPResponse noContent() {
+        return response(204, Map.of(), null);
+    }
+
+    private static APIGatewayV2HTTPResponse response(int status, Map<String, String> headers, String body) {
+        return APIGatewayV2HTTPResponse.builder().withStatusCode(status).withHeaders(headers).withBody(body)
+                .withIsBase64Encoded(false).build();
+    }
+
+    static APIGatewayV2HTTPResponse refusal(RefusedException refused) {
         int status = switch (refused.kind()) {
             case INVALID -> 400;
             case UNAUTHORIZED -> 401;
@@ -104,15 +133,15 @@ final class Http {
         return new RefusedException(RefusedException.Kind.NOT_FOUND, "RouteNotFound", "no route " + routeKey);
     }
 
-    private static byte[] bytes(HttpApiRequest request) {
-        if (request.body() == null) {
+    private static byte[] bytes(APIGatewayV2HTTPEvent request) {
+        if (request.getBody() == null) {
             return new byte[0];
         }
-        if (!request.isBase64Encoded()) {
-            return request.body().getBytes(StandardCharsets.UTF_8);
+        if (!request.getIsBase64Encoded()) {
+            return request.getBody().getBytes(StandardCharsets.UTF_8);
         }
         try {
-            return Base64.getDecoder().decode(request.body());
+            return Base64.getDecoder().decode(request.getBody());
         } catch (IllegalArgumentException notBase64) {
             throw RefusedException.invalid("InvalidBody", "the body is not valid base64");
         }

@@ -1,5 +1,7 @@
 package dev.runlane.handlers;
 
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.runlane.runs.Finalizer;
@@ -67,7 +69,7 @@ class ApiHandlerTest {
     void numbersAndUnicodeAreStoredExactlyAsSent() {
         String input = "{\"big\":123456789012345678901234567890,\"tenth\":0.1000000000000000055511151231257827,"
                 + "\"tiny\":4.9E-324,\"max\":1.7976931348623157E+308,\"pair\":\"\\ud83d\\ude00\"}";
-        assertEquals(202, start(Map.of(), "{\"target\":\"hosted\",\"input\":" + input + "}").statusCode());
+        assertEquals(202, start(Map.of(), "{\"target\":\"hosted\",\"input\":" + input + "}").getStatusCode());
         assertEquals("{\"big\":123456789012345678901234567890,\"tenth\":0.1000000000000000055511151231257827,"
                 + "\"tiny\":4.9E-324,\"max\":1.7976931348623157E+308,\"pair\":\"\uD83D\uDE00\"}",
                 ports.runs.inputs.values().iterator().next(), "never rounded through a double, never a string");
@@ -77,28 +79,28 @@ class ApiHandlerTest {
     void aFullThreadQueueRefusesNewRunsWith429AndKeepsItsRuns() throws Exception {
         Finalizer finalizer = new Finalizer(ports.runs, ports.fence, ports.queue, Clock.systemUTC());
         api.runs = new RunService(ports.runs, ports.frames, ports.queue, ports.workflow, finalizer, 2, Clock.systemUTC());
-        HttpApiRequest request = event("api-start-run").as(HttpApiRequest.class);
+        APIGatewayV2HTTPEvent request = event("api-start-run").as(APIGatewayV2HTTPEvent.class);
         for (int i = 0; i < 2; i++) {
-            Map<String, String> headers = new HashMap<>(request.headers());
+            Map<String, String> headers = new HashMap<>(request.getHeaders());
             headers.put("idempotency-key", "k" + i);
-            assertEquals(202, api.handleRequest(new HttpApiRequest(request.routeKey(), headers, null, request.pathParameters(),
-                    "{\"target\":\"hosted\",\"input\":{}}", false, request.requestContext()), context()).statusCode());
+            assertEquals(202, api.handleRequest(Fixtures.httpRequest(request.getRouteKey(), headers, null, request.getPathParameters(),
+                    "{\"target\":\"hosted\",\"input\":{}}", false, request.getRequestContext()), context()).getStatusCode());
         }
-        HttpApiResponse full = start(Map.of("idempotency-key", "k2"), "{\"target\":\"hosted\",\"input\":{}}");
+        APIGatewayV2HTTPResponse full = start(Map.of("idempotency-key", "k2"), "{\"target\":\"hosted\",\"input\":{}}");
         assertRefused(full, 429, "ThreadQueueFull", 2);
-        assertEquals(200, start(Map.of("idempotency-key", "k1"), "{\"target\":\"hosted\",\"input\":{}}").statusCode(),
+        assertEquals(200, start(Map.of("idempotency-key", "k1"), "{\"target\":\"hosted\",\"input\":{}}").getStatusCode(),
                 "a repeat of a queued run still answers with that run");
         ports.runs.finish(ports.runs.items.keySet().iterator().next(), dev.runlane.domain.RunStatus.SUCCEEDED, null, java.time.Instant.now());
-        assertEquals(202, start(Map.of("idempotency-key", "k2"), "{\"target\":\"hosted\",\"input\":{}}").statusCode(),
+        assertEquals(202, start(Map.of("idempotency-key", "k2"), "{\"target\":\"hosted\",\"input\":{}}").getStatusCode(),
                 "a run that ended frees its place at once");
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"../etc", "a b", "thread%2F1", "-x", "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "t;drop"})
     void hostileThreadIdsAreRefused(String threadId) throws Exception {
-        HttpApiRequest request = event("api-start-run").as(HttpApiRequest.class);
-        assertRefused(api.handleRequest(new HttpApiRequest(request.routeKey(), request.headers(), null,
-                Map.of("threadId", threadId), request.body(), false, request.requestContext()), context()), 400, "InvalidThreadId");
+        APIGatewayV2HTTPEvent request = event("api-start-run").as(APIGatewayV2HTTPEvent.class);
+        assertRefused(api.handleRequest(Fixtures.httpRequest(request.getRouteKey(), request.getHeaders(), null,
+                Map.of("threadId", threadId), request.getBody(), false, request.getRequestContext()), context()), 400, "InvalidThreadId");
     }
 
     @Test
@@ -112,7 +114,7 @@ class ApiHandlerTest {
         String prefix = "{\"target\":\"hosted\",\"input\":{\"text\":\"";
         String body = prefix + "x".repeat(StartRequest.MAX_BODY_BYTES - prefix.length() - 3) + "\"}}";
         assertEquals(StartRequest.MAX_BODY_BYTES, body.length());
-        assertEquals(202, start(Map.of(), body).statusCode());
+        assertEquals(202, start(Map.of(), body).getStatusCode());
     }
 
     @ParameterizedTest
@@ -124,65 +126,65 @@ class ApiHandlerTest {
     @Test
     void base64BodiesAreDecoded() {
         String body = Base64.getEncoder().encodeToString("{\"target\":\"hosted\",\"input\":{}}".getBytes());
-        HttpApiRequest request = event("api-start-run").as(HttpApiRequest.class);
-        assertEquals(202, api.handleRequest(new HttpApiRequest(request.routeKey(), request.headers(), null,
-                request.pathParameters(), body, true, request.requestContext()), context()).statusCode());
+        APIGatewayV2HTTPEvent request = event("api-start-run").as(APIGatewayV2HTTPEvent.class);
+        assertEquals(202, api.handleRequest(Fixtures.httpRequest(request.getRouteKey(), request.getHeaders(), null,
+                request.getPathParameters(), body, true, request.getRequestContext()), context()).getStatusCode());
     }
 
     @Test
     void aReusedIdempotencyKeyWithAnotherRequestConflicts() throws Exception {
-        assertEquals(202, start(Map.of(), "{\"target\":\"hosted\",\"input\":{\"n\":1}}").statusCode());
+        assertEquals(202, start(Map.of(), "{\"target\":\"hosted\",\"input\":{\"n\":1}}").getStatusCode());
         assertRefused(start(Map.of(), "{\"target\":\"hosted\",\"input\":{\"n\":2}}"), 409, "IdempotencyKeyReused", 1);
     }
 
     @Test
     void unknownRunsAreNotFoundAndEndedRunsCannotBeCancelled() throws Exception {
-        assertRefused(api.handleRequest(event("api-get-run").as(HttpApiRequest.class), context()), 404, "RunNotFound", 0);
-        JsonNode run = JSON.readTree(start(Map.of(), "{\"target\":\"hosted\",\"input\":{}}").body());
-        HttpApiRequest cancel = event("api-cancel-run").withRunId(run.get("runId").asText()).as(HttpApiRequest.class);
-        HttpApiResponse cancelled = api.handleRequest(cancel, context());
-        assertEquals(200, cancelled.statusCode());
-        assertEquals("CANCELLED", JSON.readTree(cancelled.body()).get("status").asText());
+        assertRefused(api.handleRequest(event("api-get-run").as(APIGatewayV2HTTPEvent.class), context()), 404, "RunNotFound", 0);
+        JsonNode run = JSON.readTree(start(Map.of(), "{\"target\":\"hosted\",\"input\":{}}").getBody());
+        APIGatewayV2HTTPEvent cancel = event("api-cancel-run").withRunId(run.get("runId").asText()).as(APIGatewayV2HTTPEvent.class);
+        APIGatewayV2HTTPResponse cancelled = api.handleRequest(cancel, context());
+        assertEquals(200, cancelled.getStatusCode());
+        assertEquals("CANCELLED", JSON.readTree(cancelled.getBody()).get("status").asText());
         assertTrue(ports.workflow.started.isEmpty(), "a cancelled queued run never executes");
         assertRefused(api.handleRequest(cancel, context()), 409, "RunEnded", 1);
     }
 
     @Test
     void badPagingIsRefused() throws Exception {
-        HttpApiRequest list = event("api-list-thread-runs").as(HttpApiRequest.class);
+        APIGatewayV2HTTPEvent list = event("api-list-thread-runs").as(APIGatewayV2HTTPEvent.class);
         for (String limit : new String[] {"0", "101", "ten", "-1"}) {
-            assertRefused(api.handleRequest(new HttpApiRequest(list.routeKey(), list.headers(), Map.of("limit", limit),
-                    list.pathParameters(), null, false, list.requestContext()), context()), 400, "InvalidLimit", 0);
+            assertRefused(api.handleRequest(Fixtures.httpRequest(list.getRouteKey(), list.getHeaders(), Map.of("limit", limit),
+                    list.getPathParameters(), null, false, list.getRequestContext()), context()), 400, "InvalidLimit", 0);
         }
     }
 
     @Test
     void anUnexpectedFailureIsA500WithoutAStackTrace() throws Exception {
         api.runs = new RunService(null, null, null, null, null, 1000, Clock.systemUTC());
-        HttpApiResponse response = api.handleRequest(event("api-get-run").as(HttpApiRequest.class), context());
-        assertEquals(500, response.statusCode());
-        JsonNode error = JSON.readTree(response.body()).get("error");
+        APIGatewayV2HTTPResponse response = api.handleRequest(event("api-get-run").as(APIGatewayV2HTTPEvent.class), context());
+        assertEquals(500, response.getStatusCode());
+        JsonNode error = JSON.readTree(response.getBody()).get("error");
         assertEquals("InternalError", error.get("code").asText());
-        assertFalse(response.body().contains("Exception"), response.body());
-        assertFalse(response.body().contains("at dev."), response.body());
+        assertFalse(response.getBody().contains("Exception"), response.getBody());
+        assertFalse(response.getBody().contains("at dev."), response.getBody());
     }
 
-    private HttpApiResponse start(Map<String, String> headerOverrides, String body) {
-        HttpApiRequest request = event("api-start-run").as(HttpApiRequest.class);
-        Map<String, String> headers = new HashMap<>(request.headers());
+    private APIGatewayV2HTTPResponse start(Map<String, String> headerOverrides, String body) {
+        APIGatewayV2HTTPEvent request = event("api-start-run").as(APIGatewayV2HTTPEvent.class);
+        Map<String, String> headers = new HashMap<>(request.getHeaders());
         headers.putAll(headerOverrides);
-        return api.handleRequest(new HttpApiRequest(request.routeKey(), headers, null, request.pathParameters(),
-                body, false, request.requestContext()), context());
+        return api.handleRequest(Fixtures.httpRequest(request.getRouteKey(), headers, null, request.getPathParameters(),
+                body, false, request.getRequestContext()), context());
     }
 
-    private void assertRefused(HttpApiResponse response, int status, String code) throws Exception {
+    private void assertRefused(APIGatewayV2HTTPResponse response, int status, String code) throws Exception {
         assertRefused(response, status, code, 0);
     }
 
-    private void assertRefused(HttpApiResponse response, int status, String code, int runsAfter) throws Exception {
-        assertEquals(status, response.statusCode(), response.body());
-        assertEquals("application/json", response.headers().get("content-type"));
-        JsonNode error = JSON.readTree(response.body()).get("error");
+    private void assertRefused(APIGatewayV2HTTPResponse response, int status, String code, int runsAfter) throws Exception {
+        assertEquals(status, response.getStatusCode(), response.getBody());
+        assertEquals("application/json", response.getHeaders().get("content-type"));
+        JsonNode error = JSON.readTree(response.getBody()).get("error");
         assertEquals(code, error.get("code").asText());
         assertFalse(error.get("message").asText().isBlank());
         assertEquals(runsAfter, ports.runs.items.size(), "runs stored");

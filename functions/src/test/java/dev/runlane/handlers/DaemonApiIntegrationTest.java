@@ -1,5 +1,7 @@
 package dev.runlane.handlers;
 
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.runlane.aws.DynamoDaemons;
@@ -52,12 +54,12 @@ class DaemonApiIntegrationTest {
     @Test
     void aDaemonRegistersFetchesItsStartFrameAcknowledgesItAndReports() throws Exception {
         String daemon = uniqueId("d");
-        HttpApiResponse registered = api.handleRequest(event("api-register-daemon").withDaemonId(daemon)
-                .as(HttpApiRequest.class), context());
-        assertEquals(201, registered.statusCode(), registered.body());
-        String credential = JSON.readTree(registered.body()).get("credential").asText();
-        assertEquals(409, api.handleRequest(event("api-register-daemon").withDaemonId(daemon).as(HttpApiRequest.class),
-                context()).statusCode());
+        APIGatewayV2HTTPResponse registered = api.handleRequest(event("api-register-daemon").withDaemonId(daemon)
+                .as(APIGatewayV2HTTPEvent.class), context());
+        assertEquals(201, registered.getStatusCode(), registered.getBody());
+        String credential = JSON.readTree(registered.getBody()).get("credential").asText();
+        assertEquals(409, api.handleRequest(event("api-register-daemon").withDaemonId(daemon).as(APIGatewayV2HTTPEvent.class),
+                context()).getStatusCode());
 
         String thread = uniqueId("t");
         String earlier = service.start(thread, StartRequest.of(JSON.createObjectNode().put("target", "hosted")
@@ -70,7 +72,7 @@ class DaemonApiIntegrationTest {
                 .withDaemonId(daemon).as(DispatchTask.class), context()).get("fenceToken");
 
         JsonNode fetched = JSON.readTree(api.handleRequest(asDaemon("daemon-fetch-frames", credential, daemon, runId),
-                context()).body());
+                context()).getBody());
         assertEquals(1, fetched.get("frames").size());
         JsonNode start = fetched.get("frames").get(0);
         assertEquals("start", start.get("kind").asText());
@@ -80,38 +82,38 @@ class DaemonApiIntegrationTest {
         assertEquals(fence.epoch(), start.get("epoch").asText(), "the backend's epoch, for the daemon's token books");
         assertEquals(start.get("frameId"), fetched.get("cursor"));
 
-        HttpApiRequest ack = request(Fixtures.event("daemon-fetch-frames").replace(Fixtures.CREDENTIAL, credential)
-                .withDaemonId(daemon).as(HttpApiRequest.class), "POST /daemons/{daemonId}/frames/ack",
+        APIGatewayV2HTTPEvent ack = request(Fixtures.event("daemon-fetch-frames").replace(Fixtures.CREDENTIAL, credential)
+                .withDaemonId(daemon).as(APIGatewayV2HTTPEvent.class), "POST /daemons/{daemonId}/frames/ack",
                 "{\"frameIds\":[\"" + start.get("frameId").asText() + "\"]}");
-        assertEquals(204, api.handleRequest(ack, context()).statusCode());
-        HttpApiRequest again = asDaemon("daemon-fetch-frames", credential, daemon, runId);
-        assertEquals(0, JSON.readTree(api.handleRequest(new HttpApiRequest(again.routeKey(), again.headers(),
-                Map.of("waitSeconds", "1"), again.pathParameters(), null, false, again.requestContext()), context()).body())
+        assertEquals(204, api.handleRequest(ack, context()).getStatusCode());
+        APIGatewayV2HTTPEvent again = asDaemon("daemon-fetch-frames", credential, daemon, runId);
+        assertEquals(0, JSON.readTree(api.handleRequest(Fixtures.httpRequest(again.getRouteKey(), again.getHeaders(),
+                Map.of("waitSeconds", "1"), again.getPathParameters(), null, false, again.getRequestContext()), context()).getBody())
                 .get("frames").size(), "an acknowledged frame is gone");
 
         // A report with an older token is refused and counted; one with the run's token is accepted and
         // forwarded (moto, not executing here, accepts any task heartbeat; the local cloud's e2e tests run the real wait).
-        HttpApiResponse stale = api.handleRequest(withReport(asDaemon("daemon-report-progress", credential, daemon, runId),
+        APIGatewayV2HTTPResponse stale = api.handleRequest(withReport(asDaemon("daemon-report-progress", credential, daemon, runId),
                 token - 1), context());
-        assertEquals(409, stale.statusCode(), stale.body());
-        assertEquals("StaleFenceToken", JSON.readTree(stale.body()).at("/error/code").asText());
+        assertEquals(409, stale.getStatusCode(), stale.getBody());
+        assertEquals("StaleFenceToken", JSON.readTree(stale.getBody()).at("/error/code").asText());
         assertEquals(1, runs.find(runId).orElseThrow().staleWrites());
-        HttpApiResponse current = api.handleRequest(withReport(asDaemon("daemon-report-progress", credential, daemon, runId),
+        APIGatewayV2HTTPResponse current = api.handleRequest(withReport(asDaemon("daemon-report-progress", credential, daemon, runId),
                 token), context());
-        assertEquals(202, current.statusCode(), current.body());
+        assertEquals(202, current.getStatusCode(), current.getBody());
         assertEquals(1, runs.events(runId, 10, null).items().size(), "the progress event was written with the newest token");
 
-        HttpApiResponse unknown = api.handleRequest(asDaemon("daemon-report-progress", "rld." + daemon + ".forged", daemon, runId),
+        APIGatewayV2HTTPResponse unknown = api.handleRequest(asDaemon("daemon-report-progress", "rld." + daemon + ".forged", daemon, runId),
                 context());
-        assertEquals(401, unknown.statusCode());
-        assertEquals("Bearer", unknown.headers().get("www-authenticate"));
+        assertEquals(401, unknown.getStatusCode());
+        assertEquals("Bearer", unknown.getHeaders().get("www-authenticate"));
     }
 
     @Test
     void cancellingADispatchedDesktopRunLeavesACancelFrameAndWithdrawsItsStartFrame() throws Exception {
         String daemon = uniqueId("d");
         String credential = JSON.readTree(api.handleRequest(event("api-register-daemon").withDaemonId(daemon)
-                .as(HttpApiRequest.class), context()).body()).get("credential").asText();
+                .as(APIGatewayV2HTTPEvent.class), context()).getBody()).get("credential").asText();
         String thread = uniqueId("t");
         String runId = service.start(thread, StartRequest.of(JSON.createObjectNode().put("target", "desktop")
                 .put("daemonId", daemon).set("input", JSON.createObjectNode())), null).run().runId();
@@ -122,7 +124,7 @@ class DaemonApiIntegrationTest {
 
         // The daemon was away: it gets the cancel, never the start of a run that has ended.
         JsonNode fetched = JSON.readTree(api.handleRequest(asDaemon("daemon-fetch-frames", credential, daemon, runId),
-                context()).body()).get("frames");
+                context()).getBody()).get("frames");
         assertEquals(1, fetched.size(), fetched.toString());
         assertEquals("cancel", fetched.get(0).get("kind").asText());
         assertEquals(runId, fetched.get(0).get("runId").asText());
@@ -130,21 +132,21 @@ class DaemonApiIntegrationTest {
         assertEquals(1, frames.after(daemon, null, 10).size(), "the start frame was acknowledged on the daemon's behalf");
     }
 
-    private static HttpApiRequest asDaemon(String fixture, String credential, String daemon, String runId) {
+    private static APIGatewayV2HTTPEvent asDaemon(String fixture, String credential, String daemon, String runId) {
         return event(fixture).replace(Fixtures.CREDENTIAL, credential).replaceIfPresent(Fixtures.DAEMON_ID, daemon)
-                .replaceIfPresent(Fixtures.RUN_ID, runId).as(HttpApiRequest.class);
+                .replaceIfPresent(Fixtures.RUN_ID, runId).as(APIGatewayV2HTTPEvent.class);
     }
 
-    private static HttpApiRequest withReport(HttpApiRequest request, long token) {
-        return new HttpApiRequest(request.routeKey(), request.headers(), null, request.pathParameters(),
+    private static APIGatewayV2HTTPEvent withReport(APIGatewayV2HTTPEvent request, long token) {
+        return Fixtures.httpRequest(request.getRouteKey(), request.getHeaders(), null, request.getPathParameters(),
                 "{\"type\":\"progress\",\"fenceToken\":" + token + ",\"data\":{\"line\":\"compiling\"}}", false,
-                request.requestContext());
+                request.getRequestContext());
     }
 
-    private static HttpApiRequest request(HttpApiRequest template, String routeKey, String body) {
-        Map<String, String> headers = new java.util.HashMap<>(template.headers());
+    private static APIGatewayV2HTTPEvent request(APIGatewayV2HTTPEvent template, String routeKey, String body) {
+        Map<String, String> headers = new java.util.HashMap<>(template.getHeaders());
         headers.put("content-type", "application/json");
-        return new HttpApiRequest(routeKey, headers, null, template.pathParameters(), body, false, template.requestContext());
+        return Fixtures.httpRequest(routeKey, headers, null, template.getPathParameters(), body, false, template.getRequestContext());
     }
 
     private static TestContext context() {

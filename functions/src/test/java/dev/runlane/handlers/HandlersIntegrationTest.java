@@ -1,5 +1,11 @@
 package dev.runlane.handlers;
 
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
+import com.amazonaws.services.lambda.runtime.events.SQSEvent;
+import com.amazonaws.services.lambda.runtime.events.ScheduledEvent;
+import dev.runlane.testing.LambdaMapper;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -69,17 +75,17 @@ class HandlersIntegrationTest {
     @Test
     void startingWithAnIdempotencyKeyTwiceGivesOneRun() throws Exception {
         String thread = uniqueId("t");
-        HttpApiRequest request = event("api-start-run").replace(Fixtures.THREAD_ID, thread).as(HttpApiRequest.class);
+        APIGatewayV2HTTPEvent request = event("api-start-run").replace(Fixtures.THREAD_ID, thread).as(APIGatewayV2HTTPEvent.class);
 
-        HttpApiResponse first = api.handleRequest(request, context());
-        HttpApiResponse again = api.handleRequest(request, context());
+        APIGatewayV2HTTPResponse first = api.handleRequest(request, context());
+        APIGatewayV2HTTPResponse again = api.handleRequest(request, context());
 
-        assertEquals(202, first.statusCode());
-        assertEquals(200, again.statusCode());
-        JsonNode run = JSON.readTree(first.body());
-        assertEquals(run.get("runId"), JSON.readTree(again.body()).get("runId"));
+        assertEquals(202, first.getStatusCode());
+        assertEquals(200, again.getStatusCode());
+        JsonNode run = JSON.readTree(first.getBody());
+        assertEquals(run.get("runId"), JSON.readTree(again.getBody()).get("runId"));
         assertEquals("QUEUED", run.get("status").asText());
-        assertEquals("/runs/" + run.get("runId").asText(), first.headers().get("location"));
+        assertEquals("/runs/" + run.get("runId").asText(), first.getHeaders().get("location"));
         assertEquals(1, listRuns(thread).size(), "one run on the thread");
         assertNotNull(runs.find(run.get("runId").asText()).orElseThrow().queueSeq(), "it was enqueued");
     }
@@ -91,21 +97,21 @@ class HandlersIntegrationTest {
         for (int i = 0; i < 3; i++) {
             started.add(startRun(thread, "key-" + i));
         }
-        HttpApiRequest list = event("api-list-thread-runs").replace(Fixtures.THREAD_ID, thread).as(HttpApiRequest.class);
-        JsonNode page = JSON.readTree(api.handleRequest(withQuery(list, Map.of("limit", "2")), context()).body());
+        APIGatewayV2HTTPEvent list = event("api-list-thread-runs").replace(Fixtures.THREAD_ID, thread).as(APIGatewayV2HTTPEvent.class);
+        JsonNode page = JSON.readTree(api.handleRequest(withQuery(list, Map.of("limit", "2")), context()).getBody());
         assertEquals(2, page.get("runs").size());
         assertTrue(page.hasNonNull("nextToken"));
         JsonNode rest = JSON.readTree(api.handleRequest(withQuery(list, Map.of("limit", "2",
-                "nextToken", page.get("nextToken").asText())), context()).body());
+                "nextToken", page.get("nextToken").asText())), context()).getBody());
         List<String> listed = new java.util.ArrayList<>();
         page.get("runs").forEach(r -> listed.add(r.get("runId").asText()));
         rest.get("runs").forEach(r -> listed.add(r.get("runId").asText()));
         assertEquals(started, listed);
         assertTrue(rest.get("nextToken").isNull());
 
-        HttpApiResponse forged = api.handleRequest(withQuery(list, Map.of("nextToken", "eyJydW5JZCI6IngifQ")), context());
-        assertEquals(400, forged.statusCode());
-        assertEquals("InvalidNextToken", JSON.readTree(forged.body()).at("/error/code").asText());
+        APIGatewayV2HTTPResponse forged = api.handleRequest(withQuery(list, Map.of("nextToken", "eyJydW5JZCI6IngifQ")), context());
+        assertEquals(400, forged.getStatusCode());
+        assertEquals("InvalidNextToken", JSON.readTree(forged.getBody()).at("/error/code").asText());
     }
 
     @Test
@@ -129,9 +135,9 @@ class HandlersIntegrationTest {
             String runId = record.get("body").asText().replaceAll(".*\"runId\":\"([^\"]+)\".*", "$1");
             ((ObjectNode) record).put("receiptHandle", receipts.getOrDefault(runId, "not-a-receipt"));
         }
-        SqsEvent.BatchResponse response = gate.handleRequest(JSON.treeToValue(batch, SqsEvent.class), context());
+        SQSBatchResponse response = gate.handleRequest(LambdaMapper.MAPPER.treeToValue(batch, SQSEvent.class), context());
 
-        List<String> kept = response.batchItemFailures().stream().map(SqsEvent.Failure::itemIdentifier).toList();
+        List<String> kept = response.getBatchItemFailures().stream().map(SQSBatchResponse.BatchItemFailure::getItemIdentifier).toList();
         List<String> ids = new java.util.ArrayList<>();
         batch.get("Records").forEach(r -> ids.add(r.get("messageId").asText()));
         assertEquals(ids.subList(0, 4), kept, "both heads held, both later runs kept behind them, malformed one moved aside");
@@ -147,7 +153,7 @@ class HandlersIntegrationTest {
         JsonNode output = JSON.readTree(runs.payloads(a1).output());
         assertEquals("simulated", output.get("agent").asText(), "the attempt stored its output");
         JsonNode events = JSON.readTree(api.handleRequest(event("api-list-run-events").withRunId(a1)
-                .as(HttpApiRequest.class), context()).body()).get("events");
+                .as(APIGatewayV2HTTPEvent.class), context()).getBody()).get("events");
         assertEquals(output.get("progressEvents").asInt(), events.size());
         assertTrue(events.size() >= 1);
         assertEquals(attempt.fenceToken(), events.get(0).get("fenceToken").asLong());
@@ -155,8 +161,8 @@ class HandlersIntegrationTest {
         Map<String, Object> recorded = finalize.handleRequest(event("finalize-success").withRunId(a1)
                 .as(FinalizeTask.class), context());
         assertEquals(true, recorded.get("ended"));
-        JsonNode run = JSON.readTree(api.handleRequest(event("api-get-run").withRunId(a1).as(HttpApiRequest.class),
-                context()).body());
+        JsonNode run = JSON.readTree(api.handleRequest(event("api-get-run").withRunId(a1).as(APIGatewayV2HTTPEvent.class),
+                context()).getBody());
         assertEquals("SUCCEEDED", run.get("status").asText());
         assertEquals(1, run.get("attempts").asInt());
         assertEquals(output, run.get("output"));
@@ -164,8 +170,8 @@ class HandlersIntegrationTest {
 
         // Released: the head comes back, is deleted as terminal, and the thread's next run starts.
         Map<String, String> next = receive(List.of(a1, a2));
-        SqsEvent.BatchResponse moved = gate.handleRequest(sqsEvent(threadA, List.of(a1, a2), next), context());
-        assertEquals(1, moved.batchItemFailures().size(), "a1 done, a2 held");
+        SQSBatchResponse moved = gate.handleRequest(sqsEvent(threadA, List.of(a1, a2), next), context());
+        assertEquals(1, moved.getBatchItemFailures().size(), "a1 done, a2 held");
         assertEquals(RunStatus.RUNNING, runs.find(a2).orElseThrow().status());
         assertEquals(1, aws.sqs.receiveMessage(r -> r.queueUrl(aws.settings.deadLetterQueueUrl().orElseThrow())
                 .maxNumberOfMessages(10).attributeNamesWithStrings("All")).messages().stream()
@@ -181,19 +187,19 @@ class HandlersIntegrationTest {
         admit(thread, runId);
         long token = fence.acquire(thread, runId, 1, Instant.now());
 
-        HttpApiResponse cancelled = api.handleRequest(event("api-cancel-run").withRunId(runId).as(HttpApiRequest.class), context());
-        assertEquals(200, cancelled.statusCode());
-        assertEquals("CANCELLED", JSON.readTree(cancelled.body()).get("status").asText());
+        APIGatewayV2HTTPResponse cancelled = api.handleRequest(event("api-cancel-run").withRunId(runId).as(APIGatewayV2HTTPEvent.class), context());
+        assertEquals(200, cancelled.getStatusCode());
+        assertEquals("CANCELLED", JSON.readTree(cancelled.getBody()).get("status").asText());
         assertEquals(Workflow.Status.ABORTED, workflow.describe(runId).orElseThrow().status());
         org.junit.jupiter.api.Assertions.assertThrows(dev.runlane.domain.StaleAttemptException.class, () -> fence.append(thread,
                 new dev.runlane.domain.RunEvent(runId, 1, token, Instant.now(), "progress", "{}")));
 
-        HttpApiResponse twice = api.handleRequest(event("api-cancel-run").withRunId(runId).as(HttpApiRequest.class), context());
-        assertEquals(409, twice.statusCode());
+        APIGatewayV2HTTPResponse twice = api.handleRequest(event("api-cancel-run").withRunId(runId).as(APIGatewayV2HTTPEvent.class), context());
+        assertEquals(409, twice.getStatusCode());
 
         // The execution's ABORTED status change reaches the reaper: the run keeps its outcome.
         Map<String, Object> reaped = reaper.handleRequest(event("execution-aborted").withRunId(runId)
-                .as(ExecutionStatusChange.class), context());
+                .as(ScheduledEvent.class), context());
         assertEquals(false, reaped.get("ended"));
         assertEquals(RunStatus.CANCELLED, runs.find(runId).orElseThrow().status());
     }
@@ -206,7 +212,7 @@ class HandlersIntegrationTest {
         workflow.stop(runId, "Console", "stopped in the console");
 
         Map<String, Object> reaped = reaper.handleRequest(event("execution-aborted").withRunId(runId)
-                .as(ExecutionStatusChange.class), context());
+                .as(ScheduledEvent.class), context());
 
         assertEquals(true, reaped.get("ended"));
         Run run = runs.find(runId).orElseThrow();
@@ -269,15 +275,22 @@ class HandlersIntegrationTest {
 
     /** Receives the run's message and lets the gate admit it (start its execution and hold its thread). */
     private void admit(String thread, String runId) {
-        SqsEvent.BatchResponse held = gate.handleRequest(sqsEvent(thread, List.of(runId), receive(List.of(runId))), context());
-        assertEquals(1, held.batchItemFailures().size());
+        SQSBatchResponse held = gate.handleRequest(sqsEvent(thread, List.of(runId), receive(List.of(runId))), context());
+        assertEquals(1, held.getBatchItemFailures().size());
     }
 
-    private static SqsEvent sqsEvent(String thread, List<String> runIds, Map<String, String> receipts) {
-        List<SqsEvent.Message> messages = runIds.stream().map(runId -> new SqsEvent.Message(uniqueId("m"),
-                receipts.get(runId), Gate.messageBody(thread, runId),
-                Map.of("MessageGroupId", thread, "MessageDeduplicationId", runId))).toList();
-        return new SqsEvent(messages);
+    private static SQSEvent sqsEvent(String thread, List<String> runIds, Map<String, String> receipts) {
+        List<SQSEvent.SQSMessage> messages = runIds.stream().map(runId -> {
+            SQSEvent.SQSMessage message = new SQSEvent.SQSMessage();
+            message.setMessageId(uniqueId("m"));
+            message.setReceiptHandle(receipts.get(runId));
+            message.setBody(Gate.messageBody(thread, runId));
+            message.setAttributes(Map.of("MessageGroupId", thread, "MessageDeduplicationId", runId));
+            return message;
+        }).toList();
+        SQSEvent event = new SQSEvent();
+        event.setRecords(messages);
+        return event;
     }
 
     private Map<String, String> receive(List<String> runIds) {
@@ -290,9 +303,9 @@ class HandlersIntegrationTest {
         return service.list(thread, 100, null).items().stream().map(Run::runId).toList();
     }
 
-    private static HttpApiRequest withQuery(HttpApiRequest request, Map<String, String> query) {
-        return new HttpApiRequest(request.routeKey(), request.headers(), query, request.pathParameters(), request.body(),
-                request.isBase64Encoded(), request.requestContext());
+    private static APIGatewayV2HTTPEvent withQuery(APIGatewayV2HTTPEvent request, Map<String, String> query) {
+        return Fixtures.httpRequest(request.getRouteKey(), request.getHeaders(), query, request.getPathParameters(), request.getBody(),
+                request.getIsBase64Encoded(), request.getRequestContext());
     }
 
     private static TestContext context() {

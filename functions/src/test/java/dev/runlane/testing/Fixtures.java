@@ -1,5 +1,6 @@
 package dev.runlane.testing;
 
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -14,6 +15,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -84,6 +86,16 @@ public final class Fixtures {
         }
     }
 
+    /** An HTTP API request (payload 2.0) with these fields, e.g. a fixture's with another body. */
+    public static APIGatewayV2HTTPEvent httpRequest(String routeKey, Map<String, String> headers,
+                                                    Map<String, String> queryStringParameters,
+                                                    Map<String, String> pathParameters, String body, boolean isBase64Encoded,
+                                                    APIGatewayV2HTTPEvent.RequestContext requestContext) {
+        return APIGatewayV2HTTPEvent.builder().withRouteKey(routeKey).withHeaders(headers)
+                .withQueryStringParameters(queryStringParameters).withPathParameters(pathParameters).withBody(body)
+                .withIsBase64Encoded(isBase64Encoded).withRequestContext(requestContext).build();
+    }
+
     /** A fresh id valid for runs, threads and daemons ([A-Za-z0-9][A-Za-z0-9_-]{0,63}), e.g. "run-3f9c…". */
     public static String uniqueId(String prefix) {
         return prefix + "-" + UUID.randomUUID().toString().replace("-", "");
@@ -143,10 +155,13 @@ public final class Fixtures {
             return json().toString();
         }
 
-        /** The event bound to a type, e.g. the handler's input record. */
+        /**
+         * The event bound to a type (the handler's input: SQSEvent, APIGatewayV2HTTPEvent, ...) as the
+         * Quarkus Lambda runtime binds it ({@link LambdaMapper}).
+         */
         public <T> T as(Class<T> type) {
             try {
-                return JSON.treeToValue(json(), type);
+                return LambdaMapper.MAPPER.treeToValue(json(), type);
             } catch (JsonProcessingException e) {
                 throw new IllegalArgumentException("fixture " + name + " does not bind to " + type.getName(), e);
             }
