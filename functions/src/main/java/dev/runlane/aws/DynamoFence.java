@@ -71,7 +71,7 @@ public class DynamoFence implements Fence {
 
     @Override
     public long acquire(String threadId, String runId, int attempt, Instant at) {
-        long unconfirmed = -1; // a token this attempt wrote without learning the outcome (network error)
+        long unconfirmed = -1; // a token this attempt wrote without learning the outcome
         int faults = 0;
         while (true) {
             Holder holder = holder(threadId);
@@ -95,9 +95,8 @@ public class DynamoFence implements Fence {
                     backoff(++faults, cancelled); // a conflict or a throttle: no verdict on the token
                 } // else another attempt took the token since it was read (progress, not a fault): decide again
             } catch (SdkException e) {
-                if (e instanceof SdkClientException) {
-                    unconfirmed = next;
-                }
+                // A network error, or a 5xx after the SDK's own retries: the write may have committed.
+                unconfirmed = next;
                 backoff(++faults, e);
             }
         }

@@ -29,6 +29,7 @@ import java.util.regex.Pattern;
 import static dev.runlane.domain.RefusedException.Kind.CONFLICT;
 import static dev.runlane.domain.RefusedException.Kind.FORBIDDEN;
 import static dev.runlane.domain.RefusedException.Kind.NOT_FOUND;
+import static dev.runlane.domain.RefusedException.Kind.TOO_LARGE;
 import static dev.runlane.domain.RefusedException.Kind.UNAUTHORIZED;
 
 /**
@@ -40,6 +41,8 @@ public class DaemonService {
     public static final int MAX_ACK = 100;
     private static final int FRAMES_PER_POLL = 50;
     private static final long MAX_FRAME_BYTES = 2L * 1024 * 1024;
+    /** A progress event is one DynamoDB item (at most 400 KB). */
+    static final int MAX_PROGRESS_BYTES = 256 * 1024;
     /** How often a long poll looks for new frames: DynamoDB offers nothing to block on. */
     private static final Duration POLL_INTERVAL = Duration.ofMillis(500);
     private static final Pattern FRAME_ID = Pattern.compile("\\d{13}-(start|cancel)-[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
@@ -111,7 +114,7 @@ public class DaemonService {
     private static List<Frame> withinResponseLimit(List<Frame> batch) {
         long bytes = 0;
         for (int i = 0; i < batch.size(); i++) {
-            bytes += batch.get(i).input() == null ? 0 : batch.get(i).input().length();
+            bytes += batch.get(i).input() == null ? 0 : batch.get(i).input().getBytes(StandardCharsets.UTF_8).length;
             if (i > 0 && bytes > MAX_FRAME_BYTES) {
                 return batch.subList(0, i);
             }
@@ -182,8 +185,12 @@ public class DaemonService {
                 workflow.heartbeat(run.taskToken());
             }
             case PROGRESS -> {
-                fence.append(threadId, new RunEvent(run.runId(), run.attempts(), token, clock.instant(), "progress",
-                        Json.requireFaithful(report.data(), "data").toString()));
+                String data = Json.requireFaithful(report.data(), "data").toString();
+                if (data.getBytes(StandardCharsets.UTF_8).length > MAX_PROGRESS_BYTES) {
+                    throw new RefusedException(TOO_LARGE, "ProgressTooLarge",
+                            "a progress report's data holds at most " + MAX_PROGRESS_BYTES + " bytes");
+                }
+                fence.append(threadId, new RunEvent(run.runId(), run.attempts(), token, clock.instant(), "progress", data));
                 workflow.heartbeat(run.taskToken());
             }
             case SUCCEEDED -> {

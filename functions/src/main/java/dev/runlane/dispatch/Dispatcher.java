@@ -90,8 +90,13 @@ public class Dispatcher {
         try {
             write.run();
         } catch (StaleAttemptException stale) {
-            // A refused write is counted and logged, then stops the attempt.
-            runs.countStaleWrite(runId);
+            // A refused write is counted and logged, then stops the attempt; the count is diagnostics
+            // only and must not replace the stale verdict (which is never retried).
+            try {
+                runs.countStaleWrite(runId);
+            } catch (RuntimeException notCounted) {
+                LOG.warning(() -> "stale write of run " + runId + " not counted: " + notCounted);
+            }
             metric("StaleWrites", runId, token);
             LOG.warning(() -> "stale write refused: run " + runId + ", fence token " + token);
             throw stale;

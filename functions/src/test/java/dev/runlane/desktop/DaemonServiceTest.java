@@ -84,6 +84,18 @@ class DaemonServiceTest {
     }
 
     @Test
+    void progressDataAboveOneItemsWorthIsRefusedWith413AndWritesNothing() throws Exception {
+        String credential = service.register("laptop-1").credential();
+        String runId = desktopRun("laptop-1", RunStatus.RUNNING, 1);
+        String big = "x".repeat(DaemonService.MAX_PROGRESS_BYTES);
+        RefusedException refused = assertThrows(RefusedException.class, () -> service.report(runId, credential,
+                Report.of(JSON.readTree("{\"type\":\"progress\",\"fenceToken\":1,\"data\":{\"line\":\"" + big + "\"}}"))));
+        assertEquals(RefusedException.Kind.TOO_LARGE, refused.kind());
+        assertEquals("ProgressTooLarge", refused.code());
+        assertTrue(ports.fence.events.isEmpty());
+    }
+
+    @Test
     void anOutputAboveTheLimitFailsTheRunWithOutputTooLarge() throws Exception {
         String credential = service.register("laptop-1").credential();
         String runId = desktopRun("laptop-1", RunStatus.RUNNING, 1);
