@@ -48,7 +48,10 @@ class DesktopScenarioC_CancelTest extends DesktopScenario {
         // The process is gone: the shell and its child.
         Poll.until(Duration.ofSeconds(20), "the command's processes " + shell + " and " + child + " are gone",
                 () -> DesktopDaemon.running(shell) || DesktopDaemon.running(child), stillRunning -> !stillRunning);
-        assertEquals(1, daemon.logLines(runId, "cancel frame, stopping the run").size(), daemon.log());
+        // The daemon learns of the cancel from its cancel frame or, if its next heartbeat comes first,
+        // from that heartbeat's 409 RunEnded (seen on two cores under load): either way it stops the run once.
+        assertTrue(daemon.logLines(runId, "cancel frame, stopping the run").size()
+                + daemon.logLines(runId, "409 RunEnded").size() >= 1, daemon.log());
         assertEquals(1, daemon.logLines(runId, ": killed").size(), daemon.log());
         assertFalse(Files.exists(workDir.resolve("ended")), "the command was killed, not ended");
         String executionArn = cancelled.body().path("executionArn").asText();
