@@ -1,7 +1,7 @@
 package dev.runlane.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
@@ -30,7 +30,9 @@ class ChaosD_FencedWriteFaultsTest extends ChaosScenario {
         assertEquals(0, run.path("staleWrites").asInt(), "a conflict or a throttle is no verdict on the token: " + run);
         assertEquals(8, faults.fired("awsError"), faults.toString());
         List<JsonNode> events = api.events(runId);
-        assertTrue(events.size() >= 10, "every progress write got through: " + events.size());
-        assertEquals(events.size(), run.path("output").path("progressEvents").asInt(), run.toString());
+        // How many progress writes a 1.5 s attempt makes depends on the machine's speed; that each one was
+        // stored (none lost to a retried conflict or throttle) does not.
+        assertFalse(events.isEmpty(), run.toString());
+        assertEquals(events.size(), run.path("output").path("progressEvents").asInt(), "every progress write got through: " + run);
     }
 }
