@@ -7,8 +7,10 @@ import dev.runlane.domain.Fence;
 import dev.runlane.domain.Frames;
 import dev.runlane.domain.RunStore;
 import dev.runlane.domain.ThreadQueue;
+import dev.runlane.domain.Threads;
 import dev.runlane.domain.Workflow;
 import dev.runlane.gate.Gate;
+import dev.runlane.runs.Cancellation;
 import dev.runlane.runs.Finalizer;
 import dev.runlane.runs.RunService;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -90,9 +92,20 @@ public class Components {
 
     @Produces
     @ApplicationScoped
-    RunService runService(RunStore runs, Frames frames, ThreadQueue queue, Workflow workflow, Finalizer finalizer,
-                          Settings settings) {
-        return new RunService(runs, frames, queue, workflow, finalizer, settings.threadQueueCap(), Clock.systemUTC());
+    Threads threads(DynamoDbClient dynamo, Settings settings) {
+        return new DynamoThreads(dynamo, settings);
+    }
+
+    @Produces
+    @ApplicationScoped
+    Cancellation cancellation(Finalizer finalizer, Workflow workflow, Frames frames) {
+        return new Cancellation(finalizer, workflow, frames, Clock.systemUTC());
+    }
+
+    @Produces
+    @ApplicationScoped
+    RunService runService(RunStore runs, Threads threads, ThreadQueue queue, Cancellation cancellation, Settings settings) {
+        return new RunService(runs, threads, queue, cancellation, settings.threadQueueCap(), Clock.systemUTC());
     }
 
     @Produces
@@ -103,8 +116,10 @@ public class Components {
 
     @Produces
     @ApplicationScoped
-    Gate gate(RunStore runs, ThreadQueue queue, Workflow workflow, Finalizer finalizer, Settings settings) {
-        return new Gate(runs, queue, workflow, finalizer, Gate.holdSeconds(settings.holdSeconds(), settings.runTimeoutSeconds()));
+    Gate gate(RunStore runs, Threads threads, ThreadQueue queue, Workflow workflow, Finalizer finalizer,
+              Cancellation cancellation, Settings settings) {
+        return new Gate(runs, threads, queue, workflow, finalizer, cancellation,
+                Gate.holdSeconds(settings.holdSeconds(), settings.runTimeoutSeconds()), Clock.systemUTC());
     }
 
     @Produces

@@ -3,6 +3,7 @@ package dev.runlane.aws;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.runlane.domain.BusyPolicy;
 import dev.runlane.domain.InvalidCursorException;
 import dev.runlane.domain.Page;
 import dev.runlane.domain.Run;
@@ -10,6 +11,7 @@ import dev.runlane.domain.RunError;
 import dev.runlane.domain.RunEvent;
 import dev.runlane.domain.RunPayloads;
 import dev.runlane.domain.RunStatus;
+import dev.runlane.domain.RunOptions;
 import dev.runlane.domain.RunStore;
 import dev.runlane.domain.Target;
 import dev.runlane.domain.Timestamps;
@@ -24,6 +26,7 @@ import software.amazon.awssdk.services.dynamodb.model.Select;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
@@ -44,6 +47,10 @@ public class DynamoRunStore implements RunStore {
     static final String UNFINISHED = "Unfinished";
     static final String INPUT = "input";
     static final String OUTPUT = "output";
+    /** The deadline of a queued run (RunOptions.expiresAt); {@code expiresAt} is the TTL attribute. */
+    static final String QUEUE_DEADLINE = "queueDeadline";
+    static final String ON_BUSY = "onBusy";
+    static final String RERUN_OF = "rerunOf";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String NOT_TERMINAL = "#status IN (:queued, :running)";
 
@@ -120,6 +127,40 @@ public class DynamoRunStore implements RunStore {
     }
 
     @Override
+    public List<Unfinished> unfinished(String threadId) {
+        List<Unfinished> found = new ArrayList<>();
+        Map<String, AttributeValue> start = null;
+        do {
+            Map<String, AttributeValue> from = start;
+            QueryResponse page = dynamo.query(QueryRequest.builder().tableName(runsTable).indexName(UNFINISHED)
+                    .keyConditionExpression("unfinishedThread = :thread")
+                    .expressionAttributeValues(Map.of(":thread", s(threadId))).exclusiveStartKey(from).build());
+            page.items().forEach(item -> found.add(new Unfinished(str(item, "runId"),
+                    RunStatus.valueOf(str(item, "status")), str(item, "queueSeq"), Timestamps.parse(str(item, QUEUE_DEADLINE)))));
+            start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
+        } while (start != null);
+        return found;
+    }
+
+    @Override
+    public Page<Run> enqueuedBefore(String threadId, String queuePosition, int limit, String cursor) {
+        return page(dynamo.query(QueryRequest.builder().tableName(runsTable).indexName(BY_THREAD)
+                .keyConditionExpression("threadId = :thread AND queueSeq < :seq")
+                .expressionAttributeValues(Map.of(":thread", s(threadId), ":seq", s(queuePosition)))
+                .exclusiveStartKey(decodeCursor(cursor, "threadId", threadId))
+                .scanIndexForward(false).limit(limit).build()), DynamoRunStore::toRun);
+    }
+
+    @Override
+    public Optional<Run> newest(String threadId) {
+        return dynamo.query(QueryRequest.builder().tableName(runsTable).indexName(BY_THREAD)
+                        .keyConditionExpression("threadId = :thread")
+                        .expressionAttributeValues(Map.of(":thread", s(threadId)))
+                        .scanIndexForward(false).limit(1).build())
+                .items().stream().findFirst().map(DynamoRunStore::toRun);
+    }
+
+    @Override
     public void recordQueueSeq(String runId, String queueSeq) {
         try {
             dynamo.updateItem(r -> r.tableName(runsTable).key(key(runId))
@@ -142,14 +183,22 @@ public class DynamoRunStore implements RunStore {
     }
 
     @Override
-    public Optional<Run> markRunning(String runId, String executionArn, String receiptHandle) {
+    public Optional<Run> markRunning(String runId, String executionArn, String receiptHandle, String queuePosition) {
+        Map<String, AttributeValue> values = new HashMap<>(Map.of(":queued", s(RunStatus.QUEUED.name()),
+                ":running", s(RunStatus.RUNNING.name()), ":arn", s(executionArn), ":receipt", s(receiptHandle)));
+        String update = "SET #status = :running, executionArn = :arn, receiptHandle = :receipt";
+        if (queuePosition != null) {
+            // Its start may not have recorded it yet: an admitted run always has its place in the thread.
+            update += ", queueSeq = if_not_exists(queueSeq, :seq)";
+            values.put(":seq", s(queuePosition));
+        }
+        String expression = update;
         try {
             return Optional.of(toRun(dynamo.updateItem(r -> r.tableName(runsTable).key(key(runId))
-                    .updateExpression("SET #status = :running, executionArn = :arn, receiptHandle = :receipt")
+                    .updateExpression(expression)
                     .conditionExpression(NOT_TERMINAL)
                     .expressionAttributeNames(Map.of("#status", "status"))
-                    .expressionAttributeValues(Map.of(":queued", s(RunStatus.QUEUED.name()),
-                            ":running", s(RunStatus.RUNNING.name()), ":arn", s(executionArn), ":receipt", s(receiptHandle)))
+                    .expressionAttributeValues(values)
                     .returnValues(ReturnValue.ALL_NEW)).attributes()));
         } catch (ConditionalCheckFailedException terminal) {
             return Optional.empty();
@@ -157,11 +206,14 @@ public class DynamoRunStore implements RunStore {
     }
 
     @Override
-    public boolean finish(String runId, RunStatus status, RunError error, Instant at) {
+    public boolean finish(String runId, RunStatus status, RunError error, Instant at, boolean onlyIfQueued) {
         Map<String, AttributeValue> values = new HashMap<>(Map.of(
-                ":queued", s(RunStatus.QUEUED.name()), ":running", s(RunStatus.RUNNING.name()),
+                ":queued", s(RunStatus.QUEUED.name()),
                 ":status", s(status.name()), ":at", s(Timestamps.format(at)),
                 ":expires", n(at.plus(retention).getEpochSecond())));
+        if (!onlyIfQueued) {
+            values.put(":running", s(RunStatus.RUNNING.name()));
+        }
         Map<String, String> names = new HashMap<>(Map.of("#status", "status"));
         StringBuilder update = new StringBuilder("SET #status = :status, finishedAt = :at, expiresAt = :expires");
         if (error != null) {
@@ -174,7 +226,7 @@ public class DynamoRunStore implements RunStore {
         try {
             dynamo.updateItem(r -> r.tableName(runsTable).key(key(runId))
                     .updateExpression(update.toString())
-                    .conditionExpression(NOT_TERMINAL)
+                    .conditionExpression(onlyIfQueued ? "#status = :queued" : NOT_TERMINAL)
                     .expressionAttributeNames(names)
                     .expressionAttributeValues(values));
             return true;
@@ -201,6 +253,19 @@ public class DynamoRunStore implements RunStore {
         return page(page, DynamoRunStore::toEvent);
     }
 
+    @Override
+    public Page<RunEvent> eventsAfter(String runId, String after, int limit) {
+        List<Map<String, AttributeValue>> items = dynamo.query(QueryRequest.builder().tableName(eventsTable)
+                .keyConditionExpression("runId = :run")
+                .expressionAttributeValues(Map.of(":run", s(runId)))
+                .exclusiveStartKey(decodeCursor(after, "runId", runId))
+                .consistentRead(true)
+                .limit(limit).build()).items();
+        String cursor = items.isEmpty() ? after
+                : encodeCursor(Map.of("runId", s(runId), "eventKey", items.get(items.size() - 1).get("eventKey")));
+        return new Page<>(items.stream().map(DynamoRunStore::toEvent).toList(), cursor);
+    }
+
     // ------------------------------------------------------------------ mapping
 
     private static Map<String, AttributeValue> key(String runId) {
@@ -223,6 +288,16 @@ public class DynamoRunStore implements RunStore {
         item.put("createdAt", s(Timestamps.format(run.createdAt())));
         item.put("requestHash", s(run.requestHash()));
         item.put("staleWrites", n(run.staleWrites()));
+        RunOptions options = run.options();
+        if (options.onBusy() != BusyPolicy.QUEUE) {
+            item.put(ON_BUSY, s(options.onBusy().wireName()));
+        }
+        if (options.expiresAt() != null) {
+            item.put(QUEUE_DEADLINE, s(Timestamps.format(options.expiresAt())));
+        }
+        if (options.rerunOf() != null) {
+            item.put(RERUN_OF, s(options.rerunOf()));
+        }
         return item;
     }
 
@@ -245,7 +320,9 @@ public class DynamoRunStore implements RunStore {
                 str(item, "receiptHandle"),
                 str(item, "requestHash"),
                 num(item, "staleWrites", 0),
-                str(item, "taskToken"));
+                str(item, "taskToken"),
+                new RunOptions(item.containsKey(ON_BUSY) ? BusyPolicy.fromWire(str(item, ON_BUSY)).orElseThrow() : BusyPolicy.QUEUE,
+                        Timestamps.parse(str(item, QUEUE_DEADLINE)), str(item, RERUN_OF)));
     }
 
     static RunEvent toEvent(Map<String, AttributeValue> item) {

@@ -20,6 +20,8 @@ public interface Settings {
 
     String payloadsTable();
 
+    String threadsTable();
+
     String queueUrl();
 
     /** Only the gate moves malformed messages aside. */

@@ -27,10 +27,8 @@ public class SqsThreadQueue implements ThreadQueue {
 
     @Override
     public String enqueue(String threadId, String runId) {
-        String seq = sqs.sendMessage(r -> r.queueUrl(queueUrl).messageBody(messageBody(threadId, runId))
-                .messageGroupId(threadId).messageDeduplicationId(runId)).sequenceNumber();
-        // Sequence numbers grow within a group but vary in length: pad so they sort as text.
-        return "0".repeat(Math.max(0, 40 - seq.length())) + seq;
+        return QueueMessage.position(sqs.sendMessage(r -> r.queueUrl(queueUrl).messageBody(messageBody(threadId, runId))
+                .messageGroupId(threadId).messageDeduplicationId(runId)).sequenceNumber());
     }
 
     @Override

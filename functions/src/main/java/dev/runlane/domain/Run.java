@@ -8,6 +8,7 @@ import java.time.Instant;
  * {@code queueSeq} is the FIFO sequence number the run got when enqueued: its place in the thread.
  * {@code receiptHandle} is the newest receipt of the thread message that holds the thread for it.
  * {@code taskToken} is the desktop dispatch's Step Functions task token, which daemon reports complete.
+ * {@code options} are how it was started (busy policy, deadline, the run it reruns).
  */
 public record Run(
         String runId,
@@ -26,12 +27,22 @@ public record Run(
         String receiptHandle,
         String requestHash,
         long staleWrites,
-        String taskToken) {
+        String taskToken,
+        RunOptions options) {
+
+    public Run {
+        options = options == null ? RunOptions.NONE : options;
+    }
 
     public static Run queued(String runId, String threadId, Target target, String daemonId, String requestHash,
                              Instant now) {
+        return queued(runId, threadId, target, daemonId, requestHash, RunOptions.NONE, now);
+    }
+
+    public static Run queued(String runId, String threadId, Target target, String daemonId, String requestHash,
+                             RunOptions options, Instant now) {
         return new Run(runId, threadId, target, daemonId, RunStatus.QUEUED, 0, null, null, null,
-                now, null, null, null, null, requestHash, 0, null);
+                now, null, null, null, null, requestHash, 0, null, options);
     }
 
     public boolean isTerminal() {
@@ -40,6 +51,6 @@ public record Run(
 
     public Run withQueueSeq(String seq) {
         return new Run(runId, threadId, target, daemonId, status, attempts, fenceToken, executionArn, error,
-                createdAt, startedAt, finishedAt, seq, receiptHandle, requestHash, staleWrites, taskToken);
+                createdAt, startedAt, finishedAt, seq, receiptHandle, requestHash, staleWrites, taskToken, options);
     }
 }

@@ -1,6 +1,7 @@
 package dev.runlane.domain;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 
 /** The runs and their events, as stored. Reads are strongly consistent. */
@@ -26,6 +27,19 @@ public interface RunStore {
      */
     int countUnfinished(String threadId, int atMost);
 
+    /** A run that has not ended, as the thread's index of unfinished runs shows it (eventually consistent). */
+    record Unfinished(String runId, RunStatus status, String queueSeq, Instant expiresAt) {
+    }
+
+    /** The thread's runs that have not ended (QUEUED or RUNNING), in no particular order. */
+    List<Unfinished> unfinished(String threadId);
+
+    /** The thread's runs enqueued before this queue position, newest first. */
+    Page<Run> enqueuedBefore(String threadId, String queuePosition, int limit, String cursor);
+
+    /** The thread's most recently enqueued run. */
+    Optional<Run> newest(String threadId);
+
     /** Records the run's place in its thread's queue (first writer wins). */
     void recordQueueSeq(String runId, String queueSeq);
 
@@ -33,17 +47,27 @@ public interface RunStore {
     Page<Run> listByThread(String threadId, int limit, String cursor);
 
     /**
-     * The gate started the run's execution and holds its thread with this receipt: the run is RUNNING.
-     * Empty when the run is already terminal (then nothing is written).
+     * The gate started the run's execution and holds its thread with this receipt: the run is RUNNING,
+     * at this queue position if it had none yet. Empty when the run is already terminal (then nothing
+     * is written).
      */
-    Optional<Run> markRunning(String runId, String executionArn, String receiptHandle);
+    Optional<Run> markRunning(String runId, String executionArn, String receiptHandle, String queuePosition);
 
-    /** Makes a non-terminal run terminal; false when it already was (then nothing is written). */
-    boolean finish(String runId, RunStatus status, RunError error, Instant at);
+    /**
+     * Makes a run terminal if it is QUEUED, or also RUNNING unless {@code onlyIfQueued}; false when it
+     * was not (then nothing is written).
+     */
+    boolean finish(String runId, RunStatus status, RunError error, Instant at, boolean onlyIfQueued);
 
     /** Counts a write refused by the fence (diagnostics; not fenced itself). */
     void countStaleWrite(String runId);
 
     /** A run's accepted events in the order they were written. */
     Page<RunEvent> events(String runId, int limit, String cursor);
+
+    /**
+     * A run's events after the cursor ({@code after} null: from the first); the page's cursor is its
+     * last event's, or {@code after} when there is none yet, so a caller can always ask for what follows.
+     */
+    Page<RunEvent> eventsAfter(String runId, String after, int limit);
 }

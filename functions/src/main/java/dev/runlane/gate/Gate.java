@@ -3,17 +3,24 @@ package dev.runlane.gate;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.runlane.domain.Admission;
+import dev.runlane.domain.BusyPolicy;
+import dev.runlane.domain.Page;
 import dev.runlane.domain.QueueMessage;
 import dev.runlane.domain.Run;
 import dev.runlane.domain.RunStore;
 import dev.runlane.domain.Target;
 import dev.runlane.domain.ThreadQueue;
+import dev.runlane.domain.ThreadState;
+import dev.runlane.domain.Threads;
 import dev.runlane.domain.Workflow;
 import dev.runlane.domain.Workflow.Execution;
+import dev.runlane.runs.Cancellation;
 import dev.runlane.runs.Finalizer;
 import dev.runlane.runs.Outcome;
 import dev.runlane.runs.RunIds;
 
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -37,18 +44,28 @@ public class Gate {
     /** Receives a running run's head message may take before maxReceiveCount (1000) moves it aside. */
     static final int RECEIVES_PER_RUN = 900;
 
+    /** Runs read per page when deciding whether a {@code reject} run's thread was busy. */
+    private static final int EARLIER_PAGE = 25;
+
     private final RunStore runs;
+    private final Threads threads;
     private final ThreadQueue queue;
     private final Workflow workflow;
     private final Finalizer finalizer;
+    private final Cancellation cancellation;
     private final int holdSeconds;
+    private final Clock clock;
 
-    public Gate(RunStore runs, ThreadQueue queue, Workflow workflow, Finalizer finalizer, int holdSeconds) {
+    public Gate(RunStore runs, Threads threads, ThreadQueue queue, Workflow workflow, Finalizer finalizer,
+                Cancellation cancellation, int holdSeconds, Clock clock) {
         this.runs = runs;
+        this.threads = threads;
         this.queue = queue;
         this.workflow = workflow;
         this.finalizer = finalizer;
+        this.cancellation = cancellation;
         this.holdSeconds = holdSeconds;
+        this.clock = clock;
     }
 
     /** The body of a thread message. */
@@ -133,33 +150,99 @@ public class Gate {
         }
         Run run = found.get();
         return switch (run.status()) {
-            case QUEUED -> start(run, message);
+            case QUEUED -> admitQueued(run, message);
             case RUNNING -> resume(run, message);
             default -> true;
         };
     }
 
-    private boolean start(Run run, QueueMessage message) {
+    /** The head of its thread: every run enqueued before it has ended. */
+    private boolean admitQueued(Run run, QueueMessage message) {
+        String position = run.queueSeq() != null ? run.queueSeq() : message.queuePosition();
+        ThreadState thread = threads.find(run.threadId());
+        return switch (Admission.decide(run, position, thread, clock.instant())) {
+            case EXPIRE -> end(run, message, Outcome.expired());
+            case SUPERSEDE -> end(run, message, Outcome.superseded(null));
+            case HOLD_PAUSED -> holdWhilePaused(run, message);
+            case START -> run.options().onBusy() == BusyPolicy.REJECT && wasBusyAtEnqueue(run, position)
+                    ? end(run, message, Outcome.rejected()) : start(run, message, position);
+        };
+    }
+
+    /**
+     * Ends a queued run that must not execute; the message is done. An earlier delivery may have
+     * started its execution (a gate that crashed before marking it): stopped too. A run that is
+     * RUNNING by now was admitted by that delivery, and is held like any running run.
+     */
+    private boolean end(Run run, QueueMessage message, Outcome outcome) {
+        if (cancellation.cancel(run.runId(), outcome, true)) {
+            LOG.info(() -> "run " + run.runId() + " of thread " + run.threadId() + " ended " + outcome.status() + " unstarted");
+            return true;
+        }
+        return runs.find(run.runId()).map(now -> now.isTerminal() || resume(now, message)).orElse(true);
+    }
+
+    /**
+     * A paused thread's head stays in flight, under SQS's 12 h cap, with its receipt on the thread so
+     * that resume releases it at once. Resumed meanwhile: the message is given back and admitted again.
+     */
+    private boolean holdWhilePaused(Run run, QueueMessage message) {
+        if (threads.holdWhilePaused(run.threadId(), message.receiptHandle())) {
+            queue.hold(message.receiptHandle(), MAX_HOLD_SECONDS);
+            if (threads.find(run.threadId()).paused()) {
+                return false;
+            }
+        }
+        queue.release(message.receiptHandle());
+        return false;
+    }
+
+    private boolean wasBusyAtEnqueue(Run run, String position) {
+        if (position == null) {
+            return false;
+        }
+        String cursor = null;
+        do {
+            Page<Run> page = runs.enqueuedBefore(run.threadId(), position, EARLIER_PAGE, cursor);
+            // The index may lag: a run that looks unfinished there is read again.
+            List<Run> earlier = page.items().stream()
+                    .map(r -> r.isTerminal() ? r : runs.find(r.runId()).orElse(r)).toList();
+            Optional<Boolean> busy = Admission.busyAtEnqueue(run, earlier);
+            if (busy.isPresent()) {
+                return busy.get();
+            }
+            cursor = page.nextCursor();
+        } while (cursor != null);
+        return false;
+    }
+
+    private boolean start(Run run, QueueMessage message, String position) {
         String executionArn = workflow.start(run.runId(), executionInput(run));
         LOG.info(() -> "run " + run.runId() + " of thread " + run.threadId() + " started: " + executionArn);
-        return hold(run, executionArn, message);
+        boolean done = hold(run, executionArn, message, position);
+        // A cancel-others start may have superseded it since the thread was read; its pass then may
+        // not have seen this run's queue position yet, so the gate cancels it.
+        if (!done && threads.find(run.threadId()).supersedes(position)) {
+            cancellation.cancel(run.runId(), Outcome.superseded(null), false);
+        }
+        return done;
     }
 
     /** Redelivered while RUNNING (hold expired, or a crash): end the run if its execution ended, else hold again. */
     private boolean resume(Run run, QueueMessage message) {
         Optional<Execution> execution = workflow.describe(run.runId());
         if (execution.isEmpty()) {
-            return start(run, message);
+            return start(run, message, run.queueSeq() != null ? run.queueSeq() : message.queuePosition());
         }
         if (execution.get().hasEnded()) {
             finalizer.finish(run.runId(), Optional.of(Outcome.ofExecution(execution.get())));
             return true;
         }
-        return hold(run, execution.get().arn(), message);
+        return hold(run, execution.get().arn(), message, null);
     }
 
-    private boolean hold(Run run, String executionArn, QueueMessage message) {
-        if (runs.markRunning(run.runId(), executionArn, message.receiptHandle()).isEmpty()) {
+    private boolean hold(Run run, String executionArn, QueueMessage message, String position) {
+        if (runs.markRunning(run.runId(), executionArn, message.receiptHandle(), position).isEmpty()) {
             return true;
         }
         queue.hold(message.receiptHandle(), holdSeconds);

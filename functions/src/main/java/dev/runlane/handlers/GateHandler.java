@@ -22,7 +22,8 @@ public class GateHandler implements RequestHandler<SQSEvent, SQSBatchResponse> {
     public SQSBatchResponse handleRequest(SQSEvent event, Context context) {
         List<QueueMessage> batch = event.getRecords() == null ? List.of() : event.getRecords().stream()
                 .map(m -> new QueueMessage(m.getMessageId(), m.getReceiptHandle(), m.getBody(),
-                        attribute(m, "MessageGroupId"), attribute(m, "MessageDeduplicationId")))
+                        attribute(m, "MessageGroupId"), attribute(m, "MessageDeduplicationId"),
+                        QueueMessage.position(attribute(m, "SequenceNumber"))))
                 .toList();
         return new SQSBatchResponse(gate.admit(batch).stream().map(SQSBatchResponse.BatchItemFailure::new).toList());
     }

@@ -60,6 +60,11 @@ final class Http {
         }
     }
 
+    /** Like {@link #jsonBody}, but a request without a body gives a missing node. */
+    static JsonNode optionalJsonBody(APIGatewayV2HTTPEvent request, int maxBytes) {
+        return bytes(request).length == 0 ? JSON.missingNode() : jsonBody(request, maxBytes);
+    }
+
     /** A whole-number query parameter, or null when absent. */
     static Integer intQuery(APIGatewayV2HTTPEvent request, String name, String code) {
         String value = query(request, name);

@@ -53,10 +53,36 @@ final class RunViews {
             view.putObject("error").put("code", run.error().code()).put("message", run.error().message());
         }
         view.put("staleWrites", run.staleWrites());
+        view.put("onBusy", run.options().onBusy().wireName());
+        view.put("expiresAt", Timestamps.format(run.options().expiresAt()));
+        view.put("rerunOf", run.options().rerunOf());
         view.put("createdAt", Timestamps.format(run.createdAt()));
         view.put("startedAt", Timestamps.format(run.startedAt()));
         view.put("finishedAt", Timestamps.format(run.finishedAt()));
         return view;
+    }
+
+    /** A thread's controls and where its queue stands. */
+    static ObjectNode thread(RunService.ThreadView thread) {
+        ObjectNode view = JSON.createObjectNode();
+        view.put("threadId", thread.state().threadId());
+        view.put("paused", thread.state().paused());
+        view.put("pausedAt", Timestamps.format(thread.state().pausedAt()));
+        view.set("running", thread.running() == null ? JSON.nullNode() : run(thread.running()));
+        view.put("queued", thread.queued());
+        view.set("lastRun", thread.newest() == null ? JSON.nullNode() : run(thread.newest()));
+        return view;
+    }
+
+    /** A live poll's answer: the new events, the cursor to pass as {@code after} next, the run's status. */
+    static ObjectNode live(RunService.LiveEvents live) {
+        ObjectNode body = JSON.createObjectNode();
+        ArrayNode items = body.putArray("events");
+        live.events().forEach(event -> items.add(event(event)));
+        body.put("cursor", live.cursor());
+        body.put("status", live.run().status().name());
+        body.put("ended", live.run().isTerminal());
+        return body;
     }
 
     static ObjectNode event(RunEvent event) {

@@ -37,6 +37,15 @@ public class Finalizer {
      * fences out its attempts, then releases its thread.
      */
     public Finished finish(String runId, Optional<Outcome> outcome) {
+        return finish(runId, outcome, false);
+    }
+
+    /** {@link #finish}, but a run that is not QUEUED (the gate may have just admitted it) is left as it is. */
+    public Finished finishQueued(String runId, Outcome outcome) {
+        return finish(runId, Optional.of(outcome), true);
+    }
+
+    private Finished finish(String runId, Optional<Outcome> outcome, boolean onlyIfQueued) {
         Optional<Run> found = runs.find(runId);
         if (found.isEmpty()) {
             LOG.warning(() -> "finish: no run " + runId);
@@ -44,7 +53,7 @@ public class Finalizer {
         }
         Run run = found.get();
         boolean ended = outcome.isPresent() && !run.isTerminal()
-                && runs.finish(runId, outcome.get().status(), outcome.get().error(), clock.instant());
+                && runs.finish(runId, outcome.get().status(), outcome.get().error(), clock.instant(), onlyIfQueued);
         if (ended) {
             LOG.info(() -> "run " + runId + " of thread " + run.threadId() + " ended " + outcome.get().status());
         }

@@ -32,6 +32,22 @@ public record Outcome(RunStatus status, RunError error) {
         return new Outcome(RunStatus.CANCELLED, new RunError("Cancelled", why));
     }
 
+    /** Cancelled by a later {@code cancel-others} start on its thread. */
+    public static Outcome superseded(String byRunId) {
+        return new Outcome(RunStatus.CANCELLED, new RunError("Superseded",
+                byRunId == null ? "superseded by a later run started with onBusy cancel-others"
+                        : "superseded by run " + byRunId + " (onBusy cancel-others)"));
+    }
+
+    public static Outcome expired() {
+        return new Outcome(RunStatus.EXPIRED, new RunError("Expired", "the run was still queued at its deadline"));
+    }
+
+    public static Outcome rejected() {
+        return new Outcome(RunStatus.REJECTED, new RunError("ThreadBusy",
+                "the thread was busy when the run was enqueued, and it was started with onBusy reject"));
+    }
+
     /**
      * The outcome a Step Functions error decides, from its error name and cause. Empty for a stale
      * attempt: it was fenced out by whoever already ended the run, so it decides nothing.

@@ -112,7 +112,7 @@ class FenceIntegrationTest {
     void anEndedRunTakesNoTokenAsARedriveWouldTry() {
         String earlier = queuedRun();
         long earlierToken = fence.acquire(thread, earlier, 1, NOW);
-        runs.finish(earlier, RunStatus.SUCCEEDED, null, NOW);
+        runs.finish(earlier, RunStatus.SUCCEEDED, null, NOW, false);
         String current = queuedRun();
         long currentToken = fence.acquire(thread, current, 1, NOW);
 
@@ -126,7 +126,7 @@ class FenceIntegrationTest {
     @Test
     void aCancelledQueuedRunNeverBegins() {
         String runId = queuedRun();
-        runs.finish(runId, RunStatus.CANCELLED, new RunError("Cancelled", "by request"), NOW);
+        runs.finish(runId, RunStatus.CANCELLED, new RunError("Cancelled", "by request"), NOW, false);
         assertThrows(StaleAttemptException.class, () -> fence.acquire(thread, runId, 1, NOW));
         assertEquals(RunStatus.CANCELLED, runs.find(runId).orElseThrow().status());
     }

@@ -44,10 +44,10 @@ class QueueAndWorkflowIntegrationTest {
         runs.recordQueueSeq(run.runId(), "0002");
         assertEquals("0001", runs.find(run.runId()).orElseThrow().queueSeq(), "the first queue position wins");
 
-        assertTrue(runs.markRunning(run.runId(), "arn:x", "receipt-1").isPresent());
-        assertTrue(runs.finish(run.runId(), RunStatus.FAILED, new RunError("Boom", "it broke"), NOW));
-        assertFalse(runs.finish(run.runId(), RunStatus.SUCCEEDED, null, NOW), "terminal is final");
-        assertTrue(runs.markRunning(run.runId(), "arn:x", "receipt-2").isEmpty(), "an ended run is not marked running");
+        assertTrue(runs.markRunning(run.runId(), "arn:x", "receipt-1", null).isPresent());
+        assertTrue(runs.finish(run.runId(), RunStatus.FAILED, new RunError("Boom", "it broke"), NOW, false));
+        assertFalse(runs.finish(run.runId(), RunStatus.SUCCEEDED, null, NOW, false), "terminal is final");
+        assertTrue(runs.markRunning(run.runId(), "arn:x", "receipt-2", null).isEmpty(), "an ended run is not marked running");
         Run ended = runs.find(run.runId()).orElseThrow();
         assertEquals(RunStatus.FAILED, ended.status());
         assertEquals("receipt-1", ended.receiptHandle());

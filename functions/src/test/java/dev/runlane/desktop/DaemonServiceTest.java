@@ -153,7 +153,7 @@ class DaemonServiceTest {
             ports.fence.acquire(thread, runId, (int) t + 1, NOW);
         }
         ports.runs.put(new Run(runId, thread, Target.DESKTOP, daemonId, status, 1, tokens, "arn", null,
-                NOW, NOW, status.isTerminal() ? NOW : null, "seq", "receipt", "hash", 0, "task-" + runId));
+                NOW, NOW, status.isTerminal() ? NOW : null, "seq", "receipt", "hash", 0, "task-" + runId, null));
         return runId;
     }
 

@@ -24,7 +24,13 @@ class GateTest {
 
     private final InMemoryPorts ports = new InMemoryPorts();
     private final Finalizer finalizer = new Finalizer(ports.runs, ports.fence, ports.queue, Clock.fixed(NOW, ZoneOffset.UTC));
-    private Gate gate = new Gate(ports.runs, ports.queue, ports.workflow, finalizer, HOLD);
+    private Gate gate = gate(ports.queue, ports.workflow);
+
+    private Gate gate(dev.runlane.domain.ThreadQueue queue, dev.runlane.domain.Workflow workflow) {
+        Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
+        return new Gate(ports.runs, ports.threads, queue, workflow, finalizer,
+                new dev.runlane.runs.Cancellation(finalizer, workflow, ports.frames, clock), HOLD, clock);
+    }
 
     @Test
     void mixedBatchKeepsEachThreadsHeadInFlightAndLaterMessagesUntouched() {
@@ -85,7 +91,7 @@ class GateTest {
                 return super.start(runId, input);
             }
         };
-        gate = new Gate(ports.runs, ports.queue, throttled, finalizer, HOLD);
+        gate = gate(ports.queue, throttled);
 
         List<String> kept = gate.admit(List.of(message("m1", "A", "a1"), message("m2", "A", "a2"), message("m3", "B", "b1")));
 
@@ -106,7 +112,7 @@ class GateTest {
                 finalizer.finish("a1", java.util.Optional.of(dev.runlane.runs.Outcome.succeeded()));
             }
         };
-        gate = new Gate(ports.runs, racing, ports.workflow, finalizer, HOLD);
+        gate = gate(racing, ports.workflow);
 
         assertEquals(List.of(), gate.admit(List.of(message("m1", "A", "a1"))));
     }
@@ -143,7 +149,7 @@ class GateTest {
 
     private Run run(String runId, String threadId, RunStatus status) {
         return ports.runs.put(new Run(runId, threadId, Target.HOSTED, null, status, 0, null, null,
-                null, NOW, null, status.isTerminal() ? NOW : null, "seq-" + runId, null, "hash", 0, null));
+                null, NOW, null, status.isTerminal() ? NOW : null, "seq-" + runId, null, "hash", 0, null, null));
     }
 
     private static QueueMessage message(String messageId, String groupId, String runId) {

@@ -5,6 +5,7 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.runlane.runs.Finalizer;
+import dev.runlane.runs.Cancellation;
 import dev.runlane.runs.RunService;
 import dev.runlane.runs.StartRequest;
 import dev.runlane.testing.Fixtures;
@@ -35,7 +36,8 @@ class ApiHandlerTest {
 
     ApiHandlerTest() {
         Finalizer finalizer = new Finalizer(ports.runs, ports.fence, ports.queue, Clock.systemUTC());
-        api.runs = new RunService(ports.runs, ports.frames, ports.queue, ports.workflow, finalizer, 1000, Clock.systemUTC());
+        api.runs = new RunService(ports.runs, ports.threads, ports.queue,
+                new Cancellation(finalizer, ports.workflow, ports.frames, Clock.systemUTC()), 1000, Clock.systemUTC());
     }
 
     @ParameterizedTest(name = "{0} -> {1} {2}")
@@ -46,7 +48,16 @@ class ApiHandlerTest {
             "''                                                       | 400 | InvalidBody",
             "{\"target\":\"gpu\",\"input\":{}}                        | 400 | InvalidTarget",
             "{\"target\":\"hosted\",\"input\":{},\"daemonId\":\"d\"}  | 400 | InvalidDaemonId",
-            "{\"target\":\"desktop\",\"input\":{}}                    | 400 | InvalidDaemonId"})
+            "{\"target\":\"desktop\",\"input\":{}}                    | 400 | InvalidDaemonId",
+            "{\"target\":\"hosted\",\"input\":{},\"onBusy\":\"skip\"} | 400 | InvalidOnBusy",
+            "{\"target\":\"hosted\",\"input\":{},\"onBusy\":1}      | 400 | InvalidOnBusy",
+            "{\"target\":\"hosted\",\"input\":{},\"onBusy\":null}   | 400 | InvalidOnBusy",
+            "{\"target\":\"hosted\",\"input\":{},\"expiresInSeconds\":0}        | 400 | InvalidExpiresInSeconds",
+            "{\"target\":\"hosted\",\"input\":{},\"expiresInSeconds\":1.5}      | 400 | InvalidExpiresInSeconds",
+            "{\"target\":\"hosted\",\"input\":{},\"expiresInSeconds\":\"60\"}   | 400 | InvalidExpiresInSeconds",
+            "{\"target\":\"hosted\",\"input\":{},\"expiresInSeconds\":1209601}  | 400 | InvalidExpiresInSeconds",
+            "{\"target\":\"hosted\",\"input\":{},\"expiresInSeconds\":1e400}    | 400 | InvalidExpiresInSeconds",
+            "{\"target\":\"hosted\",\"input\":{},\"ttl\":5}          | 400 | UnknownField"})
     void badBodiesAreRefused(String body, int status, String code) throws Exception {
         assertRefused(start(Map.of(), body), status, code);
     }
@@ -78,7 +89,8 @@ class ApiHandlerTest {
     @Test
     void aFullThreadQueueRefusesNewRunsWith429AndKeepsItsRuns() throws Exception {
         Finalizer finalizer = new Finalizer(ports.runs, ports.fence, ports.queue, Clock.systemUTC());
-        api.runs = new RunService(ports.runs, ports.frames, ports.queue, ports.workflow, finalizer, 2, Clock.systemUTC());
+        api.runs = new RunService(ports.runs, ports.threads, ports.queue,
+                new Cancellation(finalizer, ports.workflow, ports.frames, Clock.systemUTC()), 2, Clock.systemUTC());
         APIGatewayV2HTTPEvent request = event("api-start-run").as(APIGatewayV2HTTPEvent.class);
         for (int i = 0; i < 2; i++) {
             Map<String, String> headers = new HashMap<>(request.getHeaders());
@@ -90,7 +102,7 @@ class ApiHandlerTest {
         assertRefused(full, 429, "ThreadQueueFull", 2);
         assertEquals(200, start(Map.of("idempotency-key", "k1"), "{\"target\":\"hosted\",\"input\":{}}").getStatusCode(),
                 "a repeat of a queued run still answers with that run");
-        ports.runs.finish(ports.runs.items.keySet().iterator().next(), dev.runlane.domain.RunStatus.SUCCEEDED, null, java.time.Instant.now());
+        ports.runs.finish(ports.runs.items.keySet().iterator().next(), dev.runlane.domain.RunStatus.SUCCEEDED, null, java.time.Instant.now(), false);
         assertEquals(202, start(Map.of("idempotency-key", "k2"), "{\"target\":\"hosted\",\"input\":{}}").getStatusCode(),
                 "a run that ended frees its place at once");
     }
@@ -160,7 +172,7 @@ class ApiHandlerTest {
 
     @Test
     void anUnexpectedFailureIsA500WithoutAStackTrace() throws Exception {
-        api.runs = new RunService(null, null, null, null, null, 1000, Clock.systemUTC());
+        api.runs = new RunService(null, null, null, null, 1000, Clock.systemUTC());
         APIGatewayV2HTTPResponse response = api.handleRequest(event("api-get-run").as(APIGatewayV2HTTPEvent.class), context());
         assertEquals(500, response.getStatusCode());
         JsonNode error = JSON.readTree(response.getBody()).get("error");
@@ -175,6 +187,30 @@ class ApiHandlerTest {
         headers.putAll(headerOverrides);
         return api.handleRequest(Fixtures.httpRequest(request.getRouteKey(), headers, null, request.getPathParameters(),
                 body, false, request.getRequestContext()), context());
+    }
+
+    /** The thread controls' and rerun's bad bodies and parameters: a 400 with a reason, nothing changed. */
+    @ParameterizedTest(name = "{0} {1} -> {2}")
+    @CsvSource(delimiter = '|', value = {
+            "api-cancel-thread | {\"include\":\"running\"}          | InvalidInclude",
+            "api-cancel-thread | {\"include\":\"all\",\"x\":1}     | InvalidInclude",
+            "api-cancel-thread | []                                 | InvalidInclude",
+            "api-cancel-thread | {                                  | InvalidJson",
+            "api-rerun-run     | {\"input\":{}}                      | UnknownField",
+            "api-rerun-run     | {\"onBusy\":\"later\"}              | InvalidOnBusy",
+            "api-rerun-run     | []                                 | InvalidBody"})
+    void badControlBodiesAreRefused(String fixture, String body, String code) throws Exception {
+        APIGatewayV2HTTPEvent request = event(fixture).as(APIGatewayV2HTTPEvent.class);
+        request.setBody(body);
+        assertRefused(api.handleRequest(request, context()), 400, code);
+        assertTrue(ports.threads.states.isEmpty(), "no thread changed");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"api-get-thread", "api-pause-thread", "api-resume-thread", "api-cancel-thread"})
+    void threadRoutesRefuseABadThreadId(String fixture) throws Exception {
+        APIGatewayV2HTTPEvent request = event(fixture).withThreadId("bad/thread").as(APIGatewayV2HTTPEvent.class);
+        assertRefused(api.handleRequest(request, context()), 400, "InvalidThreadId");
     }
 
     private void assertRefused(APIGatewayV2HTTPResponse response, int status, String code) throws Exception {

@@ -41,8 +41,9 @@ class DaemonApiIntegrationTest {
     private final DynamoDaemons daemons = new DynamoDaemons(aws.dynamo, aws.settings);
     private final StepFunctionsWorkflow workflow = new StepFunctionsWorkflow(aws.sfn, aws.settings.stateMachineArn().orElseThrow());
     private final SqsThreadQueue queue = new SqsThreadQueue(aws.sqs, aws.settings.queueUrl(), null);
-    private final RunService service = new RunService(runs, frames, queue, workflow,
-            new Finalizer(runs, fence, queue, Clock.systemUTC()), 1000, Clock.systemUTC());
+    private final RunService service = new RunService(runs, new dev.runlane.aws.DynamoThreads(aws.dynamo, aws.settings), queue,
+            new dev.runlane.runs.Cancellation(new Finalizer(runs, fence, queue, Clock.systemUTC()), workflow, frames, Clock.systemUTC()),
+            1000, Clock.systemUTC());
     private final DaemonApiHandler api = new DaemonApiHandler();
     private final DesktopDispatchHandler desktop = new DesktopDispatchHandler();
 

@@ -53,7 +53,10 @@ class HandlersIntegrationTest {
     private final StepFunctionsWorkflow workflow = new StepFunctionsWorkflow(aws.sfn, aws.settings.stateMachineArn().orElseThrow());
     private final dev.runlane.aws.DynamoDaemons daemons = new dev.runlane.aws.DynamoDaemons(aws.dynamo, aws.settings);
     private final Finalizer finalizer = new Finalizer(runs, fence, queue, Clock.systemUTC());
-    private final RunService service = new RunService(runs, new dev.runlane.aws.DynamoFrames(aws.dynamo, aws.settings), queue, workflow, finalizer, 1000, Clock.systemUTC());
+    private final dev.runlane.aws.DynamoThreads threads = new dev.runlane.aws.DynamoThreads(aws.dynamo, aws.settings);
+    private final dev.runlane.runs.Cancellation cancellation = new dev.runlane.runs.Cancellation(finalizer, workflow,
+            new dev.runlane.aws.DynamoFrames(aws.dynamo, aws.settings), Clock.systemUTC());
+    private final RunService service = new RunService(runs, threads, queue, cancellation, 1000, Clock.systemUTC());
 
     private final ApiHandler api = new ApiHandler();
     private final GateHandler gate = new GateHandler();
@@ -64,7 +67,7 @@ class HandlersIntegrationTest {
 
     HandlersIntegrationTest() {
         api.runs = service;
-        gate.gate = new Gate(runs, queue, workflow, finalizer, aws.settings.holdSeconds());
+        gate.gate = new Gate(runs, threads, queue, workflow, finalizer, cancellation, aws.settings.holdSeconds(), Clock.systemUTC());
         Dispatcher dispatcher = new Dispatcher(fence, runs, daemons, Clock.systemUTC());
         hosted.dispatcher = dispatcher;
         desktop.dispatcher = dispatcher;
@@ -267,6 +270,45 @@ class HandlersIntegrationTest {
     }
 
     // ------------------------------------------------------------------ helpers
+
+    @Test
+    void theThreadControlsAndRerunAnswerThroughTheApiWithTheirFixtures() throws Exception {
+        String thread = uniqueId("t");
+        JsonNode paused = call(event("api-pause-thread").withThreadId(thread).as(APIGatewayV2HTTPEvent.class), 200);
+        assertTrue(paused.get("paused").asBoolean());
+        assertNotNull(paused.get("pausedAt").textValue());
+        String runId = startRun(thread, "controls");
+
+        JsonNode view = call(event("api-get-thread").withThreadId(thread).as(APIGatewayV2HTTPEvent.class), 200);
+        assertEquals(1, view.get("queued").asInt());
+        assertTrue(view.get("running").isNull());
+        assertEquals(runId, view.at("/lastRun/runId").asText());
+
+        JsonNode rerun = call(event("api-rerun-run").withRunId(runId).as(APIGatewayV2HTTPEvent.class), 202);
+        assertEquals(runId, rerun.get("rerunOf").asText());
+        assertEquals("cancel-others", rerun.get("onBusy").asText());
+        assertNotNull(rerun.get("expiresAt").textValue());
+        assertEquals("Superseded", runs.find(runId).orElseThrow().error().code(), "the rerun cancelled the run before it");
+
+        APIGatewayV2HTTPEvent watch = event("api-watch-run-events").withRunId(rerun.get("runId").asText()).as(APIGatewayV2HTTPEvent.class);
+        assertEquals("InvalidNextToken", call(watch, 400).at("/error/code").asText(), "a cursor of another run is refused");
+        JsonNode live = call(withQuery(watch, Map.of("waitSeconds", "0")), 200);
+        assertEquals(0, live.get("events").size());
+        assertEquals("QUEUED", live.get("status").asText());
+        assertEquals("InvalidWait", call(withQuery(watch, Map.of("waitSeconds", "21")), 400).at("/error/code").asText());
+
+        JsonNode cancelled = call(event("api-cancel-thread").withThreadId(thread).as(APIGatewayV2HTTPEvent.class), 200);
+        assertEquals(List.of(rerun.get("runId").asText()), JSON.convertValue(cancelled.get("cancelled"), List.class));
+        JsonNode resumed = call(event("api-resume-thread").withThreadId(thread).as(APIGatewayV2HTTPEvent.class), 200);
+        assertFalse(resumed.get("paused").asBoolean());
+        assertEquals(0, resumed.get("queued").asInt());
+    }
+
+    private JsonNode call(APIGatewayV2HTTPEvent request, int status) throws Exception {
+        APIGatewayV2HTTPResponse response = api.handleRequest(request, context());
+        assertEquals(status, response.getStatusCode(), response.getBody());
+        return JSON.readTree(response.getBody());
+    }
 
     private String startRun(String thread, String key) {
         return service.start(thread, dev.runlane.runs.StartRequest.of(JSON.createObjectNode().put("target", "hosted")

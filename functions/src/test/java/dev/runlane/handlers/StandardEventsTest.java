@@ -56,7 +56,8 @@ class StandardEventsTest {
             queued(runId, Fixtures.THREAD_B);
         }
         GateHandler gate = new GateHandler();
-        gate.gate = new Gate(ports.runs, ports.queue, ports.workflow, finalizer, HOLD);
+        gate.gate = new Gate(ports.runs, ports.threads, ports.queue, ports.workflow, finalizer,
+                new dev.runlane.runs.Cancellation(finalizer, ports.workflow, ports.frames, Clock.systemUTC()), HOLD, Clock.systemUTC());
 
         SQSBatchResponse response = gate.handleRequest(event, context());
 
@@ -155,7 +156,7 @@ class StandardEventsTest {
     @Event(value = "../events/execution-aborted.json", type = ScheduledEvent.class)
     void theReaperEndsTheFixtureExecutionsRun(ScheduledEvent event) {
         ports.runs.put(new Run(Fixtures.RUN_ID, Fixtures.THREAD_ID, Target.HOSTED, null, RunStatus.RUNNING, 1, null, null,
-                null, Instant.now(), Instant.now(), null, "seq", null, "hash", 0, null));
+                null, Instant.now(), Instant.now(), null, "seq", null, "hash", 0, null, null));
         ReaperHandler reaper = new ReaperHandler();
         reaper.finalizer = finalizer;
 
@@ -174,7 +175,8 @@ class StandardEventsTest {
 
     private ApiHandler runApi() {
         ApiHandler api = new ApiHandler();
-        api.runs = new RunService(ports.runs, ports.frames, ports.queue, ports.workflow, finalizer, 1000, Clock.systemUTC());
+        api.runs = new RunService(ports.runs, ports.threads, ports.queue,
+                new dev.runlane.runs.Cancellation(finalizer, ports.workflow, ports.frames, Clock.systemUTC()), 1000, Clock.systemUTC());
         return api;
     }
 
@@ -186,7 +188,7 @@ class StandardEventsTest {
 
     private void queued(String runId, String threadId) {
         ports.runs.put(new Run(runId, threadId, Target.HOSTED, null, RunStatus.QUEUED, 0, null, null,
-                null, Instant.now(), null, null, "seq-" + runId, null, "hash", 0, null));
+                null, Instant.now(), null, null, "seq-" + runId, null, "hash", 0, null, null));
     }
 
     /** The fields the HTTP handlers read, as AWS's serialization and as Quarkus' read them. */

@@ -13,6 +13,8 @@ import dev.runlane.domain.RunStatus;
 import dev.runlane.domain.RunStore;
 import dev.runlane.domain.StaleAttemptException;
 import dev.runlane.domain.ThreadQueue;
+import dev.runlane.domain.ThreadState;
+import dev.runlane.domain.Threads;
 import dev.runlane.domain.Workflow;
 
 import java.time.Instant;
@@ -35,6 +37,49 @@ public final class InMemoryPorts {
     public final Fences fence = new Fences();
     public final FrameBox frames = new FrameBox();
     public final Registry daemons = new Registry();
+    public final ThreadBook threads = new ThreadBook();
+
+    public static final class ThreadBook implements Threads {
+        public final Map<String, ThreadState> states = new HashMap<>();
+
+        @Override public ThreadState find(String threadId) { return states.getOrDefault(threadId, ThreadState.idle(threadId)); }
+
+        @Override
+        public ThreadState pause(String threadId, Instant at) {
+            ThreadState state = find(threadId);
+            return put(new ThreadState(threadId, true, state.paused() ? state.pausedAt() : at, state.heldReceipt(), state.supersededBefore()));
+        }
+
+        @Override
+        public Optional<String> resume(String threadId) {
+            ThreadState state = find(threadId);
+            put(new ThreadState(threadId, false, null, null, state.supersededBefore()));
+            return Optional.ofNullable(state.heldReceipt());
+        }
+
+        @Override
+        public boolean holdWhilePaused(String threadId, String receiptHandle) {
+            ThreadState state = find(threadId);
+            if (!state.paused()) {
+                return false;
+            }
+            put(new ThreadState(threadId, true, state.pausedAt(), receiptHandle, state.supersededBefore()));
+            return true;
+        }
+
+        @Override
+        public void supersedeBefore(String threadId, String queuePosition) {
+            ThreadState state = find(threadId);
+            if (state.supersededBefore() == null || state.supersededBefore().compareTo(queuePosition) < 0) {
+                put(new ThreadState(threadId, state.paused(), state.pausedAt(), state.heldReceipt(), queuePosition));
+            }
+        }
+
+        private ThreadState put(ThreadState state) {
+            states.put(state.threadId(), state);
+            return state;
+        }
+    }
 
     public static final class Registry implements dev.runlane.domain.Daemons {
         public final Map<String, String> hashes = new HashMap<>();
@@ -103,18 +148,38 @@ public final class InMemoryPorts {
         }
 
         @Override
-        public Optional<Run> markRunning(String runId, String executionArn, String receiptHandle) {
+        public List<Unfinished> unfinished(String threadId) {
+            return items.values().stream().filter(r -> r.threadId().equals(threadId) && !r.isTerminal())
+                    .map(r -> new Unfinished(r.runId(), r.status(), r.queueSeq(), r.options().expiresAt())).toList();
+        }
+
+        @Override
+        public Page<Run> enqueuedBefore(String threadId, String queuePosition, int limit, String cursor) {
+            List<Run> runs = items.values().stream().filter(r -> r.threadId().equals(threadId) && r.queueSeq() != null
+                    && r.queueSeq().compareTo(queuePosition) < 0).sorted(Comparator.comparing(Run::queueSeq).reversed()).toList();
+            return new Page<>(runs, null);
+        }
+
+        @Override
+        public Optional<Run> newest(String threadId) {
+            return items.values().stream().filter(r -> r.threadId().equals(threadId) && r.queueSeq() != null)
+                    .max(Comparator.comparing(Run::queueSeq));
+        }
+
+        @Override
+        public Optional<Run> markRunning(String runId, String executionArn, String receiptHandle, String queuePosition) {
             Run run = items.get(runId);
             if (run == null || run.isTerminal()) {
                 return Optional.empty();
             }
-            return Optional.of(put(with(run, RunStatus.RUNNING, executionArn, receiptHandle, null, null)));
+            Run running = with(run, RunStatus.RUNNING, executionArn, receiptHandle, null, null);
+            return Optional.of(put(running.queueSeq() == null && queuePosition != null ? running.withQueueSeq(queuePosition) : running));
         }
 
         @Override
-        public boolean finish(String runId, RunStatus status, RunError error, Instant at) {
+        public boolean finish(String runId, RunStatus status, RunError error, Instant at, boolean onlyIfQueued) {
             Run run = items.get(runId);
-            if (run == null || run.isTerminal()) {
+            if (run == null || run.isTerminal() || (onlyIfQueued && run.status() != RunStatus.QUEUED)) {
                 return false;
             }
             put(with(run, status, run.executionArn(), run.receiptHandle(), error, at));
@@ -126,15 +191,17 @@ public final class InMemoryPorts {
             Run r = items.get(runId);
             put(new Run(r.runId(), r.threadId(), r.target(), r.daemonId(), r.status(), r.attempts(),
                     r.fenceToken(), r.executionArn(), r.error(), r.createdAt(), r.startedAt(),
-                    r.finishedAt(), r.queueSeq(), r.receiptHandle(), r.requestHash(), r.staleWrites() + 1, r.taskToken()));
+                    r.finishedAt(), r.queueSeq(), r.receiptHandle(), r.requestHash(), r.staleWrites() + 1, r.taskToken(), r.options()));
         }
 
         @Override public Page<RunEvent> events(String runId, int limit, String cursor) { return new Page<>(List.of(), null); }
 
+        @Override public Page<RunEvent> eventsAfter(String runId, String after, int limit) { return new Page<>(List.of(), after); }
+
         private static Run with(Run r, RunStatus status, String arn, String receipt, RunError error, Instant finishedAt) {
             return new Run(r.runId(), r.threadId(), r.target(), r.daemonId(), status, r.attempts(),
                     r.fenceToken(), arn, error, r.createdAt(), r.startedAt(), finishedAt, r.queueSeq(),
-                    receipt, r.requestHash(), r.staleWrites(), r.taskToken());
+                    receipt, r.requestHash(), r.staleWrites(), r.taskToken(), r.options());
         }
     }
 

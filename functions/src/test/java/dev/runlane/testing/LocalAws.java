@@ -129,6 +129,7 @@ public final class LocalAws {
             @Override public String framesTable() { return env.get("RUNLANE_FRAMES_TABLE"); }
             @Override public String daemonsTable() { return env.get("RUNLANE_DAEMONS_TABLE"); }
             @Override public String payloadsTable() { return env.get("RUNLANE_PAYLOADS_TABLE"); }
+            @Override public String threadsTable() { return env.get("RUNLANE_THREADS_TABLE"); }
             @Override public String queueUrl() { return env.get("RUNLANE_QUEUE_URL"); }
             @Override public Optional<String> deadLetterQueueUrl() { return Optional.of(env.get("RUNLANE_DEAD_LETTER_QUEUE_URL")); }
             @Override public Optional<String> stateMachineArn() { return Optional.of(env.get("RUNLANE_STATE_MACHINE_ARN")); }

@@ -1,0 +1,89 @@
+package dev.runlane.aws;
+
+import dev.runlane.domain.ThreadState;
+import dev.runlane.domain.Threads;
+import dev.runlane.domain.Timestamps;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
+
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+
+import static dev.runlane.aws.Dynamo.s;
+
+/** The threads' controls in DynamoDB (ThreadsTable in template.yaml): one item per thread, read strongly. */
+public class DynamoThreads implements Threads {
+    private final DynamoDbClient dynamo;
+    private final String table;
+
+    public DynamoThreads(DynamoDbClient dynamo, Settings settings) {
+        this.dynamo = dynamo;
+        this.table = settings.threadsTable();
+    }
+
+    @Override
+    public ThreadState find(String threadId) {
+        Map<String, AttributeValue> item = dynamo.getItem(r -> r.tableName(table).key(key(threadId)).consistentRead(true)).item();
+        return item == null || item.isEmpty() ? ThreadState.idle(threadId) : toState(threadId, item);
+    }
+
+    @Override
+    public ThreadState pause(String threadId, Instant at) {
+        return toState(threadId, dynamo.updateItem(r -> r.tableName(table).key(key(threadId))
+                .updateExpression("SET paused = :yes, pausedAt = if_not_exists(pausedAt, :at)")
+                .expressionAttributeValues(Map.of(":yes", AttributeValue.fromBool(true), ":at", s(Timestamps.format(at))))
+                .returnValues(ReturnValue.ALL_NEW)).attributes());
+    }
+
+    @Override
+    public Optional<String> resume(String threadId) {
+        Map<String, AttributeValue> old = dynamo.updateItem(r -> r.tableName(table).key(key(threadId))
+                .updateExpression("SET paused = :no REMOVE pausedAt, heldReceipt")
+                .expressionAttributeValues(Map.of(":no", AttributeValue.fromBool(false)))
+                .returnValues(ReturnValue.ALL_OLD)).attributes();
+        return Optional.ofNullable(old == null ? null : str(old, "heldReceipt"));
+    }
+
+    @Override
+    public boolean holdWhilePaused(String threadId, String receiptHandle) {
+        try {
+            dynamo.updateItem(r -> r.tableName(table).key(key(threadId))
+                    .updateExpression("SET heldReceipt = :receipt")
+                    .conditionExpression("paused = :yes")
+                    .expressionAttributeValues(Map.of(":receipt", s(receiptHandle), ":yes", AttributeValue.fromBool(true))));
+            return true;
+        } catch (ConditionalCheckFailedException resumed) {
+            return false;
+        }
+    }
+
+    @Override
+    public void supersedeBefore(String threadId, String queuePosition) {
+        try {
+            dynamo.updateItem(r -> r.tableName(table).key(key(threadId))
+                    .updateExpression("SET supersededBefore = :seq")
+                    .conditionExpression("attribute_not_exists(supersededBefore) OR supersededBefore < :seq")
+                    .expressionAttributeValues(Map.of(":seq", s(queuePosition))));
+        } catch (ConditionalCheckFailedException later) {
+            // A later cancel-others start already superseded more.
+        }
+    }
+
+    private static Map<String, AttributeValue> key(String threadId) {
+        return Map.of("threadId", s(threadId));
+    }
+
+    private static ThreadState toState(String threadId, Map<String, AttributeValue> item) {
+        AttributeValue paused = item.get("paused");
+        return new ThreadState(threadId, paused != null && Boolean.TRUE.equals(paused.bool()),
+                Timestamps.parse(str(item, "pausedAt")), str(item, "heldReceipt"), str(item, "supersededBefore"));
+    }
+
+    private static String str(Map<String, AttributeValue> item, String name) {
+        AttributeValue value = item.get(name);
+        return value == null ? null : value.s();
+    }
+}

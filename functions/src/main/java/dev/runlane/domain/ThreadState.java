@@ -1,0 +1,21 @@
+package dev.runlane.domain;
+
+import java.time.Instant;
+
+/**
+ * A thread's controls, as stored: whether it is paused (since when), the receipt of the head message
+ * the gate holds while it is paused, and the queue position below which runs were superseded by a
+ * {@code cancel-others} start. None of them can block a thread: resume releases the head, and a
+ * superseded run is one its user asked to cancel.
+ */
+public record ThreadState(String threadId, boolean paused, Instant pausedAt, String heldReceipt, String supersededBefore) {
+
+    public static ThreadState idle(String threadId) {
+        return new ThreadState(threadId, false, null, null, null);
+    }
+
+    /** Whether the run at this queue position was superseded by a later {@code cancel-others} start. */
+    public boolean supersedes(String queuePosition) {
+        return supersededBefore != null && queuePosition != null && queuePosition.compareTo(supersededBefore) < 0;
+    }
+}

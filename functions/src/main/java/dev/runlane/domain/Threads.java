@@ -1,0 +1,26 @@
+package dev.runlane.domain;
+
+import java.time.Instant;
+import java.util.Optional;
+
+/** The threads' controls (pause, supersede), one strongly consistent item per thread. */
+public interface Threads {
+
+    /** The thread's controls; an unknown thread is idle. */
+    ThreadState find(String threadId);
+
+    /** Pauses the thread (repeating it keeps the first pausedAt); returns its state. */
+    ThreadState pause(String threadId, Instant at);
+
+    /** Resumes the thread; returns the receipt of the head message held while it was paused, if any. */
+    Optional<String> resume(String threadId);
+
+    /**
+     * Records the receipt of the head message the gate holds for a paused thread. False when the
+     * thread is no longer paused (then nothing is written and the head must be admitted).
+     */
+    boolean holdWhilePaused(String threadId, String receiptHandle);
+
+    /** Every run of the thread enqueued before this queue position is superseded (the marker only grows). */
+    void supersedeBefore(String threadId, String queuePosition);
+}
