@@ -77,7 +77,8 @@ public record DaemonConfig(URI apiUrl, String daemonId, String credential, Path 
         return value;
     }
 
-    private static URI apiUrl(String text) throws ConfigException {
+    /** The API's base URL, without a trailing slash ({@link Watch} takes it the same way). */
+    static URI apiUrl(String text) throws ConfigException {
         try {
             URI uri = new URI(text.strip());
             if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null
