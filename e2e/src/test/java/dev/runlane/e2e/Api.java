@@ -20,7 +20,8 @@ import java.util.Set;
 /** The run API over HTTP, as a user calls it. Every call is bounded by a request timeout. */
 public final class Api {
     public static final ObjectMapper JSON = new ObjectMapper();
-    public static final Set<String> TERMINAL = Set.of("SUCCEEDED", "FAILED", "CANCELLED", "TIMED_OUT");
+    /** Every terminal status; EXPIRED and REJECTED end runs that never executed (onBusy reject, expiresInSeconds). */
+    public static final Set<String> TERMINAL = Set.of("SUCCEEDED", "FAILED", "CANCELLED", "TIMED_OUT", "EXPIRED", "REJECTED");
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
 
     private final URI base;
@@ -142,6 +143,60 @@ public final class Api {
 
     public Response cancel(String runId) {
         return send(request("/runs/" + runId + "/cancel").POST(HttpRequest.BodyPublishers.noBody()));
+    }
+
+    /** {@code POST /runs/{runId}/rerun}; {@code options} null: no body. */
+    public Response rerun(String runId, JsonNode options, String idempotencyKey) {
+        HttpRequest.Builder request = request("/runs/" + runId + "/rerun");
+        if (options == null) {
+            request.POST(HttpRequest.BodyPublishers.noBody());
+        } else {
+            request.header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString(options.toString()));
+        }
+        if (idempotencyKey != null) {
+            request.header("Idempotency-Key", idempotencyKey);
+        }
+        return send(request);
+    }
+
+    /** A live events poll: {@code GET /runs/{runId}/events?after=…&waitSeconds=…} ({@code after} null: left out). */
+    public Response watch(String runId, String after, int waitSeconds) {
+        return get("/runs/" + runId + "/events?waitSeconds=" + waitSeconds + (after == null ? "" : "&after=" + encode(after)));
+    }
+
+    // ---------------------------------------------------------------- threads
+
+    public Response thread(String threadId) {
+        return get("/threads/" + threadId);
+    }
+
+    /** {@code GET /threads/{threadId}}, requiring 200. */
+    public JsonNode threadView(String threadId) {
+        Response response = thread(threadId);
+        if (response.status() != 200) {
+            throw new AssertionError("GET /threads/" + threadId + " answered " + response);
+        }
+        return response.body();
+    }
+
+    public Response pause(String threadId) {
+        return send(request("/threads/" + threadId + "/pause").POST(HttpRequest.BodyPublishers.noBody()));
+    }
+
+    public Response resume(String threadId) {
+        return send(request("/threads/" + threadId + "/resume").POST(HttpRequest.BodyPublishers.noBody()));
+    }
+
+    /** {@code POST /threads/{threadId}/cancel} with {"include": include}; {@code include} null: no body. */
+    public Response cancelThread(String threadId, String include) {
+        HttpRequest.Builder request = request("/threads/" + threadId + "/cancel");
+        if (include == null) {
+            request.POST(HttpRequest.BodyPublishers.noBody());
+        } else {
+            request.header("content-type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(JSON.createObjectNode().put("include", include).toString()));
+        }
+        return send(request);
     }
 
     public Response registerDaemon(String daemonId) {
