@@ -2,6 +2,8 @@ package dev.runlane.aws;
 
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
+import java.util.Map;
+
 /** Attribute value shorthands for the DynamoDB adapters. */
 final class Dynamo {
     private Dynamo() {
@@ -9,6 +11,12 @@ final class Dynamo {
 
     static AttributeValue s(String value) {
         return AttributeValue.fromS(value);
+    }
+
+    /** A string attribute of an item, or null when it has none. */
+    static String str(Map<String, AttributeValue> item, String name) {
+        AttributeValue value = item.get(name);
+        return value == null ? null : value.s();
     }
 
     static AttributeValue n(long value) {

@@ -36,6 +36,7 @@ import java.util.function.Function;
 
 import static dev.runlane.aws.Dynamo.n;
 import static dev.runlane.aws.Dynamo.s;
+import static dev.runlane.aws.Dynamo.str;
 
 /**
  * Runs, their payloads and their events in DynamoDB (tables and indexes from template.yaml). A run's
@@ -330,10 +331,6 @@ public class DynamoRunStore implements RunStore {
                 Timestamps.parse(str(item, "time")), str(item, "type"), str(item, "data"));
     }
 
-    private static String str(Map<String, AttributeValue> item, String name) {
-        AttributeValue value = item.get(name);
-        return value == null ? null : value.s();
-    }
 
     private static long num(Map<String, AttributeValue> item, String name, long absent) {
         AttributeValue value = item.get(name);

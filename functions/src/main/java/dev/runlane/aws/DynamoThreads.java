@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import static dev.runlane.aws.Dynamo.s;
+import static dev.runlane.aws.Dynamo.str;
 
 /** The threads' controls in DynamoDB (ThreadsTable in template.yaml): one item per thread, read strongly. */
 public class DynamoThreads implements Threads {
@@ -80,10 +81,5 @@ public class DynamoThreads implements Threads {
         AttributeValue paused = item.get("paused");
         return new ThreadState(threadId, paused != null && Boolean.TRUE.equals(paused.bool()),
                 Timestamps.parse(str(item, "pausedAt")), str(item, "heldReceipt"), str(item, "supersededBefore"));
-    }
-
-    private static String str(Map<String, AttributeValue> item, String name) {
-        AttributeValue value = item.get(name);
-        return value == null ? null : value.s();
     }
 }

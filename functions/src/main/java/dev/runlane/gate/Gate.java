@@ -219,13 +219,19 @@ public class Gate {
     private boolean start(Run run, QueueMessage message, String position) {
         String executionArn = workflow.start(run.runId(), executionInput(run));
         LOG.info(() -> "run " + run.runId() + " of thread " + run.threadId() + " started: " + executionArn);
-        boolean done = hold(run, executionArn, message, position);
+        if (runs.markRunning(run.runId(), executionArn, message.receiptHandle(), position).isEmpty()) {
+            // It ended (cancelled, superseded, expired) as its execution started; the fence would
+            // refuse that execution's attempt, so it is stopped now rather than left to fail.
+            workflow.stop(run.runId(), "RunCancelled", "the run ended before its execution started");
+            return true;
+        }
         // A cancel-others start may have superseded it since the thread was read; its pass then may
         // not have seen this run's queue position yet, so the gate cancels it.
-        if (!done && threads.find(run.threadId()).supersedes(position)) {
+        if (threads.find(run.threadId()).supersedes(position)) {
             cancellation.cancel(run.runId(), Outcome.superseded(null), false);
+            return true;
         }
-        return done;
+        return hold(run, message);
     }
 
     /** Redelivered while RUNNING (hold expired, or a crash): end the run if its execution ended, else hold again. */
@@ -238,15 +244,13 @@ public class Gate {
             finalizer.finish(run.runId(), Optional.of(Outcome.ofExecution(execution.get())));
             return true;
         }
-        return hold(run, execution.get().arn(), message, null);
+        return runs.markRunning(run.runId(), execution.get().arn(), message.receiptHandle(), null).isEmpty()
+                || hold(run, message);
     }
 
-    private boolean hold(Run run, String executionArn, QueueMessage message, String position) {
-        if (runs.markRunning(run.runId(), executionArn, message.receiptHandle(), position).isEmpty()) {
-            return true;
-        }
+    /** Keeps a running run's head in flight; the run may have ended before the hold, whose release then came too early. */
+    private boolean hold(Run run, QueueMessage message) {
         queue.hold(message.receiptHandle(), holdSeconds);
-        // The run may have ended before the hold: its release then came too early, so delete instead.
         return runs.find(run.runId()).map(Run::isTerminal).orElse(true);
     }
 
