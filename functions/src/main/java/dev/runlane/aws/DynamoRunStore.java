@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.runlane.domain.BusyPolicy;
+import dev.runlane.runs.Json;
 import dev.runlane.domain.InvalidCursorException;
 import dev.runlane.domain.Page;
 import dev.runlane.domain.Run;
@@ -52,7 +53,7 @@ public class DynamoRunStore implements RunStore {
     static final String QUEUE_DEADLINE = "queueDeadline";
     static final String ON_BUSY = "onBusy";
     static final String RERUN_OF = "rerunOf";
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
     private static final String NOT_TERMINAL = "#status IN (:queued, :running)";
 
     private final DynamoDbClient dynamo;

@@ -17,6 +17,7 @@ import dev.runlane.runs.Json;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Map;
 import java.util.function.Supplier;
 import java.util.logging.Logger;
 
@@ -103,11 +104,8 @@ public class Dispatcher {
         }
     }
 
-    /** Embedded metric format: CloudWatch turns this log line into a runlane metric. */
     private void metric(String name, String runId, Long token) {
-        System.out.println("{\"_aws\":{\"Timestamp\":" + clock.millis() + ",\"CloudWatchMetrics\":[{\"Namespace\":"
-                + "\"runlane\",\"Dimensions\":[[]],\"Metrics\":[{\"Name\":\"" + name + "\",\"Unit\":\"Count\"}]}]},"
-                + "\"" + name + "\":1,\"runId\":\"" + runId + "\"" + (token == null ? "" : ",\"fenceToken\":" + token) + "}");
+        Metrics.count(name, clock.millis(), token == null ? Map.of("runId", runId) : Map.of("runId", runId, "fenceToken", token));
     }
 
     private final class Attempt implements AgentContext {

@@ -17,6 +17,7 @@ import dev.runlane.domain.Workflow;
 import dev.runlane.domain.Workflow.Execution;
 import dev.runlane.runs.Cancellation;
 import dev.runlane.runs.Finalizer;
+import dev.runlane.runs.Json;
 import dev.runlane.runs.Outcome;
 import dev.runlane.runs.RunIds;
 
@@ -37,7 +38,7 @@ import java.util.logging.Logger;
  */
 public class Gate {
     private static final Logger LOG = Logger.getLogger(Gate.class.getName());
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     /** SQS's visibility cap counts from the receive; a hold stays below it. */
     static final int MAX_HOLD_SECONDS = 42_900;

@@ -21,7 +21,8 @@ public class DesktopDispatchHandler implements RequestHandler<DispatchTask, Map<
         if (task.daemonId() == null || task.taskToken() == null) {
             throw new IllegalArgumentException("a desktop dispatch task needs daemonId and taskToken");
         }
-        long token = dispatcher.dispatchDesktop(task.runId(), task.threadId(), task.daemonId(), task.taskToken());
-        return Map.of("fenceToken", token);
+        try (LogContext log = LogContext.of(context).run(task.runId(), task.threadId()).attempt(1).daemon(task.daemonId())) {
+            return Map.of("fenceToken", dispatcher.dispatchDesktop(task.runId(), task.threadId(), task.daemonId(), task.taskToken()));
+        }
     }
 }

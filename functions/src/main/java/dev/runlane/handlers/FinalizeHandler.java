@@ -30,7 +30,10 @@ public class FinalizeHandler implements RequestHandler<FinalizeTask, Map<String,
         }
         Optional<Outcome> outcome = task.error() == null ? Optional.of(Outcome.succeeded())
                 : Outcome.ofTaskError(task.error().error(), task.error().cause());
-        Finalizer.Finished finished = finalizer.finish(task.runId(), outcome);
+        Finalizer.Finished finished;
+        try (LogContext log = LogContext.of(context).run(task.runId(), null)) {
+            finished = finalizer.finish(task.runId(), outcome);
+        }
         Map<String, Object> answer = new LinkedHashMap<>();
         answer.put("runId", task.runId());
         answer.put("ended", finished.endedNow());

@@ -25,7 +25,11 @@ public class GateHandler implements RequestHandler<SQSEvent, SQSBatchResponse> {
                         attribute(m, "MessageGroupId"), attribute(m, "MessageDeduplicationId"),
                         QueueMessage.position(attribute(m, "SequenceNumber"))))
                 .toList();
-        return new SQSBatchResponse(gate.admit(batch).stream().map(SQSBatchResponse.BatchItemFailure::new).toList());
+        // The event source takes one message per batch (template.yaml): its run and thread name the lines.
+        QueueMessage only = batch.size() == 1 ? batch.get(0) : null;
+        try (LogContext log = LogContext.of(context).run(only == null ? null : only.deduplicationId(), only == null ? null : only.groupId())) {
+            return new SQSBatchResponse(gate.admit(batch).stream().map(SQSBatchResponse.BatchItemFailure::new).toList());
+        }
     }
 
     private static String attribute(SQSEvent.SQSMessage message, String name) {

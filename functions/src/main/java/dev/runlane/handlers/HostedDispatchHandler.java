@@ -21,7 +21,7 @@ public class HostedDispatchHandler implements RequestHandler<DispatchTask, Dispa
     @Override
     public Dispatcher.HostedResult handleRequest(DispatchTask task, Context context) {
         task.requireIds();
-        try {
+        try (LogContext log = LogContext.of(context).run(task.runId(), task.threadId()).attempt(task.attempt())) {
             // The function's timeout is the attempt's: its remaining time is the attempt's deadline.
             return dispatcher.runHosted(task.runId(), task.threadId(), task.attempt(),
                     () -> Duration.ofMillis(context.getRemainingTimeInMillis()));

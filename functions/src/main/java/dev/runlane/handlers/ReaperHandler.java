@@ -50,7 +50,9 @@ public class ReaperHandler implements RequestHandler<ScheduledEvent, Map<String,
         }
         Execution execution = new Execution(executionArn, status, text(detail, "output"), text(detail, "error"),
                 text(detail, "cause"));
-        return Map.of("runId", name, "ended", finalizer.finish(name, Optional.of(Outcome.ofExecution(execution))).endedNow());
+        try (LogContext log = LogContext.of(context).run(name, null)) {
+            return Map.of("runId", name, "ended", finalizer.finish(name, Optional.of(Outcome.ofExecution(execution))).endedNow());
+        }
     }
 
     /** A field of the detail as text (a JSON string, or a scalar's text), or null when absent or null. */

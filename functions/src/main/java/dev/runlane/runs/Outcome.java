@@ -13,7 +13,7 @@ import java.util.Optional;
 
 /** How a run ends: its terminal status, with its error (a run's output is recorded by its attempt). */
 public record Outcome(RunStatus status, RunError error) {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
     private static final String STALE_ATTEMPT = StaleAttemptException.class.getName();
     /** runlane's own errors whose code is not their class's simple name. */
     private static final Map<String, String> CODES = Map.of(OutputTooLargeException.class.getName(), "OutputTooLarge");

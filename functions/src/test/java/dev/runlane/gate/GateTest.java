@@ -140,6 +140,39 @@ class GateTest {
     }
 
     @Test
+    void aPausedThreadsHeadIsHeldUnderSqsTwelveHourCapWithItsReceiptOnTheThread() {
+        run("a1", "A", RunStatus.QUEUED);
+        ports.threads.pause("A", NOW);
+
+        assertEquals(List.of("m1"), gate.admit(List.of(message("m1", "A", "a1"))));
+        assertTrue(ports.workflow.started.isEmpty(), "a paused thread starts nothing");
+        assertTrue(ports.queue.visibility.get("r-m1") < 12 * 3600, "SQS refuses a visibility past 12 h from the receive");
+        assertEquals(42_900, ports.queue.visibility.get("r-m1"));
+        assertEquals("r-m1", ports.threads.find("A").heldReceipt(), "resume releases this receipt");
+
+        assertEquals(java.util.Optional.of("r-m1"), ports.threads.resume("A"));
+        assertEquals(List.of("m2"), gate.admit(List.of(message("m2", "A", "a1"))), "after resume the head starts");
+        assertEquals(List.of("a1"), ports.workflow.started);
+    }
+
+    @Test
+    void aThreadResumedWhileTheGateHeldItsHeadGetsItBackAtOnce() {
+        run("a1", "A", RunStatus.QUEUED);
+        ports.threads.pause("A", NOW);
+        InMemoryPorts.Queue racing = new InMemoryPorts.Queue() {
+            @Override
+            public void hold(String receiptHandle, int seconds) {
+                super.hold(receiptHandle, seconds);
+                ports.threads.resume("A"); // resume read the thread before the gate stored this receipt
+            }
+        };
+        gate = gate(racing, ports.workflow);
+
+        assertEquals(List.of("m1"), gate.admit(List.of(message("m1", "A", "a1"))));
+        assertEquals(0, racing.visibility.get("r-m1"), "released: the gate admits it again at once");
+    }
+
+    @Test
     void executionInputIsByteIdenticalForTheSameRun() {
         Run run = run("a1", "A", RunStatus.QUEUED);
         assertEquals(Gate.executionInput(run), Gate.executionInput(ports.runs.find("a1").orElseThrow()));

@@ -26,7 +26,9 @@ public final class Main {
               --api-port             HTTP API port (default: $RUNLANE_API_PORT or 3000)
               --edge-port            AWS endpoint port (default: $RUNLANE_EDGE_PORT or 4566)
               --faults               a JSON file of faults to inject from the start (as POST /_runlane/faults takes them)
+              --raw-logs             print the functions' JSON log lines as they wrote them (default: one readable line each)
             """;
+    private static boolean rawLogs;
 
     private Main() {}
 
@@ -47,6 +49,7 @@ public final class Main {
                     case "--api-port" -> apiPort = Integer.parseInt(value(args, ++i));
                     case "--edge-port" -> edgePort = Integer.parseInt(value(args, ++i));
                     case "--faults" -> faultsFile = Path.of(value(args, ++i));
+                    case "--raw-logs" -> rawLogs = true;
                     case "-h", "--help" -> {
                         System.out.print(USAGE);
                         return;
@@ -131,7 +134,7 @@ public final class Main {
     }
 
     static void log(String line) {
-        System.err.println(LocalTime.now().format(CLOCK) + " " + line);
+        System.err.println(LocalTime.now().format(CLOCK) + " " + (rawLogs ? line : LogView.readable(line)));
     }
 
     private static String value(String[] args, int i) {
