@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.util.Iterator;
 import java.util.Map;
+import java.util.logging.Formatter;
+import java.util.logging.LogRecord;
+import java.util.logging.SimpleFormatter;
 
 /**
  * Function log lines for people: a sandbox's JSON log line ({@code [Function] {"level":…}}) becomes
@@ -15,6 +18,16 @@ final class LogView {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private LogView() {
+    }
+
+    /** The console's one-line format, with each function's JSON line made readable. */
+    static Formatter formatter() {
+        return new SimpleFormatter() {
+            @Override
+            public String formatMessage(LogRecord record) {
+                return readable(super.formatMessage(record));
+            }
+        };
     }
 
     static String readable(String line) {

@@ -13,6 +13,8 @@ import java.nio.file.Path;
 import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
+import java.util.logging.Handler;
+import java.util.logging.Logger;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
@@ -61,6 +63,11 @@ public final class Main {
             fail(e.getMessage());
         }
 
+        if (!rawLogs) {
+            for (Handler console : Logger.getLogger("").getHandlers()) {
+                console.setFormatter(LogView.formatter());
+            }
+        }
         List<Fault> faults = faultsFile == null ? List.of() : readFaults(faultsFile); // before anything starts
         int maxSandboxes = envPort("RUNLANE_MAX_SANDBOXES", 8);
         LocalCloud cloud;
@@ -134,7 +141,7 @@ public final class Main {
     }
 
     static void log(String line) {
-        System.err.println(LocalTime.now().format(CLOCK) + " " + (rawLogs ? line : LogView.readable(line)));
+        System.err.println(LocalTime.now().format(CLOCK) + " " + line);
     }
 
     private static String value(String[] args, int i) {

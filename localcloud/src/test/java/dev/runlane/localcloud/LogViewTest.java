@@ -23,6 +23,13 @@ class LogViewTest {
     }
 
     @Test
+    void theConsoleFormatterShowsSandboxLinesReadably() {
+        java.util.logging.LogRecord record = new java.util.logging.LogRecord(java.util.logging.Level.INFO,
+                "[f] {\"level\":\"INFO\",\"loggerName\":\"a.B\",\"message\":\"hi\",\"mdc\":{\"runId\":\"r1\"}}");
+        assertEquals("[f] INFO  B runId=r1: hi", LogView.formatter().formatMessage(record));
+    }
+
+    @Test
     void otherLinesPassUnchanged() {
         for (String line : new String[]{"[f] START RequestId: 1 Version: $LATEST", "[f] {not json", "[f] {\"_aws\":{},\"StaleWrites\":1}",
                 "plain", "[f] [1,2]"}) {
