@@ -17,7 +17,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
-/** The run API over HTTP, as a user calls it. Every call is bounded by a request timeout. */
+/**
+ * The run API over HTTP, as a user calls it. Every call is bounded by a request timeout. With a
+ * {@link SigV4} signer (a deployed stack, whose API is IAM-authorized) every request is signed, except
+ * those that carry their own {@code Authorization} (a daemon's bearer credential); without one (the
+ * local cloud, whose API front checks no signature) nothing is signed.
+ */
 public final class Api {
     public static final ObjectMapper JSON = new ObjectMapper();
     /** Every terminal status; EXPIRED and REJECTED end runs that never executed (onBusy reject, expiresInSeconds). */
@@ -26,10 +31,23 @@ public final class Api {
 
     private final URI base;
     private final HttpClient http;
+    private final SigV4 signer;
 
+    /** Unsigned calls. */
     public Api(URI base) {
+        this(base, null);
+    }
+
+    /** Calls signed by {@code signer} ({@code null}: unsigned). */
+    public Api(URI base, SigV4 signer) {
         this.base = base;
+        this.signer = signer;
         this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    }
+
+    /** Whether this client signs its requests (SigV4, execute-api). */
+    public boolean signs() {
+        return signer != null;
     }
 
     /** A response: its status and its body as JSON (a text node when the body is not JSON). */
@@ -245,7 +263,11 @@ public final class Api {
 
     public Response send(HttpRequest.Builder request) {
         try {
-            HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            HttpRequest built = request.build();
+            if (signer != null && built.headers().firstValue("Authorization").isEmpty()) {
+                built = signer.sign(built);
+            }
+            HttpResponse<String> response = http.send(built, HttpResponse.BodyHandlers.ofString());
             return new Response(response.statusCode(), parse(response.body()), response.body());
         } catch (IOException e) {
             throw new UncheckedIOException(e);

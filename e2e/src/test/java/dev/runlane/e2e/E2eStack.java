@@ -28,9 +28,12 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
  * What the scenarios talk to: an API URL and an AWS endpoint, nothing else. By default a local
- * cloud started for the whole test run; with {@code RUNLANE_E2E_API_URL} and
- * {@code RUNLANE_E2E_AWS_ENDPOINT} an existing stack (e.g. LocalStack, or a stack deployed with SAM).
- * The queues and the state machine are found through the AWS APIs by their logical names.
+ * cloud started for the whole test run; with {@code RUNLANE_E2E_API_URL} an existing stack (e.g. one
+ * deployed with SAM), its API calls signed with SigV4 and its AWS calls sent to
+ * {@code RUNLANE_E2E_AWS_ENDPOINT}, or to the AWS SDK's own endpoints when that is not set; or the
+ * template deployed into LocalStack ({@link LocalStackStack}, the parity suite). The queues and the
+ * state machine are found through the AWS APIs by their logical names, unless the stack's Outputs
+ * named them.
  */
 public final class E2eStack implements AutoCloseable {
     /**
@@ -78,7 +81,13 @@ public final class E2eStack implements AutoCloseable {
                 "ThreadQueueCap", String.valueOf(THREAD_QUEUE_CAP));
     }
 
+    /** Resources a stack's Outputs already named; a {@code null} one is looked up by its logical name. */
+    record Resources(String queueUrl, String deadLetterQueueUrl, String stateMachineArn, String framesTable, String fencesTable) {
+        static final Resources LOOK_UP = new Resources(null, null, null, null, null);
+    }
+
     private final LocalCloud cloud;
+    private final AutoCloseable owner;
     private final Api api;
     private final URI awsEndpoint;
     private final SfnClient sfn;
@@ -91,30 +100,37 @@ public final class E2eStack implements AutoCloseable {
     private final String fencesTable;
     private final String description;
 
-    private E2eStack(LocalCloud cloud, URI apiUri, URI awsEndpoint, AwsCredentialsProvider credentials, String description) {
+    private E2eStack(LocalCloud cloud, AutoCloseable owner, Api api, URI awsEndpoint, String region,
+                     AwsCredentialsProvider credentials, Resources resources, String description) {
         this.cloud = cloud;
-        this.api = new Api(apiUri);
+        this.owner = owner;
+        this.api = api;
         this.awsEndpoint = awsEndpoint;
         this.description = description;
-        this.sfn = configure(SfnClient.builder(), awsEndpoint, credentials).build();
-        this.sqs = configure(SqsClient.builder(), awsEndpoint, credentials).build();
-        this.dynamo = configure(DynamoDbClient.builder(), awsEndpoint, credentials).build();
-        this.queueUrl = queueNamed("RunQueue");
-        this.deadLetterQueueUrl = queueNamed("RunDeadLetterQueue");
-        this.stateMachineArn = stateMachineNamed("RunStateMachine");
-        this.framesTable = tableNamed("FramesTable");
-        this.fencesTable = tableNamed("FencesTable");
+        this.sfn = configure(SfnClient.builder(), awsEndpoint, region, credentials).build();
+        this.sqs = configure(SqsClient.builder(), awsEndpoint, region, credentials).build();
+        this.dynamo = configure(DynamoDbClient.builder(), awsEndpoint, region, credentials).build();
+        this.queueUrl = resources.queueUrl() != null ? resources.queueUrl() : queueNamed("RunQueue");
+        this.deadLetterQueueUrl = resources.deadLetterQueueUrl() != null ? resources.deadLetterQueueUrl() : queueNamed("RunDeadLetterQueue");
+        this.stateMachineArn = resources.stateMachineArn() != null ? resources.stateMachineArn() : stateMachineNamed("RunStateMachine");
+        this.framesTable = resources.framesTable() != null ? resources.framesTable() : tableNamed("FramesTable");
+        this.fencesTable = resources.fencesTable() != null ? resources.fencesTable() : tableNamed("FencesTable");
+    }
+
+    /**
+     * A stack the suite did not start from a local cloud (LocalStack's): {@code owner} is closed with it;
+     * its API calls are signed by {@code signer} (null: unsigned).
+     */
+    static E2eStack of(AutoCloseable owner, URI apiUri, SigV4 signer, URI awsEndpoint, String region,
+                       AwsCredentialsProvider credentials, Resources resources, String description) {
+        return new E2eStack(null, owner, new Api(apiUri, signer), awsEndpoint, region, credentials, resources, description);
     }
 
     /** The stack named by the environment, else a new local cloud from the repository's template.yaml. */
     static E2eStack open() {
         String apiUrl = System.getenv("RUNLANE_E2E_API_URL");
-        String endpoint = System.getenv("RUNLANE_E2E_AWS_ENDPOINT");
-        if (apiUrl != null && !apiUrl.isBlank() && endpoint != null && !endpoint.isBlank()) {
-            AwsCredentialsProvider credentials = System.getenv("AWS_ACCESS_KEY_ID") != null
-                    ? DefaultCredentialsProvider.builder().build() : local();
-            E2eStack stack = new E2eStack(null, URI.create(apiUrl), URI.create(endpoint), credentials,
-                    "existing stack: API " + apiUrl + ", AWS endpoint " + endpoint);
+        if (apiUrl != null && !apiUrl.isBlank()) {
+            E2eStack stack = external(URI.create(apiUrl.trim()), System.getenv("RUNLANE_E2E_AWS_ENDPOINT"));
             System.out.printf("[e2e] using %s (its hosted attempt timeout should be %d s)%n", stack, ATTEMPT_TIMEOUT_SECONDS);
             return stack;
         }
@@ -131,14 +147,45 @@ public final class E2eStack implements AutoCloseable {
             }
         }));
         try {
-            E2eStack stack = new E2eStack(cloud, cloud.apiUri(), cloud.edgeUri(), local(),
-                    "local cloud: API " + cloud.apiUri() + ", AWS endpoint " + cloud.edgeUri() + ", parameters "
+            E2eStack stack = new E2eStack(cloud, null, new Api(cloud.apiUri()), cloud.edgeUri(), localRegion(), local(),
+                    Resources.LOOK_UP, "local cloud: API " + cloud.apiUri() + ", AWS endpoint " + cloud.edgeUri() + ", parameters "
                             + parameterOverrides() + ", log " + log + ", daemons' logs " + DesktopDaemon.BASE);
             System.out.printf("[e2e] started %s in %.1f s%n", stack.description, (System.nanoTime() - started) / 1e9);
             return stack;
         } catch (RuntimeException e) {
             cloud.close();
             throw e;
+        }
+    }
+
+    /**
+     * An existing stack: its API at {@code apiUri}, every call signed with SigV4 (service execute-api,
+     * the region of {@link SigV4#region}, credentials from the SDK's DefaultCredentialsProvider); its AWS
+     * calls to {@code endpoint}, or, when that is blank, to the SDK's own endpoints for the region.
+     */
+    static E2eStack external(URI apiUri, String endpoint) {
+        String region = SigV4.region(apiUri);
+        AwsCredentialsProvider credentials = externalCredentials();
+        URI awsEndpoint = endpoint == null || endpoint.isBlank() ? null : URI.create(endpoint.trim());
+        return new E2eStack(null, null, new Api(apiUri, new SigV4(credentials, region)), awsEndpoint, region, credentials,
+                Resources.LOOK_UP, "existing stack: API " + apiUri + " (SigV4-signed, service " + SigV4.SERVICE + ", region "
+                        + region + "), AWS " + (awsEndpoint == null ? "the SDK's endpoints for " + region : "endpoint " + awsEndpoint));
+    }
+
+    /**
+     * The SDK's DefaultCredentialsProvider (environment, system properties, profiles, SSO, container and
+     * instance roles) when it finds credentials; else local/local, which only a local cloud or LocalStack
+     * accepts (AWS refuses them, and says so in its 403).
+     */
+    private static AwsCredentialsProvider externalCredentials() {
+        DefaultCredentialsProvider chain = DefaultCredentialsProvider.builder().build();
+        try {
+            chain.resolveCredentials();
+            return chain;
+        } catch (RuntimeException none) {
+            System.out.println("[e2e] DefaultCredentialsProvider found no AWS credentials (" + none.getMessage()
+                    + "): signing with local/local, which only a local cloud or LocalStack accepts");
+            return local();
         }
     }
 
@@ -226,7 +273,7 @@ public final class E2eStack implements AutoCloseable {
                 .filter(url -> lastSegment(url).matches("(?:.*-)?" + logicalName + "(?:-[^-]*)?\\.fifo"))
                 .toList();
         if (urls.size() != 1) {
-            throw new IllegalStateException("expected one queue named like " + logicalName + " at " + awsEndpoint + ", found " + urls);
+            throw new IllegalStateException("expected one queue named like " + logicalName + " at " + where() + ", found " + urls);
         }
         return urls.get(0);
     }
@@ -237,7 +284,7 @@ public final class E2eStack implements AutoCloseable {
                 .filter(arn -> lastSegment(arn.replace(':', '/')).matches("(?:.*-)?" + logicalName + "(?:-[^-]*)?"))
                 .toList();
         if (arns.size() != 1) {
-            throw new IllegalStateException("expected one state machine named like " + logicalName + " at " + awsEndpoint + ", found " + arns);
+            throw new IllegalStateException("expected one state machine named like " + logicalName + " at " + where() + ", found " + arns);
         }
         return arns.get(0);
     }
@@ -247,18 +294,30 @@ public final class E2eStack implements AutoCloseable {
                 .filter(name -> name.matches("(?:.*-)?" + logicalName + "(?:-[^-]*)?"))
                 .toList();
         if (names.size() != 1) {
-            throw new IllegalStateException("expected one table named like " + logicalName + " at " + awsEndpoint + ", found " + names);
+            throw new IllegalStateException("expected one table named like " + logicalName + " at " + where() + ", found " + names);
         }
         return names.get(0);
+    }
+
+    private String where() {
+        return awsEndpoint == null ? "the SDK's endpoints" : awsEndpoint.toString();
     }
 
     private static String lastSegment(String path) {
         return path.substring(path.lastIndexOf('/') + 1);
     }
 
-    private static <B extends AwsClientBuilder<B, ?>> B configure(B builder, URI endpoint, AwsCredentialsProvider credentials) {
-        String region = System.getenv().getOrDefault("AWS_REGION", "us-east-1");
-        builder.endpointOverride(endpoint).region(Region.of(region)).credentialsProvider(credentials);
+    /** The region of the local cloud the suite starts (as before: AWS_REGION, else us-east-1). */
+    private static String localRegion() {
+        return System.getenv().getOrDefault("AWS_REGION", "us-east-1");
+    }
+
+    /** An AWS client for the stack: {@code endpoint} null means the SDK's own endpoint for the region. */
+    static <B extends AwsClientBuilder<B, ?>> B configure(B builder, URI endpoint, String region, AwsCredentialsProvider credentials) {
+        if (endpoint != null) {
+            builder.endpointOverride(endpoint);
+        }
+        builder.region(Region.of(region)).credentialsProvider(credentials);
         if (builder instanceof software.amazon.awssdk.core.client.builder.SdkSyncClientBuilder<?, ?> sync) {
             sync.httpClient(UrlConnectionHttpClient.builder().connectionTimeout(Duration.ofSeconds(5))
                     .socketTimeout(Duration.ofSeconds(30)).build());
@@ -266,7 +325,7 @@ public final class E2eStack implements AutoCloseable {
         return builder;
     }
 
-    private static AwsCredentialsProvider local() {
+    static AwsCredentialsProvider local() {
         return StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local"));
     }
 
@@ -312,12 +371,19 @@ public final class E2eStack implements AutoCloseable {
         }
     }
 
-    /** Stops the local cloud the suite started (an existing stack is left alone). */
+    /** Stops the local cloud (or LocalStack) the suite started (an existing stack is left alone). */
     @Override
     public void close() {
         sfn.close();
         sqs.close();
         dynamo.close();
+        if (owner != null) {
+            try {
+                owner.close();
+            } catch (Exception e) {
+                System.out.println("[e2e] closing " + description + ": " + e);
+            }
+        }
         if (cloud != null) {
             long started = System.nanoTime();
             cloud.close();

@@ -14,6 +14,7 @@ final class Faults {
     private final Api edge;
 
     Faults(URI awsEndpoint) {
+        Assumptions.assumeTrue(awsEndpoint != null, "the stack has no fault injection (no AWS endpoint: the SDK's own endpoints)");
         this.edge = new Api(awsEndpoint);
         Api.Response probe = edge.get("/_runlane/faults");
         Assumptions.assumeTrue(probe.status() == 200, "the stack has no fault injection (/_runlane/faults: " + probe + ")");
