@@ -32,22 +32,60 @@ public class ApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGate
         return Http.serve(request, () -> route(request));
     }
 
+    /** One route of the run API: a handler method for a request of its route key. */
+    @FunctionalInterface
+    interface Route {
+        APIGatewayV2HTTPResponse serve(ApiHandler api, APIGatewayV2HTTPEvent request);
+    }
+
+    /**
+     * The run API's routes by route key, as API Gateway passes it: the one place a path is named.
+     * OpenApiContractTest checks that these are openapi.yaml's and template.yaml's ApiFunction routes.
+     */
+    static final Map<String, Route> ROUTES = Map.ofEntries(
+            Map.entry("POST /threads/{threadId}/runs", ApiHandler::start),
+            Map.entry("GET /threads/{threadId}/runs", ApiHandler::listRuns),
+            Map.entry("GET /runs/{runId}", ApiHandler::getRun),
+            Map.entry("GET /runs/{runId}/events", ApiHandler::events),
+            Map.entry("POST /runs/{runId}/cancel", ApiHandler::cancel),
+            Map.entry("POST /runs/{runId}/rerun", ApiHandler::rerun),
+            Map.entry("GET /threads/{threadId}", ApiHandler::getThread),
+            Map.entry("POST /threads/{threadId}/pause", ApiHandler::pause),
+            Map.entry("POST /threads/{threadId}/resume", ApiHandler::resume),
+            Map.entry("POST /threads/{threadId}/cancel", ApiHandler::cancelThread));
+
     private APIGatewayV2HTTPResponse route(APIGatewayV2HTTPEvent request) {
-        String route = String.valueOf(request.getRouteKey());
-        return switch (route) {
-            case "POST /threads/{threadId}/runs" -> start(request);
-            case "GET /threads/{threadId}/runs" -> ok(RunViews.page("runs", runs.list(Http.pathParameter(request, "threadId"),
-                    Http.intQuery(request, "limit", "InvalidLimit"), Http.query(request, "nextToken")), RunViews::run));
-            case "GET /runs/{runId}" -> ok(RunViews.details(runs.details(Http.pathParameter(request, "runId"))));
-            case "GET /runs/{runId}/events" -> events(request);
-            case "POST /runs/{runId}/cancel" -> ok(RunViews.run(runs.cancel(Http.pathParameter(request, "runId"))));
-            case "POST /runs/{runId}/rerun" -> rerun(request);
-            case "GET /threads/{threadId}" -> ok(RunViews.thread(runs.thread(Http.pathParameter(request, "threadId"))));
-            case "POST /threads/{threadId}/pause" -> ok(RunViews.thread(runs.pause(Http.pathParameter(request, "threadId"))));
-            case "POST /threads/{threadId}/resume" -> ok(RunViews.thread(runs.resume(Http.pathParameter(request, "threadId"))));
-            case "POST /threads/{threadId}/cancel" -> cancelThread(request);
-            default -> throw Http.noRoute(route);
-        };
+        String routeKey = String.valueOf(request.getRouteKey());
+        Route route = ROUTES.get(routeKey);
+        if (route == null) {
+            throw Http.noRoute(routeKey);
+        }
+        return route.serve(this, request);
+    }
+
+    private APIGatewayV2HTTPResponse listRuns(APIGatewayV2HTTPEvent request) {
+        return ok(RunViews.page("runs", runs.list(Http.pathParameter(request, "threadId"),
+                Http.intQuery(request, "limit", "InvalidLimit"), Http.query(request, "nextToken")), RunViews::run));
+    }
+
+    private APIGatewayV2HTTPResponse getRun(APIGatewayV2HTTPEvent request) {
+        return ok(RunViews.details(runs.details(Http.pathParameter(request, "runId"))));
+    }
+
+    private APIGatewayV2HTTPResponse cancel(APIGatewayV2HTTPEvent request) {
+        return ok(RunViews.run(runs.cancel(Http.pathParameter(request, "runId"))));
+    }
+
+    private APIGatewayV2HTTPResponse getThread(APIGatewayV2HTTPEvent request) {
+        return ok(RunViews.thread(runs.thread(Http.pathParameter(request, "threadId"))));
+    }
+
+    private APIGatewayV2HTTPResponse pause(APIGatewayV2HTTPEvent request) {
+        return ok(RunViews.thread(runs.pause(Http.pathParameter(request, "threadId"))));
+    }
+
+    private APIGatewayV2HTTPResponse resume(APIGatewayV2HTTPEvent request) {
+        return ok(RunViews.thread(runs.resume(Http.pathParameter(request, "threadId"))));
     }
 
     /** With {@code after} or {@code waitSeconds}: a live poll that waits for new events; else one page. */
