@@ -29,7 +29,9 @@ public class ApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGate
 
     @Override
     public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent request, Context context) {
-        return Http.serve(request, () -> route(request));
+        try (LogContext log = LogContext.of(context).run(Http.pathParameter(request, "runId"), Http.pathParameter(request, "threadId"))) {
+            return Http.serve(request, () -> route(request));
+        }
     }
 
     /** One route of the run API: a handler method for a request of its route key. */

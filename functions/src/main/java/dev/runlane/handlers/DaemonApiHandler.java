@@ -31,7 +31,10 @@ public class DaemonApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, A
 
     @Override
     public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent request, Context context) {
-        return Http.serve(request, () -> route(request));
+        try (LogContext log = LogContext.of(context).run(Http.pathParameter(request, "runId"), null)
+                .daemon(Http.pathParameter(request, "daemonId"))) {
+            return Http.serve(request, () -> route(request));
+        }
     }
 
     /** One route of the daemon API: a handler method for a request of its route key. */
