@@ -1,5 +1,9 @@
 package dev.runlane.daemon;
 
+import static dev.runlane.daemon.FakeHttp.error;
+import static dev.runlane.daemon.FakeHttp.query;
+import static dev.runlane.daemon.FakeHttp.send;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -8,7 +12,6 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URLDecoder;
@@ -302,35 +305,6 @@ final class FakeDaemonApi implements AutoCloseable {
         } else {
             send(exchange, status, answer);
         }
-    }
-
-    private static ObjectNode error(String code, String message) {
-        ObjectNode body = JSON.createObjectNode();
-        body.putObject("error").put("code", code).put("message", message);
-        return body;
-    }
-
-    private static void send(HttpExchange exchange, int status, JsonNode body) throws IOException {
-        byte[] bytes = JSON.writeValueAsBytes(body);
-        exchange.getResponseHeaders().set("Content-Type", "application/json");
-        exchange.sendResponseHeaders(status, bytes.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-            out.write(bytes);
-        }
-    }
-
-    private static Map<String, String> query(String raw) {
-        Map<String, String> q = new HashMap<>();
-        if (raw != null) {
-            for (String pair : raw.split("&")) {
-                int eq = pair.indexOf('=');
-                if (eq > 0) {
-                    q.put(URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
-                            URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
-                }
-            }
-        }
-        return q;
     }
 
     @Override

@@ -30,21 +30,12 @@ public class ApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGate
     @Override
     public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent request, Context context) {
         try (LogContext log = LogContext.of(context).run(Http.pathParameter(request, "runId"), Http.pathParameter(request, "threadId"))) {
-            return Http.serve(request, () -> route(request));
+            return Http.serve(request, () -> Http.route(ROUTES, this, request));
         }
     }
 
-    /** One route of the run API: a handler method for a request of its route key. */
-    @FunctionalInterface
-    interface Route {
-        APIGatewayV2HTTPResponse serve(ApiHandler api, APIGatewayV2HTTPEvent request);
-    }
-
-    /**
-     * The run API's routes by route key, as API Gateway passes it: the one place a path is named.
-     * OpenApiContractTest checks that these are openapi.yaml's and template.yaml's ApiFunction routes.
-     */
-    static final Map<String, Route> ROUTES = Map.ofEntries(
+    /** The run API's routes (Http.route); OpenApiContractTest checks them against openapi.yaml and template.yaml. */
+    static final Map<String, Http.Route<ApiHandler>> ROUTES = Map.ofEntries(
             Map.entry("POST /threads/{threadId}/runs", ApiHandler::start),
             Map.entry("GET /threads/{threadId}/runs", ApiHandler::listRuns),
             Map.entry("GET /runs/{runId}", ApiHandler::getRun),
@@ -55,15 +46,6 @@ public class ApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGate
             Map.entry("POST /threads/{threadId}/pause", ApiHandler::pause),
             Map.entry("POST /threads/{threadId}/resume", ApiHandler::resume),
             Map.entry("POST /threads/{threadId}/cancel", ApiHandler::cancelThread));
-
-    private APIGatewayV2HTTPResponse route(APIGatewayV2HTTPEvent request) {
-        String routeKey = String.valueOf(request.getRouteKey());
-        Route route = ROUTES.get(routeKey);
-        if (route == null) {
-            throw Http.noRoute(routeKey);
-        }
-        return route.serve(this, request);
-    }
 
     private APIGatewayV2HTTPResponse listRuns(APIGatewayV2HTTPEvent request) {
         return ok(RunViews.page("runs", runs.list(Http.pathParameter(request, "threadId"),

@@ -33,34 +33,16 @@ public class DaemonApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, A
     public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent request, Context context) {
         try (LogContext log = LogContext.of(context).run(Http.pathParameter(request, "runId"), null)
                 .daemon(Http.pathParameter(request, "daemonId"))) {
-            return Http.serve(request, () -> route(request));
+            return Http.serve(request, () -> Http.route(ROUTES, this, request));
         }
     }
 
-    /** One route of the daemon API: a handler method for a request of its route key. */
-    @FunctionalInterface
-    interface Route {
-        APIGatewayV2HTTPResponse serve(DaemonApiHandler api, APIGatewayV2HTTPEvent request);
-    }
-
-    /**
-     * The daemon API's routes by route key, as API Gateway passes it: the one place a path is named.
-     * OpenApiContractTest checks that these are openapi.yaml's and template.yaml's DaemonApiFunction routes.
-     */
-    static final Map<String, Route> ROUTES = Map.ofEntries(
+    /** The daemon API's routes (Http.route); OpenApiContractTest checks them against openapi.yaml and template.yaml. */
+    static final Map<String, Http.Route<DaemonApiHandler>> ROUTES = Map.ofEntries(
             Map.entry("POST /daemons", DaemonApiHandler::register),
             Map.entry("GET /daemons/{daemonId}/frames", DaemonApiHandler::frames),
             Map.entry("POST /daemons/{daemonId}/frames/ack", DaemonApiHandler::acknowledge),
             Map.entry("POST /runs/{runId}/reports", DaemonApiHandler::report));
-
-    private APIGatewayV2HTTPResponse route(APIGatewayV2HTTPEvent request) {
-        String routeKey = String.valueOf(request.getRouteKey());
-        Route route = ROUTES.get(routeKey);
-        if (route == null) {
-            throw Http.noRoute(routeKey);
-        }
-        return route.serve(this, request);
-    }
 
     private APIGatewayV2HTTPResponse report(APIGatewayV2HTTPEvent request) {
         daemons.report(Http.pathParameter(request, "runId"), Http.bearer(request),

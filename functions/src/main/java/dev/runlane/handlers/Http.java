@@ -40,6 +40,26 @@ final class Http {
         }
     }
 
+    /** A handler method that answers one route of its function. */
+    @FunctionalInterface
+    interface Route<H> {
+        APIGatewayV2HTTPResponse serve(H handler, APIGatewayV2HTTPEvent request);
+    }
+
+    /**
+     * Answers a request from its function's route table, keyed by the route key as API Gateway
+     * passes it: the one place a path is named (OpenApiContractTest checks the tables against
+     * openapi.yaml and template.yaml).
+     */
+    static <H> APIGatewayV2HTTPResponse route(Map<String, Route<H>> routes, H handler, APIGatewayV2HTTPEvent request) {
+        String routeKey = String.valueOf(request.getRouteKey());
+        Route<H> route = routes.get(routeKey);
+        if (route == null) {
+            throw noRoute(routeKey);
+        }
+        return route.serve(handler, request);
+    }
+
     /** The request's body as JSON: content type, size and syntax checked. */
     static JsonNode jsonBody(APIGatewayV2HTTPEvent request, int maxBytes) {
         String contentType = header(request, "content-type");
