@@ -30,7 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Real sandboxes (JVMs running AWS's runtime client) behind a real edge; nothing mocked. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class LambdaServiceTest {
+class LambdaServiceIT {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir

@@ -40,7 +40,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The edge against a real moto server (started here with the repo's launcher) and real sandboxes. */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
-class EdgeTest {
+class EdgeIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String ECHO_ARN = "arn:aws:lambda:us-east-1:123456789012:function:Echo";
     private static final StaticCredentialsProvider CREDENTIALS = StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test"));

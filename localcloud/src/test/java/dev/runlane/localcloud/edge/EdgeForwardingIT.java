@@ -51,7 +51,7 @@ import software.amazon.awssdk.services.sqs.model.ReceiveMessageResponse;
  * SigV4-signed calls, chunked bodies and long polls against a real moto that checks signatures.
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
-class EdgeForwardingTest {
+class EdgeForwardingIT {
     private static final String BODY = "Action=Probe&Text=" + "caf%C3%A9+".repeat(2000);
 
     @TempDir
@@ -73,7 +73,7 @@ class EdgeForwardingTest {
     static void start() throws Exception {
         lambdas = new LambdaService(dir.resolve("work"), 1);
         recorder = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
-        recorder.createContext("/", EdgeForwardingTest::record);
+        recorder.createContext("/", EdgeForwardingIT::record);
         recorder.start();
         toRecorder = new Edge(0, lambdas, URI.create("http://127.0.0.1:" + recorder.getAddress().getPort()));
         toRecorder.start();

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Faults in invocations of real sandboxes: what a caller of the Lambda service sees. */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
-class LambdaFaultsTest {
+class LambdaFaultsIT {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir

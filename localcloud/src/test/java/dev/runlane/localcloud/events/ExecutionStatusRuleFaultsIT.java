@@ -27,7 +27,7 @@ import software.amazon.awssdk.services.sfn.SfnClient;
 
 /** dropStatusEvents against moto's real executions: exactly count events are not delivered, the rest are. */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
-class ExecutionStatusRuleFaultsTest {
+class ExecutionStatusRuleFaultsIT {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir

@@ -22,7 +22,7 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 /** Provisions the real template.yaml against a real moto server. */
-class ProvisionerMotoTest {
+class ProvisionerMotoIT {
     private static MotoServer moto;
     private static Stack stack;
 

@@ -57,7 +57,7 @@ import software.amazon.awssdk.services.sqs.model.ReceiptHandleIsInvalidException
 
 /** Fault injection at the edge, against real moto and real sandboxes: each fault as an AWS SDK or moto sees it. */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class EdgeFaultsTest {
+class EdgeFaultsIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String ECHO_ARN = "arn:aws:lambda:us-east-1:123456789012:function:Echo";
     private static final String TABLE = "faults-test";
