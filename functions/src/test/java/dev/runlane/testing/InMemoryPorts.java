@@ -260,7 +260,7 @@ public final class InMemoryPorts {
     /**
      * The fence's rules: tokens only grow; an attempt acquires only after earlier attempts of its run;
      * a write needs the newest token; fenceOut only for the newest holder. (Run status checks are the
-     * store's: the moto-backed FenceIntegrationTest covers those.)
+     * store's: the moto-backed FenceIT covers those.)
      */
     public static final class Fences implements Fence {
         public final Map<String, Long> tokens = new HashMap<>();

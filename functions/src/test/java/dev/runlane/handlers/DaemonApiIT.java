@@ -31,7 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The daemon API driven with the events/ fixtures, on real tables (moto). */
-class DaemonApiIntegrationTest {
+class DaemonApiIT {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final LocalAws aws = LocalAws.get();
@@ -47,7 +47,7 @@ class DaemonApiIntegrationTest {
     private final DaemonApiHandler api = new DaemonApiHandler();
     private final DesktopDispatchHandler desktop = new DesktopDispatchHandler();
 
-    DaemonApiIntegrationTest() {
+    DaemonApiIT() {
         api.daemons = new DaemonService(daemons, frames, runs, fence, workflow, Clock.systemUTC());
         desktop.dispatcher = new Dispatcher(fence, runs, daemons, Clock.systemUTC());
     }

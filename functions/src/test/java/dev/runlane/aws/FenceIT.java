@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The fence protocol (v2: attempts ordered by Step Functions) on real DynamoDB (moto). */
-class FenceIntegrationTest {
+class FenceIT {
     private static final Instant NOW = Instant.parse("2026-11-28T17:10:00.123Z");
 
     private final LocalAws aws = LocalAws.get();

@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** DynamoDB conditional writes, SQS FIFO hold/release and Step Functions name idempotency, on moto. */
-class QueueAndWorkflowIntegrationTest {
+class QueueAndWorkflowIT {
     private static final Instant NOW = Instant.parse("2026-11-28T17:10:00.123Z");
 
     private final LocalAws aws = LocalAws.get();

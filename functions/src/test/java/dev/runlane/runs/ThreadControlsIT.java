@@ -38,7 +38,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The thread controls (busy policies, deadlines, pause, thread cancel, rerun, live events) on moto's tables and queue. */
-class ThreadControlsIntegrationTest {
+class ThreadControlsIT {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final LocalAws aws = LocalAws.get();

@@ -27,11 +27,11 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * The workflow rules of the run state machine, asserted on the definition as deployed: the
- * build's validate phase (tools/asl/validate.sh, run by exec-maven-plugin) applies template.yaml's
+ * build's package phase (tools/asl/validate.sh, run by exec-maven-plugin) applies template.yaml's
  * DefinitionSubstitutions, checks the result with asl-validator and writes it to
  * {@code target/asl/run.asl.json}. This test reads that file, so the substitution logic exists once.
  */
-class StateMachineRulesTest {
+class StateMachineRulesIT {
 
     static final Path DEPLOYED = Path.of("target", "asl", "run.asl.json");
 
@@ -60,7 +60,7 @@ class StateMachineRulesTest {
     static void load() throws IOException {
         if (!Files.isRegularFile(DEPLOYED)) {
             fail(DEPLOYED.toAbsolutePath() + " is missing: it is written by the ASL validation of the build's"
-                    + " validate phase (mvn -pl functions validate, or tools/asl/validate.sh)");
+                    + " package phase (mvn -pl functions package, or tools/asl/validate.sh)");
         }
         definition = new ObjectMapper().readTree(DEPLOYED.toFile());
         tasks = new LinkedHashMap<>();

@@ -42,7 +42,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The handlers, driven with the events/ fixtures, against real tables, queues and a state machine on moto. */
-class HandlersIntegrationTest {
+class HandlersIT {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final LocalAws aws = LocalAws.get();
@@ -65,7 +65,7 @@ class HandlersIntegrationTest {
     private final FinalizeHandler finalize = new FinalizeHandler();
     private final ReaperHandler reaper = new ReaperHandler();
 
-    HandlersIntegrationTest() {
+    HandlersIT() {
         api.runs = service;
         gate.gate = new Gate(runs, threads, queue, workflow, finalizer, cancellation, aws.settings.holdSeconds(), Clock.systemUTC());
         Dispatcher dispatcher = new Dispatcher(fence, runs, daemons, Clock.systemUTC());
