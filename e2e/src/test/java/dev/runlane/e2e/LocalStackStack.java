@@ -35,7 +35,7 @@ import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * The repository's template.yaml deployed into LocalStack (Testcontainers' LocalStack module), for the
- * parity suite ({@link LocalStackParityTest}): the same scenarios as on the local cloud, against
+ * parity suite ({@link LocalStackParityIT}): the same scenarios as on the local cloud, against
  * LocalStack's Lambda, Step Functions, SQS, DynamoDB, EventBridge and API Gateway.
  *
  * <p>How it deploys, as {@code sam package} + {@code sam deploy} would: every local {@code CodeUri} and

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * closes it, an AutoCloseable, when the run ends), and logs each scenario's duration.
  *
  * <p>Which stack: a scenario class inside a class annotated {@link OnLocalStack} (the nested classes
- * of {@link LocalStackParityTest}) gets the template deployed into LocalStack ({@link LocalStackStack}),
+ * of {@link LocalStackParityIT}) gets the template deployed into LocalStack ({@link LocalStackStack}),
  * kept in that class's store, so it is stopped when that class ends. Every other one gets
  * {@link E2eStack#open()} (the local cloud, or the stack named by {@code RUNLANE_E2E_API_URL}), unless
  * the configuration parameter or system property {@value #STACK} is {@value #LOCALSTACK}: then every

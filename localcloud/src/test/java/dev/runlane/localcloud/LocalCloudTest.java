@@ -16,7 +16,7 @@ import java.time.Instant;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** Start-up errors of the local cloud; serving runs and a clean close are checked in e2e (LocalCloudLifecycleTest), where function.zip is built. */
+/** Start-up errors of the local cloud; serving runs and a clean close are checked in e2e (LocalCloudLifecycleIT), where function.zip is built. */
 class LocalCloudTest {
     private final HttpClient http = HttpClient.newHttpClient();
 
