@@ -18,6 +18,8 @@ import dev.runlane.domain.Target;
 import dev.runlane.domain.Timestamps;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.BatchGetItemResponse;
+import software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
@@ -53,6 +55,7 @@ public class DynamoRunStore implements RunStore {
     static final String QUEUE_DEADLINE = "queueDeadline";
     static final String ON_BUSY = "onBusy";
     static final String RERUN_OF = "rerunOf";
+    private static final int BATCH_GET = 100;
     private static final ObjectMapper JSON = Json.MAPPER;
     private static final String NOT_TERMINAL = "#status IN (:queued, :running)";
 
@@ -130,18 +133,37 @@ public class DynamoRunStore implements RunStore {
 
     @Override
     public List<Unfinished> unfinished(String threadId) {
-        List<Unfinished> found = new ArrayList<>();
+        List<Map<String, AttributeValue>> keys = new ArrayList<>();
         Map<String, AttributeValue> start = null;
         do {
             Map<String, AttributeValue> from = start;
             QueryResponse page = dynamo.query(QueryRequest.builder().tableName(runsTable).indexName(UNFINISHED)
                     .keyConditionExpression("unfinishedThread = :thread")
                     .expressionAttributeValues(Map.of(":thread", s(threadId))).exclusiveStartKey(from).build());
-            page.items().forEach(item -> found.add(new Unfinished(str(item, "runId"),
-                    RunStatus.valueOf(str(item, "status")), str(item, "queueSeq"), Timestamps.parse(str(item, QUEUE_DEADLINE)))));
+            page.items().forEach(item -> keys.add(key(str(item, "runId"))));
             start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
         } while (start != null);
+        // The index only names them (KEYS_ONLY, and it may lag): their status is read strongly.
+        List<Unfinished> found = new ArrayList<>();
+        for (int i = 0; i < keys.size(); i += BATCH_GET) {
+            batchGet(keys.subList(i, Math.min(keys.size(), i + BATCH_GET))).stream().map(DynamoRunStore::toRun)
+                    .filter(run -> !run.isTerminal())
+                    .forEach(run -> found.add(new Unfinished(run.runId(), run.status(), run.queueSeq(), run.options().expiresAt())));
+        }
         return found;
+    }
+
+    /** Strongly consistent reads of up to 100 runs, retrying the keys DynamoDB leaves unprocessed. */
+    private List<Map<String, AttributeValue>> batchGet(List<Map<String, AttributeValue>> keys) {
+        List<Map<String, AttributeValue>> items = new ArrayList<>();
+        Map<String, KeysAndAttributes> pending = Map.of(runsTable, KeysAndAttributes.builder().keys(keys).consistentRead(true).build());
+        while (!pending.isEmpty()) {
+            Map<String, KeysAndAttributes> request = pending;
+            BatchGetItemResponse response = dynamo.batchGetItem(r -> r.requestItems(request));
+            items.addAll(response.responses().getOrDefault(runsTable, List.of()));
+            pending = response.hasUnprocessedKeys() ? response.unprocessedKeys() : Map.of();
+        }
+        return items;
     }
 
     @Override

@@ -41,11 +41,11 @@ public class DynamoThreads implements Threads {
 
     @Override
     public Optional<String> resume(String threadId) {
-        Map<String, AttributeValue> old = dynamo.updateItem(r -> r.tableName(table).key(key(threadId))
-                .updateExpression("SET paused = :no REMOVE pausedAt, heldReceipt")
+        Map<String, AttributeValue> now = dynamo.updateItem(r -> r.tableName(table).key(key(threadId))
+                .updateExpression("SET paused = :no REMOVE pausedAt")
                 .expressionAttributeValues(Map.of(":no", AttributeValue.fromBool(false)))
-                .returnValues(ReturnValue.ALL_OLD)).attributes();
-        return Optional.ofNullable(old == null ? null : str(old, "heldReceipt"));
+                .returnValues(ReturnValue.ALL_NEW)).attributes();
+        return Optional.ofNullable(str(now, "heldReceipt"));
     }
 
     @Override
@@ -62,15 +62,25 @@ public class DynamoThreads implements Threads {
     }
 
     @Override
-    public void supersedeBefore(String threadId, String queuePosition) {
+    public ThreadState supersedeBefore(String threadId, String queuePosition) {
         try {
-            dynamo.updateItem(r -> r.tableName(table).key(key(threadId))
+            return toState(threadId, dynamo.updateItem(r -> r.tableName(table).key(key(threadId))
                     .updateExpression("SET supersededBefore = :seq")
                     .conditionExpression("attribute_not_exists(supersededBefore) OR supersededBefore < :seq")
-                    .expressionAttributeValues(Map.of(":seq", s(queuePosition))));
+                    .expressionAttributeValues(Map.of(":seq", s(queuePosition)))
+                    .returnValues(ReturnValue.ALL_NEW)).attributes());
         } catch (ConditionalCheckFailedException later) {
             // A later cancel-others start already superseded more.
+            return find(threadId);
         }
+    }
+
+    @Override
+    public ThreadState admit(String threadId, String runId, String queuePosition) {
+        return toState(threadId, dynamo.updateItem(r -> r.tableName(table).key(key(threadId))
+                .updateExpression("SET admittedRun = :run, admittedPosition = :seq")
+                .expressionAttributeValues(Map.of(":run", s(runId), ":seq", s(queuePosition)))
+                .returnValues(ReturnValue.ALL_NEW)).attributes());
     }
 
     private static Map<String, AttributeValue> key(String threadId) {
@@ -80,6 +90,7 @@ public class DynamoThreads implements Threads {
     private static ThreadState toState(String threadId, Map<String, AttributeValue> item) {
         AttributeValue paused = item.get("paused");
         return new ThreadState(threadId, paused != null && Boolean.TRUE.equals(paused.bool()),
-                Timestamps.parse(str(item, "pausedAt")), str(item, "heldReceipt"), str(item, "supersededBefore"));
+                Timestamps.parse(str(item, "pausedAt")), str(item, "heldReceipt"), str(item, "supersededBefore"),
+                str(item, "admittedRun"), str(item, "admittedPosition"));
     }
 }

@@ -36,6 +36,9 @@ public final class Admission {
      */
     public static Optional<Boolean> busyAtEnqueue(Run run, Iterable<Run> earlierNewestFirst) {
         for (Run earlier : earlierNewestFirst) {
+            if (earlier.executionArn() == null && earlier.options().hasExpired(run.createdAt())) {
+                continue; // past its deadline when this run was created: it was not keeping the thread busy
+            }
             if (!earlier.isTerminal() || earlier.finishedAt() == null || earlier.finishedAt().isAfter(run.createdAt())) {
                 return Optional.of(true);
             }

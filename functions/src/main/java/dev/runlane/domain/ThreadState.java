@@ -4,14 +4,16 @@ import java.time.Instant;
 
 /**
  * A thread's controls, as stored: whether it is paused (since when), the receipt of the head message
- * the gate holds while it is paused, and the queue position below which runs were superseded by a
- * {@code cancel-others} start. None of them can block a thread: resume releases the head, and a
- * superseded run is one its user asked to cancel.
+ * the gate held while it was paused, the queue position below which runs were superseded by a
+ * {@code cancel-others} start, and the run the gate admitted last (with its position). None of them
+ * can block a thread: resume releases the head, a superseded run is one its user asked to cancel,
+ * and the admitted run is only read, by a {@code cancel-others} start.
  */
-public record ThreadState(String threadId, boolean paused, Instant pausedAt, String heldReceipt, String supersededBefore) {
+public record ThreadState(String threadId, boolean paused, Instant pausedAt, String heldReceipt, String supersededBefore,
+                          String admittedRun, String admittedPosition) {
 
     public static ThreadState idle(String threadId) {
-        return new ThreadState(threadId, false, null, null, null);
+        return new ThreadState(threadId, false, null, null, null, null, null);
     }
 
     /** Whether the run at this queue position was superseded by a later {@code cancel-others} start. */

@@ -12,7 +12,10 @@ public interface Threads {
     /** Pauses the thread (repeating it keeps the first pausedAt); returns its state. */
     ThreadState pause(String threadId, Instant at);
 
-    /** Resumes the thread; returns the receipt of the head message held while it was paused, if any. */
+    /**
+     * Resumes the thread; returns the receipt of the head message held while it was paused, if any.
+     * The receipt stays on the thread, so that a resume whose release failed can be repeated.
+     */
     Optional<String> resume(String threadId);
 
     /**
@@ -21,6 +24,15 @@ public interface Threads {
      */
     boolean holdWhilePaused(String threadId, String receiptHandle);
 
-    /** Every run of the thread enqueued before this queue position is superseded (the marker only grows). */
-    void supersedeBefore(String threadId, String queuePosition);
+    /**
+     * Every run of the thread enqueued before this queue position is superseded (the marker only
+     * grows); returns the thread as it is after the write.
+     */
+    ThreadState supersedeBefore(String threadId, String queuePosition);
+
+    /**
+     * Records the run the gate has just admitted; returns the thread as it is after the write. One
+     * item, written by both sides: a supersede and an admission each see the other whichever is first.
+     */
+    ThreadState admit(String threadId, String runId, String queuePosition);
 }

@@ -162,20 +162,24 @@ public class Gate {
         String position = run.queueSeq() != null ? run.queueSeq() : message.queuePosition();
         ThreadState thread = threads.find(run.threadId());
         return switch (Admission.decide(run, position, thread, clock.instant())) {
-            case EXPIRE -> end(run, message, Outcome.expired());
-            case SUPERSEDE -> end(run, message, Outcome.superseded(null));
+            case EXPIRE -> end(run, message, position, Outcome.expired());
+            case SUPERSEDE -> end(run, message, position, Outcome.superseded(null));
             case HOLD_PAUSED -> holdWhilePaused(run, message);
             case START -> run.options().onBusy() == BusyPolicy.REJECT && wasBusyAtEnqueue(run, position)
-                    ? end(run, message, Outcome.rejected()) : start(run, message, position);
+                    ? end(run, message, position, Outcome.rejected()) : start(run, message, position);
         };
     }
 
     /**
-     * Ends a queued run that must not execute; the message is done. An earlier delivery may have
-     * started its execution (a gate that crashed before marking it): stopped too. A run that is
-     * RUNNING by now was admitted by that delivery, and is held like any running run.
+     * Ends a queued run that must not execute; the message is done. A run that is RUNNING by now was
+     * admitted by an earlier delivery (a gate that crashed before deleting the message), and is held
+     * like any running run.
      */
-    private boolean end(Run run, QueueMessage message, Outcome outcome) {
+    private boolean end(Run run, QueueMessage message, String position, Outcome outcome) {
+        if (run.queueSeq() == null && position != null) {
+            // Its start may have died before recording it: a later reject run must see it among the earlier ones.
+            runs.recordQueueSeq(run.runId(), position);
+        }
         if (cancellation.cancel(run.runId(), outcome, true)) {
             LOG.info(() -> "run " + run.runId() + " of thread " + run.threadId() + " ended " + outcome.status() + " unstarted");
             return true;
@@ -226,9 +230,10 @@ public class Gate {
             workflow.stop(run.runId(), "RunCancelled", "the run ended before its execution started");
             return true;
         }
-        // A cancel-others start may have superseded it since the thread was read; its pass then may
-        // not have seen this run's queue position yet, so the gate cancels it.
-        if (threads.find(run.threadId()).supersedes(position)) {
+        // A cancel-others start may have superseded it since the thread was read. Recording the
+        // admission on the thread item settles the race: whichever of the two writes comes second
+        // sees the other, so either this gate or that start cancels the run.
+        if (threads.admit(run.threadId(), run.runId(), position).supersedes(position)) {
             cancellation.cancel(run.runId(), Outcome.superseded(null), false);
             return true;
         }

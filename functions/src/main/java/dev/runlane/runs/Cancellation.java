@@ -36,9 +36,12 @@ public class Cancellation {
         if (!finished.endedNow()) {
             return false;
         }
-        // Also for a queued run: the gate may have started its execution a moment ago.
-        workflow.stop(runId, "RunCancelled", outcome.error().message());
         Run run = finished.run();
+        // A run without an execution ARN was never marked RUNNING: if the gate is starting its
+        // execution right now, its mark fails and the gate stops that execution itself.
+        if (run.executionArn() != null) {
+            workflow.stop(runId, "RunCancelled", outcome.error().message());
+        }
         if (run.target() == Target.DESKTOP && run.fenceToken() != null) {
             frames.send(Frame.cancel(run.daemonId(), runId, run.threadId(), run.fenceToken(), clock.instant()));
         }

@@ -56,6 +56,12 @@ public class Finalizer {
                 && runs.finish(runId, outcome.get().status(), outcome.get().error(), clock.instant(), onlyIfQueued);
         if (ended) {
             LOG.info(() -> "run " + runId + " of thread " + run.threadId() + " ended " + outcome.get().status());
+        } else if (onlyIfQueued) {
+            // Not queued any more: admitted meanwhile, its attempt must not be fenced out nor its thread released.
+            Run now = runs.find(runId).orElse(run);
+            if (!now.isTerminal()) {
+                return new Finished(false, now);
+            }
         }
         fence.fenceOut(run.threadId(), runId);
         // Re-read: the gate may have stored a newer receipt since; only the newest one is reliable.

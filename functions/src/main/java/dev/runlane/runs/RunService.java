@@ -138,11 +138,15 @@ public class RunService {
 
     /**
      * Cancels every run of the thread enqueued before this one. The marker comes first: a run the gate
-     * admits from now on sees it (also right after it marked the run RUNNING), and a run it admitted
-     * before has its queue position by now, so one of the two always cancels it.
+     * admits from now on sees it, and the run it admitted last is on the thread item this write
+     * returns, so either side cancels it. Queued runs are found through the thread's unfinished runs.
      */
     private void supersedeEarlierRuns(Run run) {
-        threads.supersedeBefore(run.threadId(), run.queueSeq());
+        ThreadState thread = threads.supersedeBefore(run.threadId(), run.queueSeq());
+        if (thread.admittedRun() != null && !thread.admittedRun().equals(run.runId())
+                && thread.supersedes(thread.admittedPosition())) {
+            cancellation.cancel(thread.admittedRun(), Outcome.superseded(run.runId()), false);
+        }
         for (RunStore.Unfinished other : runs.unfinished(run.threadId())) {
             String seq = other.queueSeq() != null ? other.queueSeq()
                     : runs.find(other.runId()).map(Run::queueSeq).orElse(null);
@@ -253,6 +257,7 @@ public class RunService {
     /** Resumes a paused thread: the head message the gate held is released, so its next run starts at once. */
     public ThreadView resume(String threadId) {
         requireId("threadId", threadId);
+        // The receipt stays on the thread: if this release fails, resuming again releases it.
         threads.resume(threadId).ifPresent(queue::release);
         return thread(threadId);
     }

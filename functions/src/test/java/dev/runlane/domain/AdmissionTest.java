@@ -32,12 +32,12 @@ class AdmissionTest {
     void aQueuedHeadIsStartedExpiredSupersededOrHeld(Integer deadline, boolean paused, String supersededBefore,
                                                     Admission.Decision expected) {
         Run run = queued(new RunOptions(BusyPolicy.QUEUE, deadline == null ? null : NOW.plusSeconds(deadline), null));
-        ThreadState thread = new ThreadState("t", paused, paused ? CREATED : null, null, supersededBefore);
+        ThreadState thread = new ThreadState("t", paused, paused ? CREATED : null, null, supersededBefore, null, null);
         assertEquals(expected, Admission.decide(run, "0005", thread, NOW));
     }
 
     /**
-     * Earlier runs, newest first, as "status/finished (s after the run's creation; - none)/admitted".
+     * Earlier runs, newest first, as "status/finished (s after the run's creation; - none)/admitted[/deadline]".
      * Expected: busy, idle, or undecided (read the next page).
      */
     @ParameterizedTest(name = "{0} → {1}")
@@ -54,6 +54,9 @@ class AdmissionTest {
             "EXPIRED/2/never,SUCCEEDED/-9/admitted     | busy",
             "REJECTED/-1/never,REJECTED/-2/never       | undecided",
             "SUCCEEDED/-1/admitted,SUCCEEDED/9/admitted| idle",
+            // queued past its deadline when the run was created (deadline -1 s), ended EXPIRED later: not busy
+            "EXPIRED/5/never/-1,SUCCEEDED/-9/admitted  | idle",
+            "EXPIRED/5/never/1,SUCCEEDED/-9/admitted   | busy",
     })
     void aRejectRunWasBusyIfAnEarlierRunEndedAfterItWasCreated(String earlier, String expected) {
         List<Run> runs = new ArrayList<>();
@@ -61,9 +64,10 @@ class AdmissionTest {
             for (String spec : earlier.split(",")) {
                 String[] part = spec.trim().split("/");
                 Instant finished = part[1].equals("-") ? null : CREATED.plusSeconds(Integer.parseInt(part[1]));
+                Instant deadline = part.length > 3 ? CREATED.plusSeconds(Integer.parseInt(part[3])) : null;
                 runs.add(new Run("e" + runs.size(), "t", Target.HOSTED, null, RunStatus.valueOf(part[0]), 1, null,
                         part[2].equals("admitted") ? "arn:e" : null, null, CREATED.minusSeconds(60), null, finished,
-                        "000" + runs.size(), null, "h", 0, null, null));
+                        "000" + runs.size(), null, "h", 0, null, new RunOptions(BusyPolicy.QUEUE, deadline, null)));
             }
         }
         Optional<Boolean> busy = Admission.busyAtEnqueue(queued(RunOptions.NONE), runs);

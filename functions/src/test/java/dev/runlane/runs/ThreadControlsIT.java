@@ -125,6 +125,38 @@ class ThreadControlsIT {
     }
 
     @Test
+    void aCancelOthersStartCancelsTheRunTheGateAdmittedJustBeforeItsMarker() {
+        String thread = uniqueId("t");
+        Run admitted = start(thread, BusyPolicy.QUEUE, null);
+        assertFalse(admit(admitted).isEmpty());
+        assertEquals(admitted.runId(), threads.find(thread).admittedRun(), "the gate records what it admitted");
+        // A start whose pass cannot see the admitted run in the index: only the thread item tells it.
+        Run later = runs.create(Run.queued(uniqueId("r"), thread, Target.HOSTED, null, "h",
+                new dev.runlane.domain.RunOptions(BusyPolicy.CANCEL_OTHERS, null, null), clock.instant())).run();
+        runs.storeInput(later.runId(), "{}", clock.instant());
+        String seq = queue.enqueue(thread, later.runId());
+        runs.recordQueueSeq(later.runId(), seq);
+
+        dev.runlane.domain.ThreadState after = threads.supersedeBefore(thread, seq);
+        assertTrue(after.supersedes(after.admittedPosition()), "the marker's write returns the admitted run below it");
+        assertEquals(RunStatus.RUNNING, runs.find(admitted.runId()).orElseThrow().status());
+        service.start(thread, request(BusyPolicy.CANCEL_OTHERS, null), null);
+        assertEquals("Superseded", runs.find(admitted.runId()).orElseThrow().error().code());
+    }
+
+    @Test
+    void cancellingTheQueuedRunsNeverFencesOutOneTheGateAdmittedMeanwhile() {
+        String thread = uniqueId("t");
+        Run run = start(thread, BusyPolicy.QUEUE, null);
+        assertFalse(admit(run).isEmpty());
+        long token = fence.acquire(thread, run.runId(), 1, clock.instant());
+
+        assertFalse(cancellation.cancel(run.runId(), Outcome.cancelled("queued only"), true));
+        fence.confirm(thread, run.runId(), token); // throws if fenced out
+        assertEquals(RunStatus.RUNNING, runs.find(run.runId()).orElseThrow().status());
+    }
+
+    @Test
     void aQueuedRunPastItsDeadlineShowsExpiredAtOnceAndNeverStarts() {
         String thread = uniqueId("t");
         Run busy = start(thread, BusyPolicy.QUEUE, null);

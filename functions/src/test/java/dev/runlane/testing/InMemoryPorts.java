@@ -46,33 +46,42 @@ public final class InMemoryPorts {
 
         @Override
         public ThreadState pause(String threadId, Instant at) {
-            ThreadState state = find(threadId);
-            return put(new ThreadState(threadId, true, state.paused() ? state.pausedAt() : at, state.heldReceipt(), state.supersededBefore()));
+            ThreadState t = find(threadId);
+            return put(new ThreadState(threadId, true, t.paused() ? t.pausedAt() : at, t.heldReceipt(), t.supersededBefore(),
+                    t.admittedRun(), t.admittedPosition()));
         }
 
         @Override
         public Optional<String> resume(String threadId) {
-            ThreadState state = find(threadId);
-            put(new ThreadState(threadId, false, null, null, state.supersededBefore()));
-            return Optional.ofNullable(state.heldReceipt());
+            ThreadState t = find(threadId);
+            put(new ThreadState(threadId, false, null, t.heldReceipt(), t.supersededBefore(), t.admittedRun(), t.admittedPosition()));
+            return Optional.ofNullable(t.heldReceipt());
         }
 
         @Override
         public boolean holdWhilePaused(String threadId, String receiptHandle) {
-            ThreadState state = find(threadId);
-            if (!state.paused()) {
+            ThreadState t = find(threadId);
+            if (!t.paused()) {
                 return false;
             }
-            put(new ThreadState(threadId, true, state.pausedAt(), receiptHandle, state.supersededBefore()));
+            put(new ThreadState(threadId, true, t.pausedAt(), receiptHandle, t.supersededBefore(), t.admittedRun(), t.admittedPosition()));
             return true;
         }
 
         @Override
-        public void supersedeBefore(String threadId, String queuePosition) {
-            ThreadState state = find(threadId);
-            if (state.supersededBefore() == null || state.supersededBefore().compareTo(queuePosition) < 0) {
-                put(new ThreadState(threadId, state.paused(), state.pausedAt(), state.heldReceipt(), queuePosition));
+        public ThreadState supersedeBefore(String threadId, String queuePosition) {
+            ThreadState t = find(threadId);
+            if (t.supersededBefore() == null || t.supersededBefore().compareTo(queuePosition) < 0) {
+                return put(new ThreadState(threadId, t.paused(), t.pausedAt(), t.heldReceipt(), queuePosition,
+                        t.admittedRun(), t.admittedPosition()));
             }
+            return t;
+        }
+
+        @Override
+        public ThreadState admit(String threadId, String runId, String queuePosition) {
+            ThreadState t = find(threadId);
+            return put(new ThreadState(threadId, t.paused(), t.pausedAt(), t.heldReceipt(), t.supersededBefore(), runId, queuePosition));
         }
 
         private ThreadState put(ThreadState state) {
