@@ -132,7 +132,7 @@ public class DynamoRunStore implements RunStore {
     }
 
     @Override
-    public List<Unfinished> unfinished(String threadId) {
+    public List<Run> unfinished(String threadId) {
         List<Map<String, AttributeValue>> keys = new ArrayList<>();
         Map<String, AttributeValue> start = null;
         do {
@@ -144,11 +144,11 @@ public class DynamoRunStore implements RunStore {
             start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
         } while (start != null);
         // The index only names them (KEYS_ONLY, and it may lag): their status is read strongly.
-        List<Unfinished> found = new ArrayList<>();
+        List<Run> found = new ArrayList<>();
         for (int i = 0; i < keys.size(); i += BATCH_GET) {
             batchGet(keys.subList(i, Math.min(keys.size(), i + BATCH_GET))).stream().map(DynamoRunStore::toRun)
                     .filter(run -> !run.isTerminal())
-                    .forEach(run -> found.add(new Unfinished(run.runId(), run.status(), run.queueSeq(), run.options().expiresAt())));
+                    .forEach(found::add);
         }
         return found;
     }

@@ -27,15 +27,11 @@ public interface RunStore {
      */
     int countUnfinished(String threadId, int atMost);
 
-    /** A run that has not ended: found through the thread's index of unfinished runs, its status read strongly. */
-    record Unfinished(String runId, RunStatus status, String queueSeq, Instant expiresAt) {
-    }
-
     /**
-     * The thread's runs that have not ended (QUEUED or RUNNING), in no particular order. The index
-     * that finds them may not list a run created a moment ago.
+     * The thread's runs that have not ended (QUEUED or RUNNING), read strongly, in no particular
+     * order. The index that finds them may not list a run created a moment ago.
      */
-    List<Unfinished> unfinished(String threadId);
+    List<Run> unfinished(String threadId);
 
     /** The thread's runs enqueued before this queue position, newest first. */
     Page<Run> enqueuedBefore(String threadId, String queuePosition, int limit, String cursor);

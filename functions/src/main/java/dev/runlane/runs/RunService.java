@@ -133,7 +133,7 @@ public class RunService {
 
     /** A thread is busy while it has a run running, or queued and not past its deadline. */
     private boolean isBusy(String threadId, Instant now) {
-        return runs.unfinished(threadId).stream().anyMatch(u -> !isOverdue(u, now));
+        return runs.unfinished(threadId).stream().anyMatch(run -> !isOverdue(run, now));
     }
 
     /**
@@ -147,9 +147,8 @@ public class RunService {
                 && thread.supersedes(thread.admittedPosition())) {
             cancellation.cancel(thread.admittedRun(), Outcome.superseded(run.runId()), false);
         }
-        for (RunStore.Unfinished other : runs.unfinished(run.threadId())) {
-            String seq = other.queueSeq() != null ? other.queueSeq()
-                    : runs.find(other.runId()).map(Run::queueSeq).orElse(null);
+        for (Run other : runs.unfinished(run.threadId())) {
+            String seq = other.queueSeq();
             if (!other.runId().equals(run.runId()) && seq != null && seq.compareTo(run.queueSeq()) < 0) {
                 cancellation.cancel(other.runId(), Outcome.superseded(run.runId()), false);
             }
@@ -181,8 +180,8 @@ public class RunService {
         return runs.find(run.runId()).orElse(run);
     }
 
-    private boolean isOverdue(RunStore.Unfinished run, Instant now) {
-        return run.status() == RunStatus.QUEUED && run.expiresAt() != null && !now.isBefore(run.expiresAt());
+    private static boolean isOverdue(Run run, Instant now) {
+        return run.status() == RunStatus.QUEUED && run.options().hasExpired(now);
     }
 
     public Page<RunEvent> events(String runId, Integer limit, String cursor) {
@@ -235,9 +234,9 @@ public class RunService {
         Instant now = clock.instant();
         Run running = null;
         int queued = 0;
-        for (RunStore.Unfinished run : runs.unfinished(threadId)) {
+        for (Run run : runs.unfinished(threadId)) {
             if (run.status() == RunStatus.RUNNING) {
-                running = runs.find(run.runId()).filter(r -> r.status() == RunStatus.RUNNING).orElse(null);
+                running = run;
             } else if (isOverdue(run, now)) {
                 cancellation.cancel(run.runId(), Outcome.expired(), true);
             } else {
@@ -271,14 +270,14 @@ public class RunService {
      */
     public List<String> cancelThread(String threadId, Include include) {
         requireId("threadId", threadId);
-        List<RunStore.Unfinished> unfinished = runs.unfinished(threadId);
+        List<Run> unfinished = runs.unfinished(threadId);
         List<String> cancelled = new ArrayList<>();
         Outcome outcome = Outcome.cancelled("cancelled with its thread's queue");
-        unfinished.stream().filter(u -> u.status() == RunStatus.QUEUED).map(RunStore.Unfinished::runId)
+        unfinished.stream().filter(run -> run.status() == RunStatus.QUEUED).map(Run::runId)
                 .filter(runId -> cancellation.cancel(runId, outcome, include == Include.QUEUED))
                 .forEach(cancelled::add);
         if (include == Include.ALL) {
-            unfinished.stream().filter(u -> u.status() == RunStatus.RUNNING).map(RunStore.Unfinished::runId)
+            unfinished.stream().filter(run -> run.status() == RunStatus.RUNNING).map(Run::runId)
                     .filter(runId -> cancellation.cancel(runId, outcome, false))
                     .forEach(cancelled::add);
         }

@@ -157,9 +157,9 @@ public final class InMemoryPorts {
         }
 
         @Override
-        public List<Unfinished> unfinished(String threadId) {
+        public List<Run> unfinished(String threadId) {
             return items.values().stream().filter(r -> r.threadId().equals(threadId) && !r.isTerminal())
-                    .map(r -> new Unfinished(r.runId(), r.status(), r.queueSeq(), r.options().expiresAt())).toList();
+                    .toList();
         }
 
         @Override
