@@ -1,5 +1,7 @@
 package dev.runlane.daemon;
 
+import dev.runlane.runs.RunIds;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -177,7 +179,7 @@ public final class Daemon implements AutoCloseable {
             return;
         }
         if (!WorkingDirectories.isValidThreadId(frame.threadId())) {
-            log.error(ref + ": refused " + frame.kind() + " frame: the thread id must be " + Ids.RULE);
+            log.error(ref + ": refused " + frame.kind() + " frame: the thread id must be " + RunIds.RULE);
             if (start) {
                 lanes.execute(() -> reportStartFailure(ref, "InvalidThreadId",
                         "the daemon refuses thread id '" + Log.oneLine(frame.threadId()) + "' as a directory name"));

@@ -1,5 +1,7 @@
 package dev.runlane.daemon;
 
+import dev.runlane.runs.RunIds;
+
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -94,8 +96,8 @@ public record DaemonConfig(URI apiUrl, String daemonId, String credential, Path 
     }
 
     private static String daemonId(String text) throws ConfigException {
-        if (!Ids.isValid(text)) {
-            throw new ConfigException("--daemon-id must be " + Ids.RULE + " (got '" + Log.oneLine(text) + "')");
+        if (!RunIds.isValid(text)) {
+            throw new ConfigException("--daemon-id must be " + RunIds.RULE + " (got '" + Log.oneLine(text) + "')");
         }
         return text;
     }

@@ -1,5 +1,7 @@
 package dev.runlane.daemon;
 
+import dev.runlane.runs.RunIds;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -123,8 +125,8 @@ public final class Watch {
                     + " (got " + watch.waitSeconds + ")");
         }
         // The server's rule for ids: a run id it could never have issued is a typo, said here, not a 404.
-        if (!Ids.isValid(watch.runId)) {
-            return usageError(err, "RUN_ID must be " + Ids.RULE + " (got '" + Log.oneLine(watch.runId) + "')");
+        if (!RunIds.isValid(watch.runId)) {
+            return usageError(err, "RUN_ID must be " + RunIds.RULE + " (got '" + Log.oneLine(watch.runId) + "')");
         }
         String url = watch.apiUrlOption != null ? watch.apiUrlOption
                 : env.getOrDefault(API_URL_ENV, "").isBlank() ? DEFAULT_API_URL : env.get(API_URL_ENV);

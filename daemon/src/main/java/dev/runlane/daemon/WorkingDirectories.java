@@ -1,5 +1,7 @@
 package dev.runlane.daemon;
 
+import dev.runlane.runs.RunIds;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,7 +32,7 @@ public final class WorkingDirectories {
 
     /** A thread id the API accepts, which is also a plain directory name ({@link Ids}). */
     public static boolean isValidThreadId(String threadId) {
-        return Ids.isValid(threadId);
+        return RunIds.isValid(threadId);
     }
 
     /** The thread's working directory; refuses any thread id that is not a plain name. */

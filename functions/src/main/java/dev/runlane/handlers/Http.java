@@ -17,7 +17,6 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 import static dev.runlane.domain.RefusedException.Kind.TOO_LARGE;
-import static dev.runlane.domain.RefusedException.Kind.UNSUPPORTED_MEDIA_TYPE;
 
 /** The HTTP side shared by the API handlers: JSON bodies in, JSON and refusals out, never a stack trace. */
 final class Http {
@@ -33,6 +32,8 @@ final class Http {
             return route.get();
         } catch (RefusedException refused) {
             return refusal(refused);
+        } catch (NotJson notJson) {
+            return json(415, RunViews.error("UnsupportedMediaType", notJson.getMessage()), Map.of());
         } catch (RuntimeException bug) {
             LOG.log(Level.SEVERE, "request " + requestId(request) + " (" + request.getRouteKey() + ") failed", bug);
             return json(500, RunViews.error("InternalError",
@@ -65,8 +66,7 @@ final class Http {
         String contentType = header(request, "content-type");
         String mediaType = contentType == null ? "" : contentType.split(";")[0].trim().toLowerCase(Locale.ROOT);
         if (!mediaType.equals("application/json") && !mediaType.endsWith("+json")) {
-            throw new RefusedException(UNSUPPORTED_MEDIA_TYPE, "UnsupportedMediaType",
-                    "send JSON with content-type: application/json");
+            throw new NotJson();
         }
         byte[] body = bytes(request);
         if (body.length > maxBytes) {
@@ -142,13 +142,12 @@ final class Http {
     static APIGatewayV2HTTPResponse refusal(RefusedException refused) {
         int status = switch (refused.kind()) {
             case INVALID -> 400;
-            case UNAUTHORIZED -> 401;
-            case FORBIDDEN -> 403;
+            case UNAUTHENTICATED -> 401;
+            case NOT_PERMITTED -> 403;
             case NOT_FOUND -> 404;
             case CONFLICT -> 409;
             case TOO_LARGE -> 413;
-            case UNSUPPORTED_MEDIA_TYPE -> 415;
-            case TOO_MANY_REQUESTS -> 429;
+            case LIMIT_REACHED -> 429;
         };
         Map<String, String> headers = status == 401 ? Map.of("www-authenticate", "Bearer") : Map.of();
         return json(status, RunViews.error(refused.code(), refused.getMessage()), headers);
@@ -156,6 +155,13 @@ final class Http {
 
     static RefusedException noRoute(String routeKey) {
         return new RefusedException(RefusedException.Kind.NOT_FOUND, "RouteNotFound", "no route " + routeKey);
+    }
+
+    /** A body that is not JSON: refused by the transport (415), before any domain rule reads it. */
+    private static final class NotJson extends RuntimeException {
+        NotJson() {
+            super("send JSON with content-type: application/json", null, false, false);
+        }
     }
 
     private static byte[] bytes(APIGatewayV2HTTPEvent request) {

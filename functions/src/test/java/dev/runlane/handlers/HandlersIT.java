@@ -14,6 +14,7 @@ import dev.runlane.aws.DynamoRunStore;
 import dev.runlane.aws.SqsThreadQueue;
 import dev.runlane.aws.StepFunctionsWorkflow;
 import dev.runlane.dispatch.Dispatcher;
+import dev.runlane.domain.QueueMessage;
 import dev.runlane.domain.Run;
 import dev.runlane.domain.RunStatus;
 import dev.runlane.domain.Workflow;
@@ -326,7 +327,7 @@ class HandlersIT {
             SQSEvent.SQSMessage message = new SQSEvent.SQSMessage();
             message.setMessageId(uniqueId("m"));
             message.setReceiptHandle(receipts.get(runId));
-            message.setBody(Gate.messageBody(thread, runId));
+            message.setBody(QueueMessage.body(thread, runId));
             message.setAttributes(Map.of("MessageGroupId", thread, "MessageDeduplicationId", runId));
             return message;
         }).toList();

@@ -1,0 +1,87 @@
+package dev.runlane.aws;
+
+import dev.runlane.domain.Frame;
+import dev.runlane.domain.Frames;
+import dev.runlane.domain.Timestamps;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
+import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import static dev.runlane.aws.Dynamo.n;
+import static dev.runlane.aws.Dynamo.s;
+
+/** Daemon frames in DynamoDB: partition = daemon, sort key = frame id (creation order). */
+public class DynamoFrames implements Frames {
+    private final DynamoDbClient dynamo;
+    private final String framesTable;
+    private final Duration retention;
+
+    public DynamoFrames(DynamoDbClient dynamo, Settings settings) {
+        this.dynamo = dynamo;
+        this.framesTable = settings.framesTable();
+        this.retention = Duration.ofDays(settings.retentionDays());
+    }
+
+    @Override
+    public void send(Frame frame) {
+        dynamo.putItem(r -> r.tableName(framesTable).item(toItem(frame, retention)));
+    }
+
+    @Override
+    public List<Frame> after(String daemonId, String cursor, int limit) {
+        Map<String, AttributeValue> values = new HashMap<>(Map.of(":daemon", s(daemonId)));
+        String condition = "daemonId = :daemon";
+        if (cursor != null) {
+            condition += " AND frameId > :cursor";
+            values.put(":cursor", s(cursor));
+        }
+        String keyCondition = condition;
+        return dynamo.query(QueryRequest.builder().tableName(framesTable).keyConditionExpression(keyCondition)
+                        .expressionAttributeValues(values).consistentRead(true).limit(limit).build())
+                .items().stream().map(DynamoFrames::toFrame).toList();
+    }
+
+    @Override
+    public void acknowledge(String daemonId, List<String> frameIds) {
+        // Deleting a frame that is already gone succeeds: acknowledging twice is harmless.
+        frameIds.forEach(frameId -> dynamo.deleteItem(r -> r.tableName(framesTable)
+                .key(Map.of("daemonId", s(daemonId), "frameId", s(frameId)))));
+    }
+
+    /** A frame's put, for the fence to make conditional. */
+    TransactWriteItem put(Frame frame) {
+        return TransactWriteItem.builder().put(p -> p.tableName(framesTable).item(toItem(frame, retention))).build();
+    }
+
+    private static Map<String, AttributeValue> toItem(Frame frame, Duration retention) {
+        Map<String, AttributeValue> item = new HashMap<>();
+        item.put("daemonId", s(frame.daemonId()));
+        item.put("frameId", s(frame.frameId()));
+        item.put("kind", s(frame.kind().name().toLowerCase(Locale.ROOT)));
+        item.put("runId", s(frame.runId()));
+        item.put("threadId", s(frame.threadId()));
+        item.put("fenceToken", n(frame.fenceToken()));
+        if (frame.input() != null) {
+            item.put("input", s(frame.input()));
+        }
+        item.put("createdAt", s(Timestamps.format(frame.createdAt())));
+        item.put("expiresAt", n(frame.createdAt().plus(retention).getEpochSecond()));
+        return item;
+    }
+
+    static Frame toFrame(Map<String, AttributeValue> item) {
+        AttributeValue input = item.get("input");
+        return new Frame(item.get("frameId").s(), item.get("daemonId").s(),
+                Frame.Kind.valueOf(item.get("kind").s().toUpperCase(Locale.ROOT)), item.get("runId").s(),
+                item.get("threadId").s(), Long.parseLong(item.get("fenceToken").n()), input == null ? null : input.s(),
+                Instant.parse(item.get("createdAt").s()));
+    }
+}

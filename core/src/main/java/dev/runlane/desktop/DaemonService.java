@@ -1,0 +1,234 @@
+package dev.runlane.desktop;
+
+import com.fasterxml.jackson.databind.node.NullNode;
+import dev.runlane.domain.Daemons;
+import dev.runlane.domain.Fence;
+import dev.runlane.domain.Frame;
+import dev.runlane.domain.Frames;
+import dev.runlane.domain.RefusedException;
+import dev.runlane.domain.Run;
+import dev.runlane.domain.RunEvent;
+import dev.runlane.domain.RunPayloads;
+import dev.runlane.domain.RunStore;
+import dev.runlane.domain.StaleAttemptException;
+import dev.runlane.domain.Target;
+import dev.runlane.domain.TaskEndedException;
+import dev.runlane.domain.Workflow;
+import dev.runlane.runs.Json;
+import dev.runlane.runs.RunIds;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.logging.Logger;
+import java.util.regex.Pattern;
+
+import static dev.runlane.domain.RefusedException.Kind.CONFLICT;
+import static dev.runlane.domain.RefusedException.Kind.NOT_PERMITTED;
+import static dev.runlane.domain.RefusedException.Kind.NOT_FOUND;
+import static dev.runlane.domain.RefusedException.Kind.TOO_LARGE;
+import static dev.runlane.domain.RefusedException.Kind.UNAUTHENTICATED;
+
+/**
+ * The daemon side of desktop runs: registration, frames, and reports. A report is accepted only from
+ * the run's own daemon with the thread's newest fence token, then forwarded to the waiting task.
+ */
+public class DaemonService {
+    public static final int MAX_WAIT_SECONDS = 20;
+    public static final int MAX_ACK = 100;
+    private static final int FRAMES_PER_POLL = 50;
+    private static final long MAX_FRAME_BYTES = 2L * 1024 * 1024;
+    /** A progress event is one DynamoDB item (at most 400 KB). */
+    static final int MAX_PROGRESS_BYTES = 256 * 1024;
+    /** How often a long poll looks for new frames: DynamoDB offers nothing to block on. */
+    private static final Duration POLL_INTERVAL = Duration.ofMillis(500);
+    private static final Pattern FRAME_ID = Pattern.compile("\\d{13}-(start|cancel)-[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
+    private static final Logger LOG = Logger.getLogger(DaemonService.class.getName());
+
+    private final Daemons daemons;
+    private final Frames frames;
+    private final RunStore runs;
+    private final Fence fence;
+    private final Workflow workflow;
+    private final Clock clock;
+
+    public DaemonService(Daemons daemons, Frames frames, RunStore runs, Fence fence, Workflow workflow, Clock clock) {
+        this.daemons = daemons;
+        this.frames = frames;
+        this.runs = runs;
+        this.fence = fence;
+        this.workflow = workflow;
+        this.clock = clock;
+    }
+
+    public record Registration(String daemonId, String credential) {
+    }
+
+    /** Registers a daemon and returns its credential: shown once, stored only as a hash. */
+    public Registration register(String daemonId) {
+        if (!RunIds.isValid(daemonId)) {
+            throw RefusedException.invalid("InvalidDaemonId", "daemonId must be " + RunIds.RULE);
+        }
+        String credential = Credentials.issue(daemonId);
+        if (!daemons.register(daemonId, Credentials.hash(credential), clock.instant())) {
+            throw new RefusedException(CONFLICT, "DaemonExists", "daemon " + daemonId + " is already registered");
+        }
+        LOG.info(() -> "daemon " + daemonId + " registered");
+        return new Registration(daemonId, credential);
+    }
+
+    /** Frames for a daemon; {@code epoch} is the backend's identity, which its tokens belong to. */
+    public record FrameBatch(List<Frame> frames, String cursor, String epoch) {
+    }
+
+    /** The daemon's unacknowledged frames after the cursor, waiting up to {@code waitSeconds} for one. */
+    public FrameBatch frames(String daemonId, String credential, String cursor, int waitSeconds) throws InterruptedException {
+        authorize(credential, daemonId);
+        if (cursor != null && !FRAME_ID.matcher(cursor).matches()) {
+            throw RefusedException.invalid("InvalidCursor", "after must be a frameId this API returned");
+        }
+        if (waitSeconds < 0 || waitSeconds > MAX_WAIT_SECONDS) {
+            throw RefusedException.invalid("InvalidWait", "waitSeconds must be between 0 and " + MAX_WAIT_SECONDS);
+        }
+        Instant deadline = clock.instant().plusSeconds(waitSeconds);
+        while (true) {
+            List<Frame> batch = withinResponseLimit(frames.after(daemonId, cursor, FRAMES_PER_POLL));
+            cursor = batch.isEmpty() ? cursor : batch.get(batch.size() - 1).frameId();
+            List<Frame> live = dropEnded(daemonId, batch);
+            if (!live.isEmpty() || !clock.instant().plus(POLL_INTERVAL).isBefore(deadline)) {
+                return new FrameBatch(live, cursor, fence.epoch());
+            }
+            if (batch.isEmpty()) {
+                Thread.sleep(POLL_INTERVAL.toMillis());
+            }
+        }
+    }
+
+    /**
+     * The first frames whose inputs add up to at most {@link #MAX_FRAME_BYTES} (always one): start
+     * frames carry inputs of up to 256 KiB and a Lambda response holds 6 MB. The rest come next poll.
+     */
+    private static List<Frame> withinResponseLimit(List<Frame> batch) {
+        long bytes = 0;
+        for (int i = 0; i < batch.size(); i++) {
+            bytes += batch.get(i).input() == null ? 0 : batch.get(i).input().getBytes(StandardCharsets.UTF_8).length;
+            if (i > 0 && bytes > MAX_FRAME_BYTES) {
+                return batch.subList(0, i);
+            }
+        }
+        return batch;
+    }
+
+    /**
+     * A start frame of a run that has ended (timed out, cancelled) while its daemon was away must
+     * not start its command when the daemon comes back: it is acknowledged here instead of delivered.
+     */
+    private List<Frame> dropEnded(String daemonId, List<Frame> batch) {
+        List<Frame> live = new ArrayList<>();
+        List<String> ended = new ArrayList<>();
+        for (Frame frame : batch) {
+            if (frame.kind() == Frame.Kind.START && runs.find(frame.runId()).map(Run::isTerminal).orElse(true)) {
+                ended.add(frame.frameId());
+            } else {
+                live.add(frame);
+            }
+        }
+        if (!ended.isEmpty()) {
+            frames.acknowledge(daemonId, ended);
+            LOG.info(() -> "dropped the start frames of ended runs for daemon " + daemonId + ": " + ended);
+        }
+        return live;
+    }
+
+    public void acknowledge(String daemonId, String credential, List<String> frameIds) {
+        authorize(credential, daemonId);
+        if (frameIds.isEmpty() || frameIds.size() > MAX_ACK || !frameIds.stream().allMatch(id -> FRAME_ID.matcher(id).matches())) {
+            throw RefusedException.invalid("InvalidFrameIds", "frameIds must be 1-" + MAX_ACK + " frame ids this API returned");
+        }
+        frames.acknowledge(daemonId, frameIds);
+    }
+
+    /** Accepts a report of the run's daemon holding the newest token, and forwards it to the run's task. */
+    public void report(String runId, String credential, Report report) {
+        String daemonId = authenticate(credential);
+        if (!RunIds.isValid(runId)) {
+            throw RefusedException.invalid("InvalidRunId", "runId must be " + RunIds.RULE);
+        }
+        Run run = runs.find(runId).orElseThrow(() -> new RefusedException(NOT_FOUND, "RunNotFound", "no run " + runId));
+        if (run.target() != Target.DESKTOP || !daemonId.equals(run.daemonId())) {
+            throw new RefusedException(NOT_PERMITTED, "NotYourRun", "run " + runId + " is not dispatched to daemon " + daemonId);
+        }
+        if (run.isTerminal() || run.taskToken() == null) {
+            throw new RefusedException(CONFLICT, "RunEnded", "run " + runId + " is " + run.status() + ": abandon it");
+        }
+        try {
+            forward(run, report);
+        } catch (StaleAttemptException stale) {
+            runs.countStaleWrite(runId);
+            LOG.warning(() -> "stale report refused: run " + runId + ", fence token " + report.fenceToken());
+            throw new RefusedException(CONFLICT, "StaleFenceToken",
+                    "fence token " + report.fenceToken() + " is not the newest for thread " + run.threadId() + ": abandon the run");
+        } catch (TaskEndedException ended) {
+            throw new RefusedException(CONFLICT, "RunEnded", "run " + runId + " is no longer waiting: abandon it");
+        }
+    }
+
+    private void forward(Run run, Report report) {
+        String threadId = run.threadId();
+        long token = report.fenceToken();
+        switch (report.type()) {
+            case HEARTBEAT -> {
+                fence.confirm(threadId, run.runId(), token);
+                workflow.heartbeat(run.taskToken());
+            }
+            case PROGRESS -> {
+                String data = Json.requireFaithful(report.data(), "data").toString();
+                if (data.getBytes(StandardCharsets.UTF_8).length > MAX_PROGRESS_BYTES) {
+                    throw new RefusedException(TOO_LARGE, "ProgressTooLarge",
+                            "a progress report's data holds at most " + MAX_PROGRESS_BYTES + " bytes");
+                }
+                fence.append(threadId, new RunEvent(run.runId(), run.attempts(), token, clock.instant(), "progress", data));
+                workflow.heartbeat(run.taskToken());
+            }
+            case SUCCEEDED -> {
+                String output = Json.requireFaithful(report.output() == null ? NullNode.instance : report.output(), "output").toString();
+                int bytes = output.getBytes(StandardCharsets.UTF_8).length;
+                if (bytes > RunPayloads.MAX_OUTPUT_BYTES) {
+                    fence.confirm(threadId, run.runId(), token);
+                    workflow.fail(run.taskToken(), "OutputTooLarge", "the daemon's output has " + bytes
+                            + " bytes; a run records at most " + RunPayloads.MAX_OUTPUT_BYTES);
+                    return;
+                }
+                fence.recordOutput(threadId, run.runId(), token, output);
+                workflow.succeed(run.taskToken(), "{}");
+            }
+            case FAILED -> {
+                fence.confirm(threadId, run.runId(), token);
+                workflow.fail(run.taskToken(), report.errorCode(), report.errorMessage());
+            }
+        }
+    }
+
+    private void authorize(String credential, String daemonId) {
+        if (!authenticate(credential).equals(daemonId)) {
+            throw new RefusedException(NOT_PERMITTED, "NotYourDaemon", "this credential is not daemon " + daemonId + "'s");
+        }
+    }
+
+    /** The daemon whose credential this is; 401 for a missing, malformed or wrong one. */
+    private String authenticate(String credential) {
+        String daemonId = Credentials.daemonOf(credential).orElseThrow(DaemonService::unauthorized);
+        String stored = daemons.credentialHash(daemonId).orElseThrow(DaemonService::unauthorized);
+        if (!Credentials.matches(credential, stored)) {
+            throw unauthorized();
+        }
+        return daemonId;
+    }
+
+    private static RefusedException unauthorized() {
+        return new RefusedException(UNAUTHENTICATED, "Unauthorized", "send a registered daemon's credential: Authorization: Bearer rld.…");
+    }
+}

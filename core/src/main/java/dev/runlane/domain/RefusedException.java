@@ -1,0 +1,44 @@
+package dev.runlane.domain;
+
+/**
+ * A request runlane refuses, with a stable code and a message that says what to fix. The kind says
+ * why in the domain's words; the API maps each kind to its HTTP status.
+ */
+public class RefusedException extends RuntimeException {
+
+    public enum Kind {
+        /** The request is malformed or breaks a rule of its fields. */
+        INVALID,
+        /** No known caller: a missing or unknown credential. */
+        UNAUTHENTICATED,
+        /** A known caller asks for what is not theirs. */
+        NOT_PERMITTED,
+        NOT_FOUND,
+        /** The request disagrees with the current state (a busy thread, a reused key, an ended run). */
+        CONFLICT,
+        TOO_LARGE,
+        /** A limit of the thread is reached (its queue is full); the same request may succeed later. */
+        LIMIT_REACHED
+    }
+
+    private final Kind kind;
+    private final String code;
+
+    public RefusedException(Kind kind, String code, String message) {
+        super(message);
+        this.kind = kind;
+        this.code = code;
+    }
+
+    public static RefusedException invalid(String code, String message) {
+        return new RefusedException(Kind.INVALID, code, message);
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    public String code() {
+        return code;
+    }
+}

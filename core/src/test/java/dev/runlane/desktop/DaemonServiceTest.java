@@ -1,0 +1,168 @@
+package dev.runlane.desktop;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.runlane.domain.RefusedException;
+import dev.runlane.domain.Run;
+import dev.runlane.domain.RunStatus;
+import dev.runlane.domain.Target;
+import dev.runlane.testing.InMemoryPorts;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The daemon side's rules: who may report, with which token, for which run. */
+class DaemonServiceTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Instant NOW = Instant.parse("2026-11-28T17:10:00.123Z");
+
+    private final InMemoryPorts ports = new InMemoryPorts();
+    private final DaemonService service = new DaemonService(ports.daemons, ports.frames, ports.runs, ports.fence,
+            ports.workflow, Clock.systemUTC());
+
+    @Test
+    void aCredentialIsShownOnceAndStoredOnlyAsAHash() {
+        DaemonService.Registration registration = service.register("laptop-1");
+        assertTrue(registration.credential().startsWith("rld.laptop-1."));
+        String stored = ports.daemons.hashes.get("laptop-1");
+        assertFalse(stored.contains(registration.credential().substring(13)), "the secret is not stored");
+        assertEquals(64, stored.length());
+        RefusedException again = assertThrows(RefusedException.class, () -> service.register("laptop-1"));
+        assertEquals(RefusedException.Kind.CONFLICT, again.kind());
+        assertNotEquals(registration.credential(), service.register("laptop-2").credential());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "Bearer", "rld.laptop-1.wrong-secret", "rld.nobody.x", "rld.../etc.x", "rld.laptop-1"})
+    void aWrongCredentialIsUnauthorizedAndTouchesNothing(String credential) {
+        service.register("laptop-1");
+        String runId = desktopRun("laptop-1", RunStatus.RUNNING, 1);
+        RefusedException refused = assertThrows(RefusedException.class,
+                () -> service.report(runId, credential, report("heartbeat", 1)));
+        assertEquals(RefusedException.Kind.UNAUTHENTICATED, refused.kind());
+        assertThrows(RefusedException.class, () -> service.frames("laptop-1", credential, null, 0));
+        assertTrue(ports.workflow.taskCalls.isEmpty());
+    }
+
+    @Test
+    void anotherDaemonsRunOrFramesAreForbidden() {
+        service.register("laptop-1");
+        String other = service.register("laptop-2").credential();
+        String runId = desktopRun("laptop-1", RunStatus.RUNNING, 1);
+        assertEquals(RefusedException.Kind.NOT_PERMITTED, assertThrows(RefusedException.class,
+                () -> service.report(runId, other, report("heartbeat", 1))).kind());
+        assertEquals(RefusedException.Kind.NOT_PERMITTED, assertThrows(RefusedException.class,
+                () -> service.frames("laptop-1", other, null, 0)).kind());
+        assertTrue(ports.workflow.taskCalls.isEmpty());
+    }
+
+    @Test
+    void onlyTheNewestTokenReportsAndAStaleOneIsCounted() {
+        String credential = service.register("laptop-1").credential();
+        String runId = desktopRun("laptop-1", RunStatus.RUNNING, 2);
+
+        RefusedException stale = assertThrows(RefusedException.class, () -> service.report(runId, credential, report("progress", 1)));
+        assertEquals("StaleFenceToken", stale.code());
+        assertEquals(1, ports.runs.items.get(runId).staleWrites());
+        assertTrue(ports.fence.events.isEmpty(), "nothing written");
+
+        service.report(runId, credential, report("progress", 2));
+        service.report(runId, credential, report("succeeded", 2));
+        assertEquals(1, ports.fence.events.size());
+        assertEquals(List.of("heartbeat:task-" + runId + ":", "succeed:task-" + runId + ":{}"), ports.workflow.taskCalls,
+                "the output is stored by a fenced write, never carried by the execution");
+        assertEquals("{\"ok\":true}", ports.fence.outputs.get(runId));
+    }
+
+    @Test
+    void progressDataAboveOneItemsWorthIsRefusedWith413AndWritesNothing() throws Exception {
+        String credential = service.register("laptop-1").credential();
+        String runId = desktopRun("laptop-1", RunStatus.RUNNING, 1);
+        String big = "x".repeat(DaemonService.MAX_PROGRESS_BYTES);
+        RefusedException refused = assertThrows(RefusedException.class, () -> service.report(runId, credential,
+                Report.of(JSON.readTree("{\"type\":\"progress\",\"fenceToken\":1,\"data\":{\"line\":\"" + big + "\"}}"))));
+        assertEquals(RefusedException.Kind.TOO_LARGE, refused.kind());
+        assertEquals("ProgressTooLarge", refused.code());
+        assertTrue(ports.fence.events.isEmpty());
+    }
+
+    @Test
+    void anOutputAboveTheLimitFailsTheRunWithOutputTooLarge() throws Exception {
+        String credential = service.register("laptop-1").credential();
+        String runId = desktopRun("laptop-1", RunStatus.RUNNING, 1);
+        String big = "x".repeat(dev.runlane.domain.RunPayloads.MAX_OUTPUT_BYTES);
+        service.report(runId, credential, Report.of(JSON.readTree("{\"type\":\"succeeded\",\"fenceToken\":1,\"output\":\"" + big + "\"}")));
+        assertEquals(1, ports.workflow.taskCalls.size());
+        assertTrue(ports.workflow.taskCalls.get(0).startsWith("fail:task-" + runId + ":OutputTooLarge/"), ports.workflow.taskCalls.toString());
+        assertTrue(ports.fence.outputs.isEmpty(), "nothing stored");
+    }
+
+    @Test
+    void aReportForAnEndedRunOrTaskConflicts() {
+        String credential = service.register("laptop-1").credential();
+        String ended = desktopRun("laptop-1", RunStatus.CANCELLED, 1);
+        assertEquals("RunEnded", assertThrows(RefusedException.class,
+                () -> service.report(ended, credential, report("heartbeat", 1))).code());
+
+        String timedOut = desktopRun("laptop-1", RunStatus.RUNNING, 1);
+        ports.workflow.endedTasks.add("task-" + timedOut);
+        assertEquals("RunEnded", assertThrows(RefusedException.class,
+                () -> service.report(timedOut, credential, report("failed", 1))).code());
+    }
+
+    @Test
+    void startFramesOfEndedRunsAreDroppedNotDelivered() throws Exception {
+        String credential = service.register("laptop-1").credential();
+        String ended = desktopRun("laptop-1", RunStatus.TIMED_OUT, 1);
+        String running = desktopRun("laptop-1", RunStatus.RUNNING, 1);
+        ports.frames.send(dev.runlane.domain.Frame.start("laptop-1", ended, "thread-" + ended, 1, "{}", NOW));
+        ports.frames.send(dev.runlane.domain.Frame.cancel("laptop-1", ended, "thread-" + ended, 1, NOW.plusMillis(1)));
+        ports.frames.send(dev.runlane.domain.Frame.start("laptop-1", running, "thread-" + running, 1, "{}", NOW.plusMillis(2)));
+
+        DaemonService.FrameBatch batch = service.frames("laptop-1", credential, null, 0);
+
+        assertEquals(List.of("cancel:" + ended, "start:" + running), batch.frames().stream()
+                .map(f -> f.kind().name().toLowerCase() + ":" + f.runId()).toList());
+        assertEquals(2, ports.frames.sent.size(), "the ended run's start frame is acknowledged for the daemon");
+        assertEquals(batch.frames().get(1).frameId(), batch.cursor());
+    }
+
+    @Test
+    void badReportsAreRefused() throws Exception {
+        for (String body : List.of("{\"type\":\"done\",\"fenceToken\":1}", "{\"type\":\"heartbeat\"}",
+                "{\"type\":\"heartbeat\",\"fenceToken\":\"1\"}", "{\"type\":\"heartbeat\",\"fenceToken\":0}",
+                "{\"type\":\"failed\",\"fenceToken\":1}", "[]")) {
+            assertEquals(RefusedException.Kind.INVALID,
+                    assertThrows(RefusedException.class, () -> Report.of(JSON.readTree(body)), body).kind());
+        }
+    }
+
+    private String desktopRun(String daemonId, RunStatus status, long tokens) {
+        String runId = "run-" + ports.runs.items.size();
+        String thread = "thread-" + runId;
+        for (long t = 0; t < tokens; t++) {
+            ports.fence.acquire(thread, runId, (int) t + 1, NOW);
+        }
+        ports.runs.put(new Run(runId, thread, Target.DESKTOP, daemonId, status, 1, tokens, "arn", null,
+                NOW, NOW, status.isTerminal() ? NOW : null, "seq", "receipt", "hash", 0, "task-" + runId, null));
+        return runId;
+    }
+
+    private static Report report(String type, long token) {
+        try {
+            return Report.of(JSON.readTree("{\"type\":\"" + type + "\",\"fenceToken\":" + token
+                    + ",\"data\":{\"line\":\"x\"},\"output\":{\"ok\":true},\"error\":{\"code\":\"CommandFailed\",\"message\":\"exit 1\"}}"));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
