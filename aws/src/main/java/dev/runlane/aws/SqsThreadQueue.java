@@ -46,6 +46,16 @@ public class SqsThreadQueue implements ThreadQueue {
     }
 
     @Override
+    public void done(String receiptHandle) {
+        try {
+            sqs.deleteMessage(r -> r.queueUrl(queueUrl).receiptHandle(receiptHandle));
+        } catch (SqsException stale) {
+            LOG.fine(() -> "delete refused (" + stale.awsErrorDetails().errorCode() + "): released instead");
+            release(receiptHandle);
+        }
+    }
+
+    @Override
     public void deadLetter(QueueMessage message, String reason) {
         if (deadLetterQueueUrl == null) {
             throw new IllegalStateException("RUNLANE_DEAD_LETTER_QUEUE_URL is not set for this function");

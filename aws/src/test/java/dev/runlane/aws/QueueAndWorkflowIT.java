@@ -75,6 +75,22 @@ class QueueAndWorkflowIT {
     }
 
     @Test
+    void aDoneHeadIsDeletedSoTheThreadsNextRunIsDeliveredNext() {
+        String first = queuedRun();
+        String second = queuedRun();
+        queue.enqueue(thread, first);
+        queue.enqueue(thread, second);
+
+        Message head = aws.receive(List.of(first)).get(first);
+        queue.hold(head.receiptHandle(), 600);
+        queue.done(head.receiptHandle());
+        Message next = aws.receive(List.of(second)).get(second);
+        assertEquals(thread, next.attributes().get(MessageSystemAttributeName.MESSAGE_GROUP_ID));
+        queue.done(next.receiptHandle());
+        assertThrows(AssertionError.class, () -> aws.receive(List.of(first)), "the done head is gone, not released");
+    }
+
+    @Test
     void aDeadLetteredMessageKeepsItsBodyAndReason() {
         String id = UUID.randomUUID().toString();
         queue.deadLetter(new QueueMessage(id, "r", "not json {", thread, id), "the message names no run");

@@ -12,6 +12,13 @@ public interface ThreadQueue {
     /** Lets the gate see the thread's head message again at once. An expired receipt is ignored. */
     void release(String receiptHandle);
 
+    /**
+     * The run's message is done (the run has ended): deleted, so SQS delivers the thread's next run
+     * at once. A receipt that no longer deletes it (the message was received again since) releases it
+     * instead, and the gate deletes it on that delivery.
+     */
+    void done(String receiptHandle);
+
     /** Moves a message the gate cannot read aside, so it neither blocks its thread nor is lost. */
     void deadLetter(QueueMessage message, String reason);
 }

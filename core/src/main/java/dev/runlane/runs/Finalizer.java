@@ -34,7 +34,7 @@ public class Finalizer {
 
     /**
      * Makes the run terminal with this outcome unless it already is (empty outcome: decide nothing),
-     * fences out its attempts, then releases its thread.
+     * fences out its attempts, then frees its thread (deletes its message).
      */
     public Finished finish(String runId, Optional<Outcome> outcome) {
         return finish(runId, outcome, false);
@@ -67,7 +67,7 @@ public class Finalizer {
         // Re-read: the gate may have stored a newer receipt since; only the newest one is reliable.
         Run now = runs.find(runId).orElse(run);
         if (now.receiptHandle() != null) {
-            queue.release(now.receiptHandle());
+            queue.done(now.receiptHandle());
         }
         return new Finished(ended, now);
     }

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -34,6 +35,18 @@ class FinalizerTest {
         assertEquals(RunStatus.RUNNING, ports.runs.items.get("r1").status());
         ports.fence.confirm("t", "r1", token); // throws if the attempt was fenced out
         assertNull(ports.queue.visibility.get("receipt-1"), "its thread is not released");
+        assertTrue(ports.queue.done.isEmpty(), "nor its message deleted");
+    }
+
+    @Test
+    void anEndedRunsMessageIsDeletedSoItsThreadsNextRunIsDeliveredAtOnce() {
+        ports.runs.put(Run.queued("r1", "t", Target.HOSTED, null, "h", NOW));
+        ports.runs.markRunning("r1", "arn:r1", "receipt-1", "0001");
+
+        assertTrue(finalizer.finish("r1", Optional.of(Outcome.succeeded())).endedNow());
+        assertEquals(java.util.List.of("receipt-1"), ports.queue.done);
+        finalizer.finish("r1", Optional.of(Outcome.succeeded()));
+        assertEquals(java.util.List.of("receipt-1", "receipt-1"), ports.queue.done, "a repeat deletes again: harmless");
     }
 
     @Test

@@ -219,6 +219,7 @@ public final class InMemoryPorts {
         public final List<String> enqueued = new ArrayList<>();
         public final Map<String, Integer> visibility = new HashMap<>();
         public final List<QueueMessage> deadLetters = new ArrayList<>();
+        public final List<String> done = new ArrayList<>();
 
         @Override
         public String enqueue(String threadId, String runId) {
@@ -228,6 +229,7 @@ public final class InMemoryPorts {
 
         @Override public void hold(String receiptHandle, int seconds) { visibility.put(receiptHandle, seconds); }
         @Override public void release(String receiptHandle) { visibility.put(receiptHandle, 0); }
+        @Override public void done(String receiptHandle) { done.add(receiptHandle); }
         @Override public void deadLetter(QueueMessage message, String reason) { deadLetters.add(message); }
     }
 
