@@ -21,6 +21,11 @@ Applies local fixes before serving:
   status only when its program returns, so the execution stayed RUNNING (and no status change
   reached the reaper) until the Lambda returned, minutes later for a long agent attempt. On AWS
   the execution is ABORTED at once and the Lambda runs on: the status is now set on stop.
+- SQS receive atomicity: moto's threaded server does not lock a queue while a receive picks its
+  messages, so two receives at once (the local event source polls with several pollers, as
+  Lambda's does) could in principle both take a FIFO group's head (not seen in 8-way tests,
+  where the GIL rarely switches inside a receive). Receives, deletes and visibility changes are
+  serialized, so a group in flight is withheld from every other receive, as on AWS.
 - DynamoDB item atomicity: moto's threaded server does not lock its tables, so concurrent
   UpdateItem ADDs could hand out one fence token twice; table operations are serialized.
 --execute turns on moto's real state machine execution (Task states call the endpoint
@@ -67,6 +72,23 @@ def fix_fifo_sequence_numbers():
     models.SQSBackend.send_message = send_message
 
 
+SQS_LOCK = threading.RLock()
+
+
+def fix_sqs_atomicity():
+    from moto.sqs import models
+
+    def locked(method):
+        def call(self, *args, **kwargs):
+            with SQS_LOCK:
+                return method(self, *args, **kwargs)
+        return call
+
+    for name in ("delete_message", "delete_message_batch", "change_message_visibility", "change_message_visibility_batch"):
+        if hasattr(models.SQSBackend, name):
+            setattr(models.SQSBackend, name, locked(getattr(models.SQSBackend, name)))
+
+
 def fix_long_polling():
     import time
     from moto.sqs import models
@@ -76,7 +98,8 @@ def fix_long_polling():
     def receive_message(self, queue_name, count, wait_seconds_timeout, visibility_timeout, message_attribute_names=None):
         deadline = time.monotonic() + (wait_seconds_timeout or 0)
         while True:
-            result = original(self, queue_name, count, 0, visibility_timeout, message_attribute_names)
+            with SQS_LOCK:  # one short receive at a time (fix_sqs_atomicity); the wait between them holds no lock
+                result = original(self, queue_name, count, 0, visibility_timeout, message_attribute_names)
             if result or time.monotonic() >= deadline:
                 return result
             time.sleep(0.05)
@@ -156,6 +179,7 @@ def main():
     fix_dynamodb_atomicity()
     fix_stop_during_task_token_wait()
     fix_stop_during_lambda_task()
+    fix_sqs_atomicity()
     fix_long_polling()
     if args.execute:
         from moto.core.config import default_user_config

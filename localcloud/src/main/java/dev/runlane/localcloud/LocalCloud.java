@@ -132,7 +132,8 @@ public final class LocalCloud implements AutoCloseable {
         started.push(sqs);
         for (Stack.SqsEventSource source : stack.sqsEventSources()) {
             if (source.enabled()) {
-                SqsEventSource poller = new SqsEventSource(source, sqs, functions, log);
+                SqsEventSource poller = new SqsEventSource(source, sqs, functions, log,
+                        SqsEventSource.pollers(source, options.maxSandboxesPerFunction()));
                 poller.start();
                 started.push(poller);
             }
@@ -145,6 +146,8 @@ public final class LocalCloud implements AutoCloseable {
             watcher.start();
             started.push(watcher);
         }
+        // Everything answers now; one sandbox per function warms in the background, two INITs at a time.
+        lambdas.prewarm();
     }
 
     private static FunctionInvoker invoker(LambdaService lambdas) {

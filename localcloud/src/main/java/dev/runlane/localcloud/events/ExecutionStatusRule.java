@@ -19,7 +19,7 @@ import java.util.UUID;
 import java.util.function.Consumer;
 import software.amazon.awssdk.services.sfn.SfnClient;
 import software.amazon.awssdk.services.sfn.model.DescribeExecutionResponse;
-import software.amazon.awssdk.services.sfn.model.ExecutionListItem;
+import software.amazon.awssdk.services.sfn.model.ExecutionStatus;
 
 /**
  * EventBridge's "Step Functions Execution Status Change" events, emulated: moto emits none, so
@@ -29,6 +29,8 @@ import software.amazon.awssdk.services.sfn.model.ExecutionListItem;
 public final class ExecutionStatusRule implements AutoCloseable {
     static final String DETAIL_TYPE = "Step Functions Execution Status Change";
     private static final Duration POLL_INTERVAL = Duration.ofMillis(250);
+    /** How many of the newest executions each poll looks at beside the running ones. */
+    static final int NEWEST = 100;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Stack.StatusChangeRule rule;
@@ -91,24 +93,42 @@ public final class ExecutionStatusRule implements AutoCloseable {
         }
     }
 
+    /**
+     * One look at a state machine's executions that can have changed: the running ones, the newest
+     * {@link #NEWEST} (which catches one that started and ended between two polls), and every one
+     * seen running before that is no longer listed as running. Listing every execution instead would
+     * make each poll grow with the stack's history (measured: it became moto's main load).
+     */
     private void poll(String stateMachineArn) {
+        Map<String, String> listed = new HashMap<>();
         String token = null;
         do {
             String next = token;
-            var page = sfn.listExecutions(r -> r.stateMachineArn(stateMachineArn).maxResults(1000).nextToken(next));
-            for (ExecutionListItem execution : page.executions()) {
-                String arn = execution.executionArn();
-                if (!execution.statusAsString().equals(seen.get(arn))) {
-                    // The execution may have moved on since it was listed (RUNNING listed, SUCCEEDED described): the
-                    // described status is the one emitted and seen, else the next poll would emit SUCCEEDED again.
-                    DescribeExecutionResponse described = sfn.describeExecution(r -> r.executionArn(arn));
-                    if (!described.statusAsString().equals(seen.put(arn, described.statusAsString()))) {
-                        emit(described);
-                    }
-                }
-            }
+            var page = sfn.listExecutions(r -> r.stateMachineArn(stateMachineArn).statusFilter(ExecutionStatus.RUNNING)
+                    .maxResults(1000).nextToken(next));
+            page.executions().forEach(e -> listed.put(e.executionArn(), e.statusAsString()));
             token = page.nextToken();
         } while (token != null && running);
+        sfn.listExecutions(r -> r.stateMachineArn(stateMachineArn).maxResults(NEWEST)).executions()
+                .forEach(e -> listed.putIfAbsent(e.executionArn(), e.statusAsString()));
+        running(stateMachineArn).stream().filter(arn -> !listed.containsKey(arn)).forEach(arn -> listed.put(arn, null));
+        listed.forEach((arn, status) -> {
+            if (status == null || !status.equals(seen.get(arn))) {
+                // The execution may have moved on since it was listed (RUNNING listed, SUCCEEDED described): the
+                // described status is the one emitted and seen, else the next poll would emit SUCCEEDED again.
+                DescribeExecutionResponse described = sfn.describeExecution(r -> r.executionArn(arn));
+                if (!described.statusAsString().equals(seen.put(arn, described.statusAsString()))) {
+                    emit(described);
+                }
+            }
+        });
+    }
+
+    /** The executions of this state machine last seen RUNNING. */
+    private List<String> running(String stateMachineArn) {
+        String prefix = stateMachineArn.replace(":stateMachine:", ":execution:") + ":";
+        return seen.entrySet().stream().filter(e -> e.getValue().equals("RUNNING") && e.getKey().startsWith(prefix))
+                .map(Map.Entry::getKey).toList();
     }
 
     private void emit(DescribeExecutionResponse execution) {

@@ -21,8 +21,9 @@ import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
 /**
  * One SQS event source mapping: long-polls its queue, invokes the function synchronously with
  * each batch, and deletes what succeeded (all of it, or all but the reported batchItemFailures).
- * One poller per mapping keeps a FIFO queue's order; SQS itself withholds groups whose head is
- * in flight, so a held group never blocks the others.
+ * Like Lambda's, it polls with several pollers at once, each invoking the function with its own
+ * batch, so different message groups are handled in parallel. A FIFO queue keeps each group's order
+ * by itself: while a group has a message in flight, no receive returns that group's later messages.
  */
 public final class SqsEventSource implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -33,18 +34,27 @@ public final class SqsEventSource implements AutoCloseable {
     private final FunctionInvoker functions;
     private final Consumer<String> log;
     private volatile boolean running = true;
-    private final Thread thread;
+    private final List<Thread> pollers;
 
-    public SqsEventSource(Stack.SqsEventSource source, SqsClient sqs, FunctionInvoker functions, Consumer<String> log) {
+    public SqsEventSource(Stack.SqsEventSource source, SqsClient sqs, FunctionInvoker functions, Consumer<String> log, int pollers) {
         this.source = source;
         this.sqs = sqs;
         this.functions = functions;
         this.log = log;
-        this.thread = Thread.ofPlatform().daemon().name("sqs-" + source.eventName()).unstarted(this::run);
+        this.pollers = java.util.stream.IntStream.range(0, pollers)
+                .mapToObj(i -> Thread.ofPlatform().daemon().name("sqs-" + source.eventName() + "-" + i).unstarted(this::run)).toList();
+    }
+
+    /**
+     * How many pollers a mapping gets: one per sandbox its function may run (an invocation beyond
+     * that would only wait for one), or fewer when the mapping's ScalingConfig.MaximumConcurrency says so.
+     */
+    public static int pollers(Stack.SqsEventSource source, int maxSandboxes) {
+        return Math.max(1, source.maximumConcurrency() > 0 ? Math.min(source.maximumConcurrency(), maxSandboxes) : maxSandboxes);
     }
 
     public void start() {
-        thread.start();
+        pollers.forEach(Thread::start);
     }
 
     private void run() {
@@ -168,6 +178,6 @@ public final class SqsEventSource implements AutoCloseable {
     @Override
     public void close() {
         running = false;
-        thread.interrupt();
+        pollers.forEach(Thread::interrupt);
     }
 }

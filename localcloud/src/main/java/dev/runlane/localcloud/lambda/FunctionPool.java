@@ -103,6 +103,42 @@ final class FunctionPool {
         }
     }
 
+    /**
+     * Starts one sandbox ahead of the first invocation, through the same cold-start slots, and keeps
+     * it idle: the first invocation finds it warm, as with provisioned concurrency or a SnapStart
+     * restore on AWS. Skipped when the function already has a sandbox or the slot wait is interrupted.
+     */
+    void prewarm() {
+        try {
+            coldStarts.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        if (closed || !all.isEmpty()) {
+            coldStarts.release();
+            return;
+        }
+        Sandbox sandbox;
+        try {
+            sandbox = launcher.launch(spec);
+        } catch (IOException | RuntimeException e) {
+            coldStarts.release();
+            log.accept("[" + spec.name() + "] prewarm failed: " + e.getMessage());
+            return;
+        }
+        all.add(sandbox);
+        sandbox.initialized().whenComplete((done, failed) -> {
+            coldStarts.release();
+            if (sandbox.alive() && !closed) {
+                idle.addLast(sandbox);
+                log.accept("[" + spec.name() + "] prewarmed a sandbox in " + Math.round(sandbox.initMillis()) + " ms");
+            } else {
+                all.remove(sandbox);
+            }
+        });
+    }
+
     private Sandbox warm(Sandbox candidate) {
         if (candidate != null && !candidate.alive()) {
             all.remove(candidate);

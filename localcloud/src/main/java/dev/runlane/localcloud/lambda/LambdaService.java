@@ -103,6 +103,11 @@ public final class LambdaService implements AutoCloseable {
         }
     }
 
+    /** Starts one sandbox of every function in the background, so that no first invocation waits for an INIT. */
+    public void prewarm() {
+        pools.values().forEach(pool -> Thread.ofVirtual().name("prewarm-" + pool.spec.name()).start(pool::prewarm));
+    }
+
     /** The function a name, ARN, partial ARN or qualified name/ARN ({@code :live}, {@code :1}) designates. */
     public FunctionSpec function(String nameOrArn) {
         return pool(nameOrArn).spec;

@@ -45,8 +45,9 @@ public record Stack(
         }
     }
 
+    /** @param maximumConcurrency the mapping's ScalingConfig.MaximumConcurrency, 0 when not set */
     public record SqsEventSource(String functionName, String eventName, Queue queue, int batchSize,
-            boolean reportBatchItemFailures, boolean enabled) {}
+            boolean reportBatchItemFailures, boolean enabled, int maximumConcurrency) {}
 
     /** An EventBridge rule on the default bus; {@code pattern} is the resolved event pattern. */
     public record StatusChangeRule(String functionName, String eventName, JsonNode pattern) {}

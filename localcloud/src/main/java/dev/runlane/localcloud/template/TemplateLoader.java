@@ -255,7 +255,10 @@ public final class TemplateLoader {
             Object responseTypes = intrinsics.resolve(props.get("FunctionResponseTypes"), context);
             boolean reportFailures = responseTypes instanceof List<?> l && l.contains("ReportBatchItemFailures");
             boolean enabled = Boolean.parseBoolean(String.valueOf(intrinsics.resolve(props.getOrDefault("Enabled", true), context)));
-            sqs.add(new Stack.SqsEventSource(function, eventName, queue, batchSize, reportFailures, enabled));
+            Object scaling = intrinsics.resolve(props.get("ScalingConfig"), context);
+            int maximumConcurrency = scaling instanceof Map<?, ?> m && m.get("MaximumConcurrency") != null
+                    ? integer(m.get("MaximumConcurrency"), context + ".ScalingConfig.MaximumConcurrency") : 0;
+            sqs.add(new Stack.SqsEventSource(function, eventName, queue, batchSize, reportFailures, enabled, maximumConcurrency));
         }
 
         private void rule(String where, String function, String eventName, String context, Map<String, Object> props) {
