@@ -19,7 +19,8 @@ import java.util.logging.Logger;
 
 /**
  * The single AWS endpoint of the local cloud: serves the Lambda Invoke API, the Lambda Runtime API for the sandboxes
- * and the fault injection admin API ({@code /_runlane/faults}); forwards every other request to moto unchanged, or
+ * the fault injection admin API ({@code /_runlane/faults}) and the request counts ({@code /_runlane/requests},
+ * for the benchmark's bill); forwards every other request to moto unchanged, or
  * answers it with the AWS error of an awsError fault. Bound to the loopback interface only.
  */
 public final class Edge implements AutoCloseable {
@@ -32,6 +33,7 @@ public final class Edge implements AutoCloseable {
     private final FaultsApi faultsApi;
     private final Faults faults;
     private final MotoForwarder moto;
+    private final RequestCounts requestCounts = new RequestCounts();
     private HttpServer server;
     private ExecutorService executor;
 
@@ -71,7 +73,8 @@ public final class Edge implements AutoCloseable {
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
             String path = exchange.getRequestURI().getRawPath();
-            if (!(runtimeApi.handles(exchange, path) || invokeApi.handles(exchange, path) || faultsApi.handles(exchange, path))) {
+            if (!(runtimeApi.handles(exchange, path) || invokeApi.handles(exchange, path)
+                    || requestCounts.handles(exchange, path) || faultsApi.handles(exchange, path))) {
                 forward(exchange);
             }
         } catch (IOException e) {
@@ -91,6 +94,7 @@ public final class Edge implements AutoCloseable {
     private void forward(HttpExchange exchange) throws IOException {
         byte[] body = exchange.getRequestBody().readAllBytes();
         Optional<AwsRequest> request = AwsRequest.of(exchange, body);
+        request.ifPresent(requestCounts::count);
         Optional<Fault> fault = request.flatMap(r -> faults.fire(r.name(), FaultKind.AWS_ERROR));
         if (fault.isPresent()) {
             AwsErrorResponse.send(exchange, request.get(), fault.get());
