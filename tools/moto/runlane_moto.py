@@ -12,7 +12,9 @@ Applies local fixes before serving:
 - SQS long polls: moto snapshots the FIFO groups in flight when a long poll starts, so a
   group released during the poll (visibility 0) stays withheld until the poll ends, and
   while a withheld group has visible messages the poll spins on the CPU. A long poll is
-  now a series of short receives, each seeing the groups in flight at that moment.
+  now a series of short receives, each seeing the groups in flight at that moment: one
+  whenever a message is sent, deleted or released, and every 0.5 s (for holds that ran
+  out), so a message is received as soon as it can be, with no spinning while idle.
 - StopExecution while a Task waits on a task token: moto marks the execution stopped but
   leaves the Task waiting until its heartbeat or timeout, so the execution ends FAILED
   instead of ABORTED. Stopping now also wakes every callback wait of the execution, and
@@ -28,12 +30,17 @@ Applies local fixes before serving:
   serialized, so a group in flight is withheld from every other receive, as on AWS.
 - DynamoDB item atomicity: moto's threaded server does not lock its tables, so concurrent
   UpdateItem ADDs could hand out one fence token twice; table operations are serialized.
+- DynamoDB queries by partition key: moto lists and sorts the whole table for each; they now
+  read the one partition, so a query no longer grows with the stack's history.
+- Per-request overheads of moto's server: routing's listing of moto's folders, a new JSONPath
+  parser per path the state machine interpreter evaluates, and werkzeug's request log lines.
 --execute turns on moto's real state machine execution (Task states call the endpoint
 given by MOTO_PORT, which the local cloud points at its edge).
 """
 import argparse
 import copy
 import itertools
+import os
 import sys
 import threading
 
@@ -73,20 +80,29 @@ def fix_fifo_sequence_numbers():
 
 
 SQS_LOCK = threading.RLock()
+# Notified whenever a message may have become receivable (sent, released, deleted): a waiting long poll
+# receives at once instead of on its next round.
+SQS_CHANGED = threading.Condition(SQS_LOCK)
+# A long poll also looks again this often, for holds (visibility timeouts) that simply ran out.
+LONG_POLL_RECHECK_SECONDS = 0.5
 
 
 def fix_sqs_atomicity():
     from moto.sqs import models
 
-    def locked(method):
+    def locked(method, notify):
         def call(self, *args, **kwargs):
             with SQS_LOCK:
-                return method(self, *args, **kwargs)
+                result = method(self, *args, **kwargs)
+                if notify:
+                    SQS_CHANGED.notify_all()
+                return result
         return call
 
-    for name in ("delete_message", "delete_message_batch", "change_message_visibility", "change_message_visibility_batch"):
+    for name in ("send_message", "send_message_batch", "delete_message", "delete_message_batch",
+                 "change_message_visibility", "change_message_visibility_batch"):
         if hasattr(models.SQSBackend, name):
-            setattr(models.SQSBackend, name, locked(getattr(models.SQSBackend, name)))
+            setattr(models.SQSBackend, name, locked(getattr(models.SQSBackend, name), True))
 
 
 def fix_long_polling():
@@ -97,12 +113,13 @@ def fix_long_polling():
 
     def receive_message(self, queue_name, count, wait_seconds_timeout, visibility_timeout, message_attribute_names=None):
         deadline = time.monotonic() + (wait_seconds_timeout or 0)
-        while True:
-            with SQS_LOCK:  # one short receive at a time (fix_sqs_atomicity); the wait between them holds no lock
+        with SQS_LOCK:  # one short receive at a time (fix_sqs_atomicity); waiting releases the lock
+            while True:
                 result = original(self, queue_name, count, 0, visibility_timeout, message_attribute_names)
-            if result or time.monotonic() >= deadline:
-                return result
-            time.sleep(0.05)
+                left = deadline - time.monotonic()
+                if result or left <= 0:
+                    return result
+                SQS_CHANGED.wait(min(left, LONG_POLL_RECHECK_SECONDS))
 
     models.SQSBackend.receive_message = receive_message
 
@@ -167,6 +184,89 @@ def fix_dynamodb_atomicity():
         setattr(DynamoDBBackend, name, locked(getattr(DynamoDBBackend, name)))
 
 
+def sample_profile(path):
+    """RUNLANE_MOTO_PROFILE=<file>: every 10 ms, notes the innermost moto/werkzeug frames of every busy
+    thread; every 10 s, writes the most frequent ones to the file (what moto spends its CPU on)."""
+    import collections
+    import os
+    import time
+
+    counts = collections.Counter()
+
+    def where(frame):
+        names = []
+        while frame is not None and len(names) < 4:
+            code = frame.f_code
+            if "site-packages" in code.co_filename and "threading" not in code.co_filename:
+                names.append("%s:%s" % (os.path.basename(code.co_filename), code.co_name))
+            frame = frame.f_back
+        return " < ".join(names)
+
+    def run():
+        last = time.monotonic()
+        while True:
+            time.sleep(0.01)
+            for frame in sys._current_frames().values():
+                if frame.f_code.co_name not in ("wait", "select", "accept", "_wait_for_tstate_lock", "sleep"):
+                    key = where(frame)
+                    if key:
+                        counts[key] += 1
+            if time.monotonic() - last > 10:
+                last = time.monotonic()
+                with open(path, "w") as out:
+                    for key, n in counts.most_common(40):
+                        out.write("%6d %s\n" % (n, key))
+
+    threading.Thread(target=run, daemon=True, name="sample-profile").start()
+
+
+def fix_dynamodb_query_by_key():
+    """A Query of a table by its partition key reads that partition, as DynamoDB does; moto lists and
+    sorts every item of the table for each one, so a query's cost grew with the stack's history (the
+    events and payloads tables are queried by runId on every run)."""
+    from moto.dynamodb.models.table import Table
+
+    original = Table.query
+
+    def query(self, hash_key, *args, **kwargs):
+        index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
+        if index_name or hash_key is None:
+            return original(self, hash_key, *args, **kwargs)
+        partition = self.items.get(hash_key)
+        if partition is None:
+            items = []
+        elif self.range_key_attr:
+            items = sorted(partition.values(), key=lambda item: item.range_key)
+        else:
+            items = [partition]
+        self.all_items = lambda: items  # only for this call: table operations are serialized
+        try:
+            return original(self, hash_key, *args, **kwargs)
+        finally:
+            del self.all_items
+
+    Table.query = query
+
+
+def fix_per_request_overheads():
+    """Work moto's server repeats on every request, measured with RUNLANE_MOTO_PROFILE as its main CPU
+    cost under load: routing lists moto's package folders from disk (os.listdir and isdir of ~150
+    entries), the state machine interpreter builds a new JSONPath parser (ply yacc tables) for
+    each path it evaluates, and werkzeug logs every request through colorama. The folders and the
+    parsed paths are kept; request lines are not logged."""
+    import functools
+    import logging
+    from moto import backends
+    from moto.stepfunctions.parser.asl.component.common.path import result_path
+    from moto.stepfunctions.parser.asl.utils import json_path
+
+    modules = tuple(backends.list_of_moto_modules())
+    backends.list_of_moto_modules = lambda: modules
+    json_path.parse = functools.lru_cache(maxsize=4096)(json_path.parse)
+    result_path.parse = functools.lru_cache(maxsize=4096)(result_path.parse)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--host", default="127.0.0.1")
@@ -177,10 +277,14 @@ def main():
     fix_state_machine_deepcopy()
     fix_fifo_sequence_numbers()
     fix_dynamodb_atomicity()
+    fix_dynamodb_query_by_key()
+    fix_per_request_overheads()
     fix_stop_during_task_token_wait()
     fix_stop_during_lambda_task()
     fix_sqs_atomicity()
     fix_long_polling()
+    if os.environ.get("RUNLANE_MOTO_PROFILE"):
+        sample_profile(os.environ["RUNLANE_MOTO_PROFILE"])
     if args.execute:
         from moto.core.config import default_user_config
         default_user_config["stepfunctions"]["execute_state_machine"] = True
