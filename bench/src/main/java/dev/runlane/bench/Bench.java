@@ -76,6 +76,9 @@ public final class Bench implements Callable<Integer> {
         long bootStart = System.nanoTime();
         try (LocalCloud cloud = LocalCloud.start(new LocalCloud.Options(template, Map.of(), 0, 0, 8, out.resolve("local"), line -> { }));
              MemorySampler memory = new MemorySampler()) {
+            // Ctrl-C: the local cloud's moto and sandboxes, and the daemon, stop with the bench.
+            Thread stop = new Thread(cloud::close, "bench-stop");
+            Runtime.getRuntime().addShutdownHook(stop);
             double readySeconds = (System.nanoTime() - bootStart) / 1e9;
             progress(String.format(Locale.ROOT, "local cloud ready in %.1f s (API %s)", readySeconds, cloud.apiUri()));
             Stack.Function gate = cloud.stack().functions().stream().filter(f -> f.logicalId().equals("GateFunction")).findFirst().orElseThrow();
@@ -85,6 +88,7 @@ public final class Bench implements Callable<Integer> {
             Process daemon = scenarios.stream().anyMatch(s -> !s.target().equals("hosted")) ? startDaemon(driver, cloud.apiUri()) : null;
             if (daemon != null) {
                 memory.exclude(daemon);
+                Runtime.getRuntime().addShutdownHook(new Thread(daemon::destroy, "bench-stop-daemon"));
             }
             Map<String, LambdaReports.Function> allFunctions = new TreeMap<>();
             List<ScenarioResult> results = new ArrayList<>();
