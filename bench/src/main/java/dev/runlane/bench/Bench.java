@@ -47,6 +47,12 @@ public final class Bench implements Callable<Integer> {
     @Option(names = "--out", description = "results folder (default: bench/results/<time>)")
     Path out;
 
+    @Option(names = "--scenario", description = "run only these scenarios (by name; repeatable)")
+    List<String> only;
+
+    @Option(names = "--max-sandboxes", description = "sandboxes per function (default: as ./runlane local, the cores + 1)")
+    int maxSandboxes = LocalCloud.Options.defaultSandboxes();
+
     @Option(names = "--template", defaultValue = "template.yaml", description = "the SAM template (default: ${DEFAULT-VALUE})")
     Path template;
 
@@ -67,14 +73,18 @@ public final class Bench implements Callable<Integer> {
         Files.createDirectories(out);
         Path cloudLog = out.resolve("local-cloud.log");
         LambdaReports reports = quietLocalCloudLogs(cloudLog);
-        List<Scenario> scenarios = Scenario.set(quick);
+        List<Scenario> scenarios = Scenario.set(quick).stream().filter(s -> only == null || only.contains(s.name())).toList();
+        if (scenarios.isEmpty()) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "no scenario named " + only + " in the "
+                    + (quick ? "quick" : "full") + " set: " + Scenario.set(quick).stream().map(Scenario::name).toList());
+        }
         progress("runlane bench" + (quick ? " --quick" : "") + ": " + scenarios.size() + " scenarios, results in " + out
                 + " (local cloud log: " + cloudLog + ")");
         boolean arm64 = Files.readString(template).matches("(?s).*Architectures:\\s*\\[\\s*arm64\\s*].*");
         Bill bill = Bill.load(prices, arm64);
 
         long bootStart = System.nanoTime();
-        try (LocalCloud cloud = LocalCloud.start(new LocalCloud.Options(template, Map.of(), 0, 0, 8, out.resolve("local"), line -> { }));
+        try (LocalCloud cloud = LocalCloud.start(new LocalCloud.Options(template, Map.of(), 0, 0, maxSandboxes, out.resolve("local"), line -> { }));
              MemorySampler memory = new MemorySampler()) {
             // Ctrl-C: the local cloud's moto and sandboxes, and the daemon, stop with the bench.
             Thread stop = new Thread(cloud::close, "bench-stop");
@@ -192,10 +202,10 @@ public final class Bench implements Callable<Integer> {
         });
     }
 
-    private static String machine(double readySeconds) {
-        return String.format(Locale.ROOT, "Measured %s on %d cores, %.0f GiB, Java %s; the local cloud (moto %s, up to 8 sandboxes "
+    private String machine(double readySeconds) {
+        return String.format(Locale.ROOT, "Measured %s on %d cores, %.0f GiB, Java %s; the local cloud (moto %s, up to %d sandboxes "
                         + "per function) was ready in %.1f s.", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm")),
-                Runtime.getRuntime().availableProcessors(), totalMemoryGiB(), Runtime.version(), motoVersion(), readySeconds);
+                Runtime.getRuntime().availableProcessors(), totalMemoryGiB(), Runtime.version(), motoVersion(), maxSandboxes, readySeconds);
     }
 
     private static double totalMemoryGiB() {

@@ -19,8 +19,8 @@ public record Scenario(String name, String kind, int threads, int runsPerThread,
     }
 
     /**
-     * The scenario set. {@code wide} is as many threads as the machine holds: the local cloud runs at
-     * most 8 sandboxes per function, so 50 threads keep every sandbox busy and the queue deep.
+     * The scenario set. {@code wide-50x5} has more threads than the local cloud has sandboxes (the
+     * cores + 1 per function), so every sandbox stays busy and the queue deep.
      */
     static List<Scenario> set(boolean quick) {
         if (quick) {

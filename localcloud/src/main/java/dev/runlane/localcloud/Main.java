@@ -69,7 +69,7 @@ public final class Main {
             }
         }
         List<Fault> faults = faultsFile == null ? List.of() : readFaults(faultsFile); // before anything starts
-        int maxSandboxes = envPort("RUNLANE_MAX_SANDBOXES", 8);
+        int maxSandboxes = envPort("RUNLANE_MAX_SANDBOXES", LocalCloud.Options.defaultSandboxes());
         LocalCloud cloud;
         try {
             Map<String, String> parameters = Parameters.parseOverrides(overrides);
