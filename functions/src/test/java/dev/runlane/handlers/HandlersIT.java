@@ -172,10 +172,10 @@ class HandlersIT {
         assertEquals(output, run.get("output"));
         assertTrue(Instant.parse(run.get("startedAt").asText()).isBefore(Instant.parse(run.get("finishedAt").asText())));
 
-        // Released: the head comes back, is deleted as terminal, and the thread's next run starts.
-        Map<String, String> next = receive(List.of(a1, a2));
-        SQSBatchResponse moved = gate.handleRequest(sqsEvent(threadA, List.of(a1, a2), next), context());
-        assertEquals(1, moved.getBatchItemFailures().size(), "a1 done, a2 held");
+        // Done: the finalizer deleted a1's head, so the thread's next run comes next and starts.
+        Map<String, String> next = receive(List.of(a2));
+        SQSBatchResponse moved = gate.handleRequest(sqsEvent(threadA, List.of(a2), next), context());
+        assertEquals(1, moved.getBatchItemFailures().size(), "a2 held");
         assertEquals(RunStatus.RUNNING, runs.find(a2).orElseThrow().status());
         assertEquals(1, aws.sqs.receiveMessage(r -> r.queueUrl(aws.settings.deadLetterQueueUrl().orElseThrow())
                 .maxNumberOfMessages(10).attributeNamesWithStrings("All")).messages().stream()

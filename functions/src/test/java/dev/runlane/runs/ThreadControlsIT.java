@@ -287,10 +287,15 @@ class ThreadControlsIT {
         return kept;
     }
 
-    /** Ends a held run and lets the gate see it ended, so its thread moves on. */
+    /**
+     * Ends a run so its thread moves on: a held run's message is deleted by the finalizer; one never
+     * received yet is done when the gate sees it ended.
+     */
     private void end(Run run) {
-        finalizer.finish(run.runId(), java.util.Optional.of(Outcome.succeeded()));
-        assertTrue(admit(run).isEmpty(), "an ended run's message is done");
+        Finalizer.Finished finished = finalizer.finish(run.runId(), java.util.Optional.of(Outcome.succeeded()));
+        if (finished.run().receiptHandle() == null) {
+            assertTrue(admit(run).isEmpty(), "an ended run's message is done");
+        }
     }
 
     private static QueueMessage message(Message message) {
