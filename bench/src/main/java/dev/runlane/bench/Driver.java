@@ -102,8 +102,7 @@ final class Driver {
         if (run.target.equals("desktop")) {
             body.put("daemonId", daemonId);
         }
-        body.set("input", JSON.readTree(run.target.equals("desktop") ? Scenario.DESKTOP
-                : scenario.target().equals("mixed") ? Scenario.ECHO : scenario.inputJson()));
+        body.set("input", JSON.readTree(run.target.equals("desktop") ? Scenario.DESKTOP : scenario.inputJson()));
         // The key makes a retry of a timed-out start safe: it names the same run.
         HttpRequest request = HttpRequest.newBuilder(api.resolve("/threads/" + run.threadId + "/runs"))
                 .header("content-type", "application/json").header("idempotency-key", "bench-" + run.index)

@@ -5,7 +5,7 @@ import java.util.List;
 /**
  * One workload: {@code threads} threads, each with {@code runsPerThread} runs submitted at once, in
  * thread order. {@code kind} names the bill it prices (hosted, hosted-retried, desktop, mixed).
- * Target {@code mixed} alternates hosted echo runs and desktop runs on each thread.
+ * Target {@code mixed} alternates hosted runs (with {@code inputJson}) and desktop runs on each thread.
  */
 public record Scenario(String name, String kind, int threads, int runsPerThread, String target, String inputJson) {
 

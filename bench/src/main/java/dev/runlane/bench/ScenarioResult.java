@@ -17,8 +17,7 @@ import java.util.stream.Collectors;
  */
 record ScenarioResult(Scenario scenario, double wallSeconds, List<RunRecord> runs, List<Double> handoffs, Stats handoff, Stats api,
                       Map<String, Stats> breakdown, Map<Integer, Long> attempts, Map<String, Long> statuses,
-                      Map<String, Long> transitionsByKind, Usage usage, long peakMemoryBytes, Map<String, Double> bill,
-                      Map<String, Stats> initMs, Map<String, Stats> warmMs) {
+                      Map<String, Long> transitionsByKind, Usage usage, long peakMemoryBytes, Map<String, Double> bill) {
 
     static final List<String> SEGMENTS = List.of("ready → execution start", "execution start → attempt start",
             "attempt start → agent end", "agent end → terminal", "terminal → next attempt start (handoff)");
@@ -54,14 +53,8 @@ record ScenarioResult(Scenario scenario, double wallSeconds, List<RunRecord> run
                 Collectors.summingLong(r -> r.transitions)));
         Map<String, Long> perKind = runs.stream().collect(Collectors.groupingBy(ScenarioResult::kind, Collectors.counting()));
         transitions.replaceAll((kind, total) -> Math.round((double) total / perKind.get(kind)));
-        Map<String, Stats> init = new TreeMap<>();
-        Map<String, Stats> warm = new TreeMap<>();
-        usage.lambdas().forEach((fn, f) -> {
-            init.put(fn, Stats.of(f.initMs));
-            warm.put(fn, Stats.of(f.warmMs));
-        });
         return new ScenarioResult(scenario, wallSeconds, runs, List.copyOf(handoffs), Stats.of(handoffs), Stats.of(runs.stream().map(r -> r.apiMs).toList()),
-                breakdown, attempts, statuses, transitions, usage, peakMemory, bill.perMillionRuns(usage), init, warm);
+                breakdown, attempts, statuses, transitions, usage, peakMemory, bill.perMillionRuns(usage));
     }
 
     /** The run kinds the bill separates. */
