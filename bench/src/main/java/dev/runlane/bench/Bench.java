@@ -20,7 +20,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.logging.FileHandler;
 import java.util.logging.Handler;
@@ -100,7 +99,6 @@ public final class Bench implements Callable<Integer> {
                 memory.exclude(daemon);
                 Runtime.getRuntime().addShutdownHook(new Thread(daemon::destroy, "bench-stop-daemon"));
             }
-            Map<String, LambdaReports.Function> allFunctions = new TreeMap<>();
             List<ScenarioResult> results = new ArrayList<>();
             List<String> failures = new ArrayList<>();
             try {
@@ -122,7 +120,6 @@ public final class Bench implements Callable<Integer> {
                     }
                     double wall = (System.nanoTime() - start) / 1e9;
                     Map<String, LambdaReports.Function> lambdas = reports.take();
-                    merge(allFunctions, lambdas);
                     Usage usage = Usage.of(runs.size(), runs.stream().mapToLong(r -> r.transitions).sum(), lambdas, counts(cloud.edgeUri()));
                     ScenarioResult result = ScenarioResult.of(scenario, wall, runs, usage, memory.takePeak(), bill);
                     results.add(result);
@@ -135,7 +132,7 @@ public final class Bench implements Callable<Integer> {
                     daemon.destroy();
                 }
             }
-            Report.Machine machine = new Report.Machine(machine(readySeconds), readySeconds, allFunctions,
+            Report.Machine machine = new Report.Machine(machine(readySeconds), readySeconds, reports.total(),
                     "prices of " + prices + "; Lambda at " + (arm64 ? "arm64" : "x86_64") + ", the template's memory and this machine's warm durations");
             String md = Report.markdown(machine, results);
             Files.writeString(out.resolve("summary.md"), md);
@@ -189,17 +186,6 @@ public final class Bench implements Callable<Integer> {
     private static JsonNode counts(URI edge) throws IOException, InterruptedException {
         return JSON.readTree(HttpClient.newHttpClient().send(HttpRequest.newBuilder(edge.resolve("/_runlane/requests")).GET().build(),
                 HttpResponse.BodyHandlers.ofString()).body());
-    }
-
-    private static void merge(Map<String, LambdaReports.Function> into, Map<String, LambdaReports.Function> window) {
-        window.forEach((name, f) -> {
-            LambdaReports.Function all = into.computeIfAbsent(name, n -> new LambdaReports.Function());
-            all.memoryMb = f.memoryMb;
-            all.invocations += f.invocations;
-            all.billedMs += f.billedMs;
-            all.initMs.addAll(f.initMs);
-            all.warmMs.addAll(f.warmMs);
-        });
     }
 
     private String machine(double readySeconds) {

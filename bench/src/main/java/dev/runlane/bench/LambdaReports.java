@@ -45,6 +45,7 @@ final class LambdaReports extends Handler {
     }
 
     private Map<String, Function> window = new TreeMap<>();
+    private final Map<String, Function> total = new TreeMap<>();
 
     @Override
     public void publish(LogRecord record) {
@@ -55,17 +56,24 @@ final class LambdaReports extends Handler {
         Matcher m = REPORT.matcher(message);
         if (m.find()) {
             synchronized (this) {
-                Function f = window.computeIfAbsent(m.group(1), name -> new Function());
-                f.memoryMb = Integer.parseInt(m.group(4));
-                f.invocations++;
-                f.billedMs += Long.parseLong(m.group(3));
-                if (m.group(5) != null) {
-                    f.initMs.add(Double.parseDouble(m.group(5))); // a cold start: its duration is not a warm one
-                } else {
-                    f.warmMs.add(Double.parseDouble(m.group(2)));
+                for (Map<String, Function> into : List.of(window, total)) {
+                    Function f = into.computeIfAbsent(m.group(1), name -> new Function());
+                    f.memoryMb = Integer.parseInt(m.group(4));
+                    f.invocations++;
+                    f.billedMs += Long.parseLong(m.group(3));
+                    if (m.group(5) != null) {
+                        f.initMs.add(Double.parseDouble(m.group(5))); // a cold start: its duration is not a warm one
+                    } else {
+                        f.warmMs.add(Double.parseDouble(m.group(2)));
+                    }
                 }
             }
         }
+    }
+
+    /** Everything reported since the start, by function name. */
+    synchronized Map<String, Function> total() {
+        return total;
     }
 
     /** What was reported since the last call, by function name; starts a new window. */

@@ -27,5 +27,6 @@ class LambdaReportsTest {
         assertEquals(List.of(9.10), gate.warmMs);
         assertEquals(131 / 1000.0, gate.gbSeconds(), 1e-9);
         assertTrue(reports.take().isEmpty(), "take starts a new window");
+        assertEquals(2, reports.total().get("runlane-GateFunction").invocations, "the total keeps every window");
     }
 }

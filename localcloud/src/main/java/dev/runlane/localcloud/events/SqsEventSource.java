@@ -12,6 +12,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.stream.IntStream;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchRequestEntry;
 import software.amazon.awssdk.services.sqs.model.Message;
@@ -41,7 +42,7 @@ public final class SqsEventSource implements AutoCloseable {
         this.sqs = sqs;
         this.functions = functions;
         this.log = log;
-        this.pollers = java.util.stream.IntStream.range(0, pollers)
+        this.pollers = IntStream.range(0, pollers)
                 .mapToObj(i -> Thread.ofPlatform().daemon().name("sqs-" + source.eventName() + "-" + i).unstarted(this::run)).toList();
     }
 

@@ -121,15 +121,12 @@ final class FunctionPool {
         }
         Sandbox sandbox;
         try {
-            sandbox = launcher.launch(spec);
-        } catch (IOException | RuntimeException e) {
-            coldStarts.release();
+            sandbox = launch();
+        } catch (RuntimeException e) {
             log.accept("[" + spec.name() + "] prewarm failed: " + e.getMessage());
             return;
         }
-        all.add(sandbox);
         sandbox.initialized().whenComplete((done, failed) -> {
-            coldStarts.release();
             if (sandbox.alive() && !closed) {
                 idle.addLast(sandbox);
                 log.accept("[" + spec.name() + "] prewarmed a sandbox in " + Math.round(sandbox.initMillis()) + " ms");
@@ -137,6 +134,24 @@ final class FunctionPool {
                 all.remove(sandbox);
             }
         });
+    }
+
+    /**
+     * A new sandbox, holding the cold-start slot its caller took until its INIT is over (or, if it
+     * cannot be started, not at all).
+     */
+    private Sandbox launch() {
+        Sandbox sandbox;
+        try {
+            sandbox = launcher.launch(spec);
+        } catch (IOException | RuntimeException e) {
+            coldStarts.release();
+            throw e instanceof IOException io ? new UncheckedIOException("cannot start a sandbox for " + spec.name(), io)
+                    : (RuntimeException) e;
+        }
+        sandbox.initialized().whenComplete((done, failed) -> coldStarts.release());
+        all.add(sandbox);
+        return sandbox;
     }
 
     private Sandbox warm(Sandbox candidate) {
@@ -149,18 +164,7 @@ final class FunctionPool {
 
     private InvokeResult invokeOn(Sandbox warm, Invocation invocation) {
         boolean cold = warm == null;
-        Sandbox sandbox = warm;
-        if (cold) {
-            try {
-                sandbox = launcher.launch(spec);
-            } catch (IOException | RuntimeException e) {
-                coldStarts.release();
-                throw e instanceof IOException io ? new UncheckedIOException("cannot start a sandbox for " + spec.name(), io)
-                        : (RuntimeException) e;
-            }
-            sandbox.initialized().whenComplete((done, failed) -> coldStarts.release());
-            all.add(sandbox);
-        }
+        Sandbox sandbox = cold ? launch() : warm;
         try {
             sandbox.dispatch(invocation, cold);
             InvokeResult outcome = invocation.result.join();
