@@ -1,11 +1,6 @@
 package dev.runlane.aws;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.runlane.domain.BusyPolicy;
-import dev.runlane.runs.Json;
-import dev.runlane.domain.InvalidCursorException;
 import dev.runlane.domain.Page;
 import dev.runlane.domain.Run;
 import dev.runlane.domain.RunError;
@@ -27,17 +22,14 @@ import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
 import software.amazon.awssdk.services.dynamodb.model.Select;
 import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.function.Function;
 
 import static dev.runlane.aws.Dynamo.decodeCursor;
 import static dev.runlane.aws.Dynamo.encodeCursor;
@@ -62,7 +54,6 @@ public class DynamoRunStore implements RunStore {
     static final String ON_BUSY = "onBusy";
     static final String RERUN_OF = "rerunOf";
     private static final int BATCH_GET = 100;
-    private static final ObjectMapper JSON = Json.MAPPER;
     private static final String NOT_TERMINAL = "#status IN (:queued, :running)";
 
     private final DynamoDbClient dynamo;
