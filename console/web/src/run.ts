@@ -34,7 +34,7 @@ export function runPage(runId: string) {
           h('thead', {}, h('tr', {}, ...['Attempt', 'Fence token', 'Events', 'First event', 'Last event'].map((c) => h('th', { scope: 'col' }, c)))),
           attempts))),
       h('section', { 'aria-labelledby': 'h-events' }, h('h2', { id: 'h-events' }, 'Events (live)'),
-        h('div', { class: 'scroll' }, h('table', { 'aria-label': 'Events' },
+        h('div', { class: 'scroll events', tabindex: 0, role: 'region', 'aria-label': 'Events, scrollable' }, h('table', { 'aria-label': 'Events' },
           h('thead', {}, h('tr', {}, ...['Time', 'Attempt', 'Fence token', 'Type', 'Data'].map((c) => h('th', { scope: 'col' }, c)))),
           events))),
       h('div', { class: 'cols' },
