@@ -39,7 +39,10 @@ import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
 
+import static dev.runlane.aws.Dynamo.decodeCursor;
+import static dev.runlane.aws.Dynamo.encodeCursor;
 import static dev.runlane.aws.Dynamo.n;
+import static dev.runlane.aws.Dynamo.page;
 import static dev.runlane.aws.Dynamo.s;
 import static dev.runlane.aws.Dynamo.str;
 
@@ -405,45 +408,5 @@ public class DynamoRunStore implements RunStore {
     private static long num(Map<String, AttributeValue> item, String name, long absent) {
         AttributeValue value = item.get(name);
         return value == null ? absent : Long.parseLong(value.n());
-    }
-
-    // ------------------------------------------------------------------ cursors
-
-    private static <T> Page<T> page(QueryResponse response, Function<Map<String, AttributeValue>, T> mapper) {
-        List<T> items = response.items().stream().map(mapper).toList();
-        return new Page<>(items, response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty()
-                ? encodeCursor(response.lastEvaluatedKey()) : null);
-    }
-
-    /** A cursor is the page's last key (all string attributes), as URL-safe base64 JSON. */
-    private static String encodeCursor(Map<String, AttributeValue> lastKey) {
-        ObjectNode node = JSON.createObjectNode();
-        lastKey.forEach((name, value) -> node.put(name, value.s()));
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(node.toString().getBytes(StandardCharsets.UTF_8));
-    }
-
-    /** Decodes a cursor, refusing one that was not issued for this listing (partition {@code name} = {@code value}). */
-    private static Map<String, AttributeValue> decodeCursor(String cursor, String name, String value) {
-        if (cursor == null || cursor.isEmpty()) {
-            return null;
-        }
-        try {
-            JsonNode node = JSON.readTree(Base64.getUrlDecoder().decode(cursor));
-            if (!node.isObject() || node.size() > 3 || !value.equals(node.path(name).asText(null))) {
-                throw new InvalidCursorException();
-            }
-            Map<String, AttributeValue> key = new HashMap<>();
-            node.fields().forEachRemaining(field -> {
-                if (!field.getValue().isTextual()) {
-                    throw new InvalidCursorException();
-                }
-                key.put(field.getKey(), s(field.getValue().asText()));
-            });
-            return key;
-        } catch (InvalidCursorException e) {
-            throw e;
-        } catch (Exception malformed) {
-            throw new InvalidCursorException();
-        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.runlane.aws;
 
+import dev.runlane.domain.Page;
 import dev.runlane.domain.ThreadState;
 import dev.runlane.domain.Threads;
 import dev.runlane.domain.Timestamps;
@@ -12,11 +13,21 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 
+import static dev.runlane.aws.Dynamo.decodeCursor;
+import static dev.runlane.aws.Dynamo.page;
 import static dev.runlane.aws.Dynamo.s;
 import static dev.runlane.aws.Dynamo.str;
 
-/** The threads' controls in DynamoDB (ThreadsTable in template.yaml): one item per thread, read strongly. */
+/**
+ * The threads' controls in DynamoDB (ThreadsTable in template.yaml): one item per thread, read strongly.
+ * Each admission, pause and resume stamps {@code activeAt} and the constant {@code listing}, which key
+ * the Recent index the thread list reads.
+ */
 public class DynamoThreads implements Threads {
+    private static final String RECENT = "Recent";
+    private static final String LISTING = "threads";
+    /** The Recent index's keys, set by every write that makes a thread active (values :at and :listing). */
+    private static final String ACTIVE = "activeAt = :at, listing = :listing";
     private final DynamoDbClient dynamo;
     private final String table;
 
@@ -32,18 +43,29 @@ public class DynamoThreads implements Threads {
     }
 
     @Override
+    public Page<ThreadState> recent(int limit, String cursor) {
+        return page(dynamo.query(r -> r.tableName(table).indexName(RECENT)
+                .keyConditionExpression("listing = :listing")
+                .expressionAttributeValues(Map.of(":listing", s(LISTING)))
+                .scanIndexForward(false).limit(limit)
+                .exclusiveStartKey(decodeCursor(cursor, "listing", LISTING))), item -> toState(str(item, "threadId"), item));
+    }
+
+    @Override
     public ThreadState pause(String threadId, Instant at) {
         return toState(threadId, dynamo.updateItem(r -> r.tableName(table).key(key(threadId))
-                .updateExpression("SET paused = :yes, pausedAt = if_not_exists(pausedAt, :at)")
-                .expressionAttributeValues(Map.of(":yes", AttributeValue.fromBool(true), ":at", s(Timestamps.format(at))))
+                .updateExpression("SET paused = :yes, pausedAt = if_not_exists(pausedAt, :at), " + ACTIVE)
+                .expressionAttributeValues(Map.of(":yes", AttributeValue.fromBool(true), ":at", s(Timestamps.format(at)),
+                        ":listing", s(LISTING)))
                 .returnValues(ReturnValue.ALL_NEW)).attributes());
     }
 
     @Override
-    public Optional<String> resume(String threadId) {
+    public Optional<String> resume(String threadId, Instant at) {
         Map<String, AttributeValue> now = dynamo.updateItem(r -> r.tableName(table).key(key(threadId))
-                .updateExpression("SET paused = :no REMOVE pausedAt")
-                .expressionAttributeValues(Map.of(":no", AttributeValue.fromBool(false)))
+                .updateExpression("SET paused = :no, " + ACTIVE + " REMOVE pausedAt")
+                .expressionAttributeValues(Map.of(":no", AttributeValue.fromBool(false), ":at", s(Timestamps.format(at)),
+                        ":listing", s(LISTING)))
                 .returnValues(ReturnValue.ALL_NEW)).attributes();
         return Optional.ofNullable(str(now, "heldReceipt"));
     }
@@ -76,10 +98,11 @@ public class DynamoThreads implements Threads {
     }
 
     @Override
-    public ThreadState admit(String threadId, String runId, String queuePosition) {
+    public ThreadState admit(String threadId, String runId, String queuePosition, Instant at) {
         return toState(threadId, dynamo.updateItem(r -> r.tableName(table).key(key(threadId))
-                .updateExpression("SET admittedRun = :run, admittedPosition = :seq")
-                .expressionAttributeValues(Map.of(":run", s(runId), ":seq", s(queuePosition)))
+                .updateExpression("SET admittedRun = :run, admittedPosition = :seq, " + ACTIVE)
+                .expressionAttributeValues(Map.of(":run", s(runId), ":seq", s(queuePosition),
+                        ":at", s(Timestamps.format(at)), ":listing", s(LISTING)))
                 .returnValues(ReturnValue.ALL_NEW)).attributes());
     }
 
@@ -91,6 +114,6 @@ public class DynamoThreads implements Threads {
         AttributeValue paused = item.get("paused");
         return new ThreadState(threadId, paused != null && Boolean.TRUE.equals(paused.bool()),
                 Timestamps.parse(str(item, "pausedAt")), str(item, "heldReceipt"), str(item, "supersededBefore"),
-                str(item, "admittedRun"), str(item, "admittedPosition"));
+                str(item, "admittedRun"), str(item, "admittedPosition"), Timestamps.parse(str(item, "activeAt")));
     }
 }

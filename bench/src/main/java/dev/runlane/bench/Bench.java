@@ -62,6 +62,9 @@ public final class Bench implements Callable<Integer> {
             description = "the reference daemon, for the desktop scenarios (default: ${DEFAULT-VALUE})")
     Path daemonJar;
 
+    /** The reference daemon's --idle-poll-seconds default. */
+    private static final int IDLE_POLL_SECONDS = 5;
+
     public static void main(String[] args) {
         System.exit(new CommandLine(new Bench()).execute(args));
     }
@@ -101,8 +104,8 @@ public final class Bench implements Callable<Integer> {
             }
             List<ScenarioResult> results = new ArrayList<>();
             List<String> failures = new ArrayList<>();
+            String stamp = Long.toString(System.currentTimeMillis(), 36);
             try {
-                String stamp = Long.toString(System.currentTimeMillis(), 36);
                 for (Scenario scenario : scenarios) {
                     progress(String.format(Locale.ROOT, "%s: %d threads x %d runs (%s)", scenario.name(), scenario.threads(),
                             scenario.runsPerThread(), scenario.target()));
@@ -132,11 +135,12 @@ public final class Bench implements Callable<Integer> {
                     daemon.destroy();
                 }
             }
+            List<DaemonPolls> daemonPolls = measureDaemonPolls(driver, cloud.edgeUri(), reports, bill, stamp);
             Report.Machine machine = new Report.Machine(machine(readySeconds), readySeconds, reports.total(),
                     "prices of " + prices + "; Lambda at " + (arm64 ? "arm64" : "x86_64") + ", the template's memory and this machine's warm durations");
-            String md = Report.markdown(machine, results);
+            String md = Report.markdown(machine, results, daemonPolls);
             Files.writeString(out.resolve("summary.md"), md);
-            Report.writeJson(out.resolve("report.json"), machine, results);
+            Report.writeJson(out.resolve("report.json"), machine, results, daemonPolls);
             Chart.write(out.resolve("handoff.png"), results);
             System.out.println();
             System.out.println(md);
@@ -144,6 +148,45 @@ public final class Bench implements Callable<Integer> {
             failures.forEach(f -> progress("FAILED " + f));
             return failures.isEmpty() ? 0 : 1;
         }
+    }
+
+    /**
+     * What an idle connected daemon costs a month, before and now: a 20 s long poll held all the time,
+     * or (the reference daemon's default once idle) a poll without waiting every 5 s. Each measured on
+     * a daemon with no frames: the frames function's billed time and the read units per poll.
+     */
+    private static List<DaemonPolls> measureDaemonPolls(Driver driver, URI edge, LambdaReports reports, Bill bill, String stamp)
+            throws IOException, InterruptedException {
+        String daemonId = "bench-idle-" + stamp;
+        String credential = driver.registerDaemon(daemonId);
+        progress("a connected daemon's idle polls: one 20 s long poll, then 20 polls without waiting");
+        driver.pollFrames(daemonId, credential, 0); // its sandbox warm
+        return List.of(
+                measurePolls("long polls only, 20 s each (before)", 20, 0, 1, driver, edge, reports, bill, daemonId, credential),
+                measurePolls("idle: a poll every 5 s without waiting (now)", 0, IDLE_POLL_SECONDS, 20, driver, edge, reports, bill,
+                        daemonId, credential));
+    }
+
+    private static DaemonPolls measurePolls(String mode, int waitSeconds, int intervalSeconds, int polls, Driver driver, URI edge,
+                                            LambdaReports reports, Bill bill, String daemonId, String credential)
+            throws IOException, InterruptedException {
+        resetCounts(edge);
+        reports.take();
+        for (int i = 0; i < polls; i++) {
+            int status = driver.pollFrames(daemonId, credential, waitSeconds);
+            if (status != 200) {
+                throw new IOException("GET frames of " + daemonId + " answered " + status);
+            }
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (reports.invocationsSoFar("DaemonApiFunction") < polls && System.nanoTime() < deadline) {
+            Thread.sleep(20); // the REPORT lines come through the sandbox's log stream
+        }
+        LambdaReports.Function frames = reports.take().entrySet().stream().filter(e -> e.getKey().endsWith("DaemonApiFunction"))
+                .map(Map.Entry::getValue).findFirst().orElseThrow(() -> new IOException("no REPORT line of the frames function"));
+        double readUnits = counts(edge).path("dynamodbUnits").path("read").asDouble();
+        return DaemonPolls.of(mode, waitSeconds, intervalSeconds, (double) frames.billedMs / frames.invocations, frames.memoryMb,
+                readUnits / polls, bill);
     }
 
     /** The local cloud's own log lines go to a file; the REPORT lines are also counted. */

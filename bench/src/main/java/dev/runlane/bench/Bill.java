@@ -45,6 +45,16 @@ final class Bill {
         return lines;
     }
 
+    /** USD a month for a daemon polling this way (one HTTP API and one Lambda request per poll), by line. */
+    Map<String, Double> perMonth(double polls, double gbSeconds, double readUnits) {
+        Map<String, Double> lines = new LinkedHashMap<>();
+        lines.put("Lambda requests", polls * price("lambdaRequest"));
+        lines.put("Lambda GB-seconds", gbSeconds * price(arm64 ? "lambdaGbSecondArm64" : "lambdaGbSecondX86"));
+        lines.put("DynamoDB reads", readUnits * price("dynamodbReadUnit"));
+        lines.put("HTTP API requests", polls * price("httpApiRequest"));
+        return lines;
+    }
+
     static double total(Map<String, Double> lines) {
         return lines.values().stream().mapToDouble(Double::doubleValue).sum();
     }

@@ -220,6 +220,10 @@ final class Driver {
 
     /** Registers the bench's daemon; returns its credential. */
     String registerDaemon() throws IOException, InterruptedException {
+        return registerDaemon(daemonId);
+    }
+
+    String registerDaemon(String daemonId) throws IOException, InterruptedException {
         HttpResponse<String> response = http.send(HttpRequest.newBuilder(api.resolve("/daemons"))
                 .header("content-type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(JSON.createObjectNode().put("daemonId", daemonId).toString())).build(),
@@ -229,5 +233,12 @@ final class Driver {
             throw new IOException("registering daemon " + daemonId + " answered " + response.statusCode() + " " + response.body());
         }
         return body.path("credential").asText();
+    }
+
+    /** One frames poll of a daemon that has no frames; returns the HTTP status. */
+    int pollFrames(String daemonId, String credential, int waitSeconds) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(api.resolve("/daemons/" + daemonId + "/frames?waitSeconds=" + waitSeconds))
+                .header("authorization", "Bearer " + credential).timeout(Duration.ofSeconds(waitSeconds + 30L)).GET().build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 }

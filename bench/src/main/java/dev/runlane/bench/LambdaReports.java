@@ -76,6 +76,11 @@ final class LambdaReports extends Handler {
         return total;
     }
 
+    /** Invocations reported in the current window by the function whose name ends so. */
+    synchronized long invocationsSoFar(String nameSuffix) {
+        return window.entrySet().stream().filter(e -> e.getKey().endsWith(nameSuffix)).mapToLong(e -> e.getValue().invocations).sum();
+    }
+
     /** What was reported since the last call, by function name; starts a new window. */
     synchronized Map<String, Function> take() {
         Map<String, Function> taken = window;

@@ -18,7 +18,7 @@ final class Report {
     private Report() {
     }
 
-    static String markdown(Machine machine, List<ScenarioResult> results) {
+    static String markdown(Machine machine, List<ScenarioResult> results, List<DaemonPolls> daemonPolls) {
         StringBuilder md = new StringBuilder();
         md.append("# runlane bench\n\n").append(machine.describe()).append("\n\n");
         md.append("## Latency and throughput\n\n");
@@ -66,10 +66,21 @@ final class Report {
                     " %.1f invocations", (double) f.invocations / r.runs().size())));
             md.append(parts).append('\n');
         }
+        md.append("\n## A connected daemon while idle, per month (30 days, USD)\n\n");
+        md.append("| polling | polls a month | frames function per poll | read units per poll | total |");
+        List<String> monthLines = daemonPolls.isEmpty() ? List.of() : List.copyOf(daemonPolls.get(0).monthUsd().keySet());
+        monthLines.forEach(l -> md.append(' ').append(l).append(" |"));
+        md.append("\n| --- | ---: | ---: | ---: | ---: |").append(" ---: |".repeat(monthLines.size())).append('\n');
+        for (DaemonPolls p : daemonPolls) {
+            md.append(String.format(Locale.ROOT, "| %s | %,.0f | %s at %d MB | %.1f | **%.2f** |", p.mode(), p.pollsPerMonth(),
+                    ms(p.billedMsPerPoll()), p.memoryMb(), p.readUnitsPerPoll(), Bill.total(p.monthUsd())));
+            p.monthUsd().values().forEach(v -> md.append(String.format(Locale.ROOT, " %.2f |", v)));
+            md.append('\n');
+        }
         return md.toString();
     }
 
-    static void writeJson(Path file, Machine machine, List<ScenarioResult> results) throws IOException {
+    static void writeJson(Path file, Machine machine, List<ScenarioResult> results, List<DaemonPolls> daemonPolls) throws IOException {
         ObjectNode root = JSON.createObjectNode();
         root.put("machine", machine.describe());
         root.put("localCloudReadySeconds", machine.readySeconds());
@@ -105,6 +116,9 @@ final class Report {
                         .put("finishedAt", String.valueOf(run.finishedAt));
             }
         }
+        ArrayNode daemon = root.putArray("connectedDaemonPerMonth");
+        daemonPolls.forEach(p -> daemon.add(JSON.<ObjectNode>valueToTree(p).put("pollsPerMonth", p.pollsPerMonth())
+                .put("totalUsd", Bill.total(p.monthUsd()))));
         Files.writeString(file, JSON.writeValueAsString(root));
     }
 

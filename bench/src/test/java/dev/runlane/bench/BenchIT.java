@@ -32,6 +32,7 @@ class BenchIT {
             assertTrue(scenario.path("billTotalPerMillionRunsUsd").asDouble() > 0, "priced");
         }
         assertTrue(Files.readString(out.resolve("summary.md")).contains("## The bill per 1M runs"));
+        assertTrue(Files.readString(out.resolve("summary.md")).contains("## A connected daemon while idle, per month"));
         assertTrue(Files.size(out.resolve("handoff.png")) > 0);
     }
 }

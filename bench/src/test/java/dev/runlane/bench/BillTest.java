@@ -39,6 +39,17 @@ class BillTest {
     }
 
     @Test
+    void aDaemonsPollsArePricedForAMonth() throws Exception {
+        // a poll every 5 s for 30 days: 518,400 polls of 40 ms at 512 MB and 2.5 read units each
+        DaemonPolls idle = DaemonPolls.of("idle", 0, 5, 40, 512, 2.5, Bill.load(Path.of("prices.json"), true));
+        assertEquals(518_400, idle.pollsPerMonth(), 1e-6);
+        assertEquals(518_400 * 0.0000002, idle.monthUsd().get("Lambda requests"), 1e-9);
+        assertEquals(518_400 * 0.02 * 0.0000133334, idle.monthUsd().get("Lambda GB-seconds"), 1e-9);
+        assertEquals(518_400 * 2.5 * 0.000000125, idle.monthUsd().get("DynamoDB reads"), 1e-9);
+        assertEquals(518_400 * 0.000001, idle.monthUsd().get("HTTP API requests"), 1e-9);
+    }
+
+    @Test
     void x86IsPricedAtItsOwnRate() throws Exception {
         assertEquals(16.6667, Bill.load(Path.of("prices.json"), false).perMillionRuns(usage()).get("Lambda GB-seconds"), 1e-9);
     }

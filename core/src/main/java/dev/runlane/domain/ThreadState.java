@@ -7,13 +7,14 @@ import java.time.Instant;
  * the gate held while it was paused, the queue position below which runs were superseded by a
  * {@code cancel-others} start, and the run the gate admitted last (with its position). None of them
  * can block a thread: resume releases the head, a superseded run is one its user asked to cancel,
- * and the admitted run is only read, by a {@code cancel-others} start.
+ * and the admitted run is only read, by a {@code cancel-others} start. {@code activeAt} is the thread's
+ * last admission, pause or resume: what orders the recent threads.
  */
 public record ThreadState(String threadId, boolean paused, Instant pausedAt, String heldReceipt, String supersededBefore,
-                          String admittedRun, String admittedPosition) {
+                          String admittedRun, String admittedPosition, Instant activeAt) {
 
     public static ThreadState idle(String threadId) {
-        return new ThreadState(threadId, false, null, null, null, null, null);
+        return new ThreadState(threadId, false, null, null, null, null, null, null);
     }
 
     /** Whether the run at this queue position was superseded by a later {@code cancel-others} start. */

@@ -9,6 +9,9 @@ public interface Threads {
     /** The thread's controls; an unknown thread is idle. */
     ThreadState find(String threadId);
 
+    /** The threads most recently active first (admitted a run, paused or resumed); {@code cursor} from the previous page. */
+    Page<ThreadState> recent(int limit, String cursor);
+
     /** Pauses the thread (repeating it keeps the first pausedAt); returns its state. */
     ThreadState pause(String threadId, Instant at);
 
@@ -16,7 +19,7 @@ public interface Threads {
      * Resumes the thread; returns the receipt of the head message held while it was paused, if any.
      * The receipt stays on the thread, so that a resume whose release failed can be repeated.
      */
-    Optional<String> resume(String threadId);
+    Optional<String> resume(String threadId, Instant at);
 
     /**
      * Records the receipt of the head message the gate holds for a paused thread. False when the
@@ -34,5 +37,5 @@ public interface Threads {
      * Records the run the gate has just admitted; returns the thread as it is after the write. One
      * item, written by both sides: a supersede and an admission each see the other whichever is first.
      */
-    ThreadState admit(String threadId, String runId, String queuePosition);
+    ThreadState admit(String threadId, String runId, String queuePosition, Instant at);
 }

@@ -228,7 +228,7 @@ public class Gate {
         // A cancel-others start may have superseded it since the thread was read. Recording the
         // admission on the thread item settles the race: whichever of the two writes comes second
         // sees the other, so either this gate or that start cancels the run.
-        if (threads.admit(run.threadId(), run.runId(), position).supersedes(position)) {
+        if (threads.admit(run.threadId(), run.runId(), position, clock.instant()).supersedes(position)) {
             cancellation.cancel(run.runId(), Outcome.superseded(null), false);
             return true;
         }

@@ -231,6 +231,17 @@ public class RunService {
 
     public ThreadView thread(String threadId) {
         requireId("threadId", threadId);
+        return view(threads.find(threadId));
+    }
+
+    /** The threads most recently active first (a run admitted, a pause, a resume), one page of them. */
+    public Page<ThreadView> threads(Integer limit, String cursor) {
+        Page<ThreadState> page = paged(() -> threads.recent(pageSize(limit), cursor));
+        return new Page<>(page.items().stream().map(this::view).toList(), page.nextCursor());
+    }
+
+    private ThreadView view(ThreadState state) {
+        String threadId = state.threadId();
         Instant now = clock.instant();
         Run running = null;
         int queued = 0;
@@ -243,7 +254,7 @@ public class RunService {
                 queued++;
             }
         }
-        return new ThreadView(threads.find(threadId), running, queued, runs.newest(threadId).orElse(null));
+        return new ThreadView(state, running, queued, runs.newest(threadId).orElse(null));
     }
 
     /** While a thread is paused its running run goes on and new runs are queued, but none starts. */
@@ -257,7 +268,7 @@ public class RunService {
     public ThreadView resume(String threadId) {
         requireId("threadId", threadId);
         // The receipt stays on the thread: if this release fails, resuming again releases it.
-        threads.resume(threadId).ifPresent(queue::release);
+        threads.resume(threadId, clock.instant()).ifPresent(queue::release);
         return thread(threadId);
     }
 

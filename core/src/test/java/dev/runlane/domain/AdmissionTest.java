@@ -32,7 +32,7 @@ class AdmissionTest {
     void aQueuedHeadIsStartedExpiredSupersededOrHeld(Integer deadline, boolean paused, String supersededBefore,
                                                     Admission.Decision expected) {
         Run run = queued(new RunOptions(BusyPolicy.QUEUE, deadline == null ? null : NOW.plusSeconds(deadline), null));
-        ThreadState thread = new ThreadState("t", paused, paused ? CREATED : null, null, supersededBefore, null, null);
+        ThreadState thread = new ThreadState("t", paused, paused ? CREATED : null, null, supersededBefore, null, null, null);
         assertEquals(expected, Admission.decide(run, "0005", thread, NOW));
     }
 

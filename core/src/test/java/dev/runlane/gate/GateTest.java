@@ -150,7 +150,7 @@ class GateTest {
         assertEquals(42_900, ports.queue.visibility.get("r-m1"));
         assertEquals("r-m1", ports.threads.find("A").heldReceipt(), "resume releases this receipt");
 
-        assertEquals(java.util.Optional.of("r-m1"), ports.threads.resume("A"));
+        assertEquals(java.util.Optional.of("r-m1"), ports.threads.resume("A", NOW));
         assertEquals(List.of("m2"), gate.admit(List.of(message("m2", "A", "a1"))), "after resume the head starts");
         assertEquals(List.of("a1"), ports.workflow.started);
     }
@@ -163,7 +163,7 @@ class GateTest {
             @Override
             public void hold(String receiptHandle, int seconds) {
                 super.hold(receiptHandle, seconds);
-                ports.threads.resume("A"); // resume read the thread before the gate stored this receipt
+                ports.threads.resume("A", NOW); // resume read the thread before the gate stored this receipt
             }
         };
         gate = gate(racing, ports.workflow);

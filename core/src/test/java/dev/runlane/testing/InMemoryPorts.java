@@ -44,17 +44,24 @@ public final class InMemoryPorts {
 
         @Override public ThreadState find(String threadId) { return states.getOrDefault(threadId, ThreadState.idle(threadId)); }
 
+        /** One page only: the tests list fewer threads than a page holds. */
+        @Override
+        public Page<ThreadState> recent(int limit, String cursor) {
+            return new Page<>(states.values().stream().filter(t -> t.activeAt() != null)
+                    .sorted(Comparator.comparing(ThreadState::activeAt).reversed()).limit(limit).toList(), null);
+        }
+
         @Override
         public ThreadState pause(String threadId, Instant at) {
             ThreadState t = find(threadId);
             return put(new ThreadState(threadId, true, t.paused() ? t.pausedAt() : at, t.heldReceipt(), t.supersededBefore(),
-                    t.admittedRun(), t.admittedPosition()));
+                    t.admittedRun(), t.admittedPosition(), at));
         }
 
         @Override
-        public Optional<String> resume(String threadId) {
+        public Optional<String> resume(String threadId, Instant at) {
             ThreadState t = find(threadId);
-            put(new ThreadState(threadId, false, null, t.heldReceipt(), t.supersededBefore(), t.admittedRun(), t.admittedPosition()));
+            put(new ThreadState(threadId, false, null, t.heldReceipt(), t.supersededBefore(), t.admittedRun(), t.admittedPosition(), at));
             return Optional.ofNullable(t.heldReceipt());
         }
 
@@ -64,7 +71,8 @@ public final class InMemoryPorts {
             if (!t.paused()) {
                 return false;
             }
-            put(new ThreadState(threadId, true, t.pausedAt(), receiptHandle, t.supersededBefore(), t.admittedRun(), t.admittedPosition()));
+            put(new ThreadState(threadId, true, t.pausedAt(), receiptHandle, t.supersededBefore(), t.admittedRun(),
+                    t.admittedPosition(), t.activeAt()));
             return true;
         }
 
@@ -73,15 +81,16 @@ public final class InMemoryPorts {
             ThreadState t = find(threadId);
             if (t.supersededBefore() == null || t.supersededBefore().compareTo(queuePosition) < 0) {
                 return put(new ThreadState(threadId, t.paused(), t.pausedAt(), t.heldReceipt(), queuePosition,
-                        t.admittedRun(), t.admittedPosition()));
+                        t.admittedRun(), t.admittedPosition(), t.activeAt()));
             }
             return t;
         }
 
         @Override
-        public ThreadState admit(String threadId, String runId, String queuePosition) {
+        public ThreadState admit(String threadId, String runId, String queuePosition, Instant at) {
             ThreadState t = find(threadId);
-            return put(new ThreadState(threadId, t.paused(), t.pausedAt(), t.heldReceipt(), t.supersededBefore(), runId, queuePosition));
+            return put(new ThreadState(threadId, t.paused(), t.pausedAt(), t.heldReceipt(), t.supersededBefore(), runId,
+                    queuePosition, at));
         }
 
         private ThreadState put(ThreadState state) {

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -22,7 +23,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The daemon's loop: long-polls its frames and hands each to its thread's lane, where a start frame is
+ * The daemon's loop: polls its frames (a long poll while active: a command running or a frame within the
+ * last minute; else every {@code --idle-poll-seconds}) and hands each to its thread's lane, where a start frame is
  * fenced ({@link FenceBook}, per backend epoch), supersedes a stale command still running in the directory,
  * and starts a {@link CommandRun} once the API has accepted the run's {@link PreStartHeartbeat}; a start frame
  * the fence refuses runs nothing and fails its run at once; a cancel frame abandons the run. Frames are
@@ -33,8 +35,15 @@ public final class Daemon implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int REMEMBERED_CANCELS = 10_000;
+    /**
+     * How long after its last frame or command the daemon keeps long-polling. Past it, idle, it polls
+     * without waiting every {@code --idle-poll-seconds}: a held long poll bills the frames function for
+     * its whole wait, all month long, while a start waits at most one idle interval.
+     */
+    private static final Duration ACTIVE_WINDOW = Duration.ofSeconds(60);
 
     private final DaemonConfig config;
+    private final Duration activeWindow;
     private final ApiClient api;
     private final Log log;
     private final Duration retryFirst;
@@ -59,6 +68,11 @@ public final class Daemon implements AutoCloseable {
     private volatile Thread loop;
 
     public Daemon(DaemonConfig config, ApiClient api, Log log, Duration retryFirst, Duration retryCap) {
+        this(config, api, log, retryFirst, retryCap, ACTIVE_WINDOW);
+    }
+
+    Daemon(DaemonConfig config, ApiClient api, Log log, Duration retryFirst, Duration retryCap, Duration activeWindow) {
+        this.activeWindow = activeWindow;
         this.config = config;
         this.api = api;
         this.log = log;
@@ -88,12 +102,17 @@ public final class Daemon implements AutoCloseable {
         running.killLeftovers(Duration.ofSeconds(config.killGraceSeconds()));
         Backoff backoff = new Backoff(retryFirst, retryCap);
         String cursor = null;
+        Instant activeUntil = Instant.now().plus(activeWindow);
         try {
             while (!stopping) {
                 checkCredential();
+                if (directories.busy()) {
+                    activeUntil = Instant.now().plus(activeWindow);
+                }
+                boolean idle = config.idlePollSeconds() > 0 && Instant.now().isAfter(activeUntil);
                 ApiClient.FramesPage page;
                 try {
-                    page = api.frames(cursor, config.pollWaitSeconds());
+                    page = api.frames(cursor, idle ? 0 : config.pollWaitSeconds());
                     backoff.reset();
                 } catch (IOException e) {
                     if (stopping) {
@@ -108,6 +127,11 @@ public final class Daemon implements AutoCloseable {
                     dispatch(frame);
                 }
                 cursor = page.cursor();
+                if (!page.frames().isEmpty()) {
+                    activeUntil = Instant.now().plus(activeWindow);
+                } else if (idle) {
+                    Thread.sleep(Duration.ofSeconds(config.idlePollSeconds()));
+                }
             }
         } catch (InterruptedException e) {
             // close() or a rejected credential

@@ -18,9 +18,10 @@ import java.util.Objects;
  * contains the credential.
  */
 public record DaemonConfig(URI apiUrl, String daemonId, String credential, Path root, String command,
-                           int heartbeatSeconds, int pollWaitSeconds, int killGraceSeconds) {
+                           int heartbeatSeconds, int pollWaitSeconds, int idlePollSeconds, int killGraceSeconds) {
 
     public static final int MAX_POLL_WAIT_SECONDS = 20;
+    public static final int MAX_IDLE_POLL_SECONDS = 60;
 
     public static final String CREDENTIAL_ENV = "RUNLANE_DAEMON_CREDENTIAL";
 
@@ -63,8 +64,9 @@ public record DaemonConfig(URI apiUrl, String daemonId, String credential, Path 
         String command = required(options, "--command", options.command);
         int heartbeat = number("--heartbeat-seconds", options.heartbeatSeconds, 1, 3600);
         int pollWait = number("--poll-wait-seconds", options.pollWaitSeconds, 1, MAX_POLL_WAIT_SECONDS);
+        int idlePoll = number("--idle-poll-seconds", options.idlePollSeconds, 0, MAX_IDLE_POLL_SECONDS);
         int killGrace = number("--kill-grace-seconds", options.killGraceSeconds, 0, 300);
-        return new DaemonConfig(apiUrl, daemonId, credential, root, command, heartbeat, pollWait, killGrace);
+        return new DaemonConfig(apiUrl, daemonId, credential, root, command, heartbeat, pollWait, idlePoll, killGrace);
     }
 
     private static String blankToNull(String value) {
@@ -150,7 +152,8 @@ public record DaemonConfig(URI apiUrl, String daemonId, String credential, Path 
     @Override
     public String toString() {
         return "api " + apiUrl + ", daemon " + daemonId + ", root " + root + ", command '" + command
-                + "', heartbeat " + heartbeatSeconds + "s, poll wait " + pollWaitSeconds + "s, kill grace "
+                + "', heartbeat " + heartbeatSeconds + "s, poll wait " + pollWaitSeconds + "s, idle poll "
+                + (idlePollSeconds == 0 ? "off" : "every " + idlePollSeconds + "s") + ", kill grace "
                 + killGraceSeconds + "s";
     }
 }

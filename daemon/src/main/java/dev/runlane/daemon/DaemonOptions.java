@@ -71,6 +71,13 @@ final class DaemonOptions {
             description = {"long-poll wait for frames, 1..20", "env RUNLANE_DAEMON_POLL_WAIT_SECONDS, default 20"})
     String pollWaitSeconds;
 
+    @Option(names = "--idle-poll-seconds", paramLabel = "N", defaultValue = "${env:RUNLANE_DAEMON_IDLE_POLL_SECONDS:-5}",
+            description = {"while idle (no command running, no frame for 60 s), poll without waiting every N seconds",
+                    "instead of long-polling: a held long poll bills its function for the whole wait. 0..60, 0 = always",
+                    "long-poll; keep it well below the stack's HeartbeatSeconds",
+                    "env RUNLANE_DAEMON_IDLE_POLL_SECONDS, default 5"})
+    String idlePollSeconds;
+
     @Option(names = "--kill-grace-seconds", paramLabel = "N", defaultValue = "${env:RUNLANE_DAEMON_KILL_GRACE_SECONDS:-5}",
             description = {"SIGTERM to SIGKILL grace when killing a run, 0..300", "env RUNLANE_DAEMON_KILL_GRACE_SECONDS, default 5"})
     String killGraceSeconds;

@@ -93,6 +93,11 @@ public final class WorkingDirectories {
         return new ArrayList<>(current.values());
     }
 
+    /** Whether any lane has a task queued or running (a start, a command, its reports). */
+    public synchronized boolean busy() {
+        return !lanes.isEmpty();
+    }
+
     /** Completes when every task queued so far in every lane has run. */
     public synchronized CompletableFuture<Void> idle() {
         return CompletableFuture.allOf(lanes.values().toArray(CompletableFuture[]::new)).handle((ok, failure) -> null);

@@ -63,6 +63,8 @@ class DaemonConfigTest {
                         "ten", "--heartbeat-seconds must be a whole number (got 'ten')", DaemonConfig::heartbeatSeconds),
                 new Row("--poll-wait-seconds", "RUNLANE_DAEMON_POLL_WAIT_SECONDS", "5", 5, 20, null,
                         "60", "--poll-wait-seconds must be between 1 and 20 (got 60)", DaemonConfig::pollWaitSeconds),
+                new Row("--idle-poll-seconds", "RUNLANE_DAEMON_IDLE_POLL_SECONDS", "0", 0, 5, null,
+                        "61", "--idle-poll-seconds must be between 0 and 60 (got 61)", DaemonConfig::idlePollSeconds),
                 new Row("--kill-grace-seconds", "RUNLANE_DAEMON_KILL_GRACE_SECONDS", "0", 0, 5, null,
                         "301", "--kill-grace-seconds must be between 0 and 300 (got 301)", DaemonConfig::killGraceSeconds));
     }

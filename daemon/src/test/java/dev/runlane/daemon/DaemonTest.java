@@ -100,6 +100,19 @@ class DaemonTest {
     }
 
     @Test
+    void anIdleDaemonPollsWithoutWaitingAndLongPollsAgainOnceAFrameArrives() throws Exception {
+        start("d1", CREDENTIAL, 1, Duration.ofMillis(500));
+        awaitTrue("idle polls that do not wait", () -> api.pollWaits().stream().filter(w -> w == 0).count() >= 2);
+        int before = api.pollWaits().size();
+        script("r-idle", "sleep 1.5; echo done");
+        api.addStart("r-idle", "t-idle", 1, null);
+        awaitTrue("the run succeeded", () -> !api.reports("r-idle", "succeeded").isEmpty());
+        List<Integer> since = api.pollWaits().subList(before, api.pollWaits().size());
+        assertTrue(since.contains(2), "a frame and its running command make the daemon long-poll (wait 2 s): " + since);
+        assertEquals(2, api.pollWaits().get(0), "a daemon starts active: " + api.pollWaits());
+    }
+
+    @Test
     void lastLineThatIsNotJsonIsTheOutputAsAString() throws Exception {
         script("r1", "echo '{\"partial\": 1}'; echo 'all done'");
         start("d1", CREDENTIAL);
@@ -601,10 +614,14 @@ class DaemonTest {
     }
 
     private Running start(String daemonId, String credential) {
+        return start(daemonId, credential, 0, Duration.ofSeconds(60));
+    }
+
+    private Running start(String daemonId, String credential, int idlePollSeconds, Duration activeWindow) {
         DaemonConfig config = new DaemonConfig(api.url(), daemonId, credential, root,
-                "sh '" + scripts + "'/\"$RUNLANE_RUN_ID\".sh", 1, 2, 1);
+                "sh '" + scripts + "'/\"$RUNLANE_RUN_ID\".sh", 1, 2, idlePollSeconds, 1);
         Daemon daemon = new Daemon(config, new ApiClient(config.apiUrl(), daemonId, credential), log,
-                Duration.ofMillis(50), Duration.ofMillis(400));
+                Duration.ofMillis(50), Duration.ofMillis(400), activeWindow);
         AtomicReference<Exception> failure = new AtomicReference<>();
         Thread thread = new Thread(() -> {
             try {

@@ -64,6 +64,7 @@ final class FakeDaemonApi implements AutoCloseable {
     private int failingPolls;
     private boolean failingAcks;
     private int polls;
+    private final List<Integer> pollWaits = new ArrayList<>();
     private int authFailures;
     private long nextSeq = 1;
 
@@ -148,6 +149,11 @@ final class FakeDaemonApi implements AutoCloseable {
         return reports(runId).stream().filter(r -> r.type().equals(type)).toList();
     }
 
+    /** The waitSeconds of each poll so far, in order. */
+    synchronized List<Integer> pollWaits() {
+        return List.copyOf(pollWaits);
+    }
+
     synchronized int polls() {
         return polls;
     }
@@ -227,6 +233,7 @@ final class FakeDaemonApi implements AutoCloseable {
         ObjectNode body = JSON.createObjectNode();
         synchronized (this) {
             polls++;
+            pollWaits.add(wait);
             if (failingPolls > 0) {
                 failingPolls--;
                 send(exchange, 500, error("InternalError", "planned failure"));

@@ -98,6 +98,8 @@ public final class DesktopDaemon implements AutoCloseable {
                 "--command", command,
                 "--heartbeat-seconds", String.valueOf(HEARTBEAT_SECONDS),
                 "--poll-wait-seconds", "2",
+                // Idle polls well inside the stack's 10 s heartbeat window, which counts from the dispatch.
+                "--idle-poll-seconds", "1",
                 "--kill-grace-seconds", "2");
         Process process;
         try {

@@ -42,6 +42,7 @@ public class ApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGate
             Map.entry("GET /runs/{runId}/events", ApiHandler::events),
             Map.entry("POST /runs/{runId}/cancel", ApiHandler::cancel),
             Map.entry("POST /runs/{runId}/rerun", ApiHandler::rerun),
+            Map.entry("GET /threads", ApiHandler::listThreads),
             Map.entry("GET /threads/{threadId}", ApiHandler::getThread),
             Map.entry("POST /threads/{threadId}/pause", ApiHandler::pause),
             Map.entry("POST /threads/{threadId}/resume", ApiHandler::resume),
@@ -58,6 +59,11 @@ public class ApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGate
 
     private APIGatewayV2HTTPResponse cancel(APIGatewayV2HTTPEvent request) {
         return ok(RunViews.run(runs.cancel(Http.pathParameter(request, "runId"))));
+    }
+
+    private APIGatewayV2HTTPResponse listThreads(APIGatewayV2HTTPEvent request) {
+        return ok(RunViews.page("threads", runs.threads(Http.intQuery(request, "limit", "InvalidLimit"),
+                Http.query(request, "nextToken")), RunViews::thread));
     }
 
     private APIGatewayV2HTTPResponse getThread(APIGatewayV2HTTPEvent request) {

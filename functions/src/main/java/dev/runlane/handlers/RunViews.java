@@ -68,6 +68,7 @@ final class RunViews {
         view.put("threadId", thread.state().threadId());
         view.put("paused", thread.state().paused());
         view.put("pausedAt", Timestamps.format(thread.state().pausedAt()));
+        view.put("activeAt", Timestamps.format(thread.state().activeAt()));
         view.set("running", thread.running() == null ? JSON.nullNode() : run(thread.running()));
         view.put("queued", thread.queued());
         view.set("lastRun", thread.newest() == null ? JSON.nullNode() : run(thread.newest()));

@@ -305,6 +305,34 @@ class HandlersIT {
         assertEquals(0, resumed.get("queued").asInt());
     }
 
+    @Test
+    void theThreadListShowsTheMostRecentlyActiveThreadsFirstPageByPage() throws Exception {
+        String older = uniqueId("t");
+        String newer = uniqueId("t");
+        call(event("api-pause-thread").withThreadId(older).as(APIGatewayV2HTTPEvent.class), 200);
+        call(event("api-pause-thread").withThreadId(newer).as(APIGatewayV2HTTPEvent.class), 200);
+        String runId = startRun(older, "listed");
+        call(event("api-resume-thread").withThreadId(older).as(APIGatewayV2HTTPEvent.class), 200);
+        admit(older, runId); // the resume and the admission make the older thread the most recently active again
+
+        APIGatewayV2HTTPEvent list = event("api-list-threads").as(APIGatewayV2HTTPEvent.class);
+        JsonNode first = call(withQuery(list, Map.of("limit", "1")), 200);
+        assertEquals(1, first.get("threads").size());
+        assertTrue(first.hasNonNull("nextToken"));
+        JsonNode second = call(withQuery(list, Map.of("limit", "1", "nextToken", first.get("nextToken").asText())), 200);
+        JsonNode top = first.at("/threads/0");
+        assertEquals(List.of(older, newer), List.of(top.get("threadId").asText(), second.at("/threads/0/threadId").asText()),
+                "newest activity first, and the next page goes on after it");
+        assertEquals(runId, top.at("/running/runId").asText(), "each thread as GET /threads/{threadId} shows it");
+        assertFalse(top.get("paused").asBoolean());
+        assertTrue(second.at("/threads/0/paused").asBoolean());
+        assertNotNull(top.get("activeAt").textValue());
+
+        assertEquals("InvalidLimit", call(withQuery(list, Map.of("limit", "0")), 400).at("/error/code").asText());
+        assertEquals("InvalidNextToken", call(withQuery(list, Map.of("nextToken", "eyJydW5JZCI6IngifQ")), 400)
+                .at("/error/code").asText(), "a cursor of another listing is refused");
+    }
+
     private JsonNode call(APIGatewayV2HTTPEvent request, int status) throws Exception {
         APIGatewayV2HTTPResponse response = api.handleRequest(request, context());
         assertEquals(status, response.getStatusCode(), response.getBody());
