@@ -30,6 +30,7 @@ function route() {
   const live = (current = new Live());
   const main = document.getElementById('main')!;
   main.replaceChildren();
+  for (const key of Object.keys(main.dataset)) delete main.dataset[key];
   const path = location.hash.replace(/^#/, '') || '/';
   const thread = path.match(/^\/threads\/([^/]+)$/);
   const run = path.match(/^\/runs\/([^/]+)$/);

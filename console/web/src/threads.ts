@@ -33,20 +33,23 @@ export function threadsPage(main: HTMLElement, live: Live) {
     h('div', { class: 'scroll' }, h('table', { 'aria-label': 'Recent threads' },
       h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Thread'), h('th', { scope: 'col' }, 'State'),
         h('th', { scope: 'col' }, 'Queued'), h('th', { scope: 'col' }, 'Last run'),
-        h('th', { scope: 'col', class: 'hide-narrow' }, 'Last run created'))),
+        h('th', { scope: 'col', class: 'hide-narrow' }, 'Last active'))),
       body)),
     updated,
   );
 
+  main.dataset.listed = 'unknown';
   live.every(2000, async () => {
     let threads: any[];
     try {
-      threads = (await api.threads(20)).threads;
+      threads = (await api.threads(50)).threads;
       notice.hidden = true;
+      main.dataset.listed = 'api';
     } catch (e) {
       // An API without GET /threads: the threads opened in this browser, each read on its own.
       if (!(e instanceof ApiError) || (e.status !== 404 && e.status !== 405)) throw e;
       notice.hidden = false;
+      main.dataset.listed = 'browser';
       notice.textContent = 'This API does not list threads (GET /threads): showing the threads opened in this browser.';
       threads = (await Promise.all(recentThreads().map((t) => api.thread(t).catch(() => null)))).filter(Boolean);
     }
@@ -66,6 +69,7 @@ function row(t: any): HTMLElement {
     h('td', { 'data-col': 'last-run' }, t.lastRun
       ? [badge(t.lastRun.status), ' ', h('a', { class: 'mono', href: `#/runs/${encodeURIComponent(t.lastRun.runId)}` }, t.lastRun.runId)]
       : h('span', { class: 'muted' }, 'none')),
-    h('td', { class: 'hide-narrow' }, time(t.lastRun?.createdAt ?? null)),
+    // activeAt: a run admitted, a pause or a resume (APIs before it had none: the last run's creation)
+    h('td', { class: 'hide-narrow mono' }, time(t.activeAt ?? t.lastRun?.createdAt ?? null)),
   );
 }

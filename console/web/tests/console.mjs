@@ -4,7 +4,7 @@
 //   CONSOLE_URL, SCREENSHOTS (dir), CHROMIUM (default /usr/bin/chromium),
 //   DEMO_THREAD, DEMO_FIRST, DEMO_SECOND        two runs of one thread, both SUCCEEDED, in order
 //   LIVE_THREAD, LIVE_RUNNING, LIVE_QUEUED, LIVE_CANCELLED   a RUNNING run, one QUEUED behind it, one CANCELLED
-//   FAILED_RUN                                  a FAILED run (a fatal agent error)
+//   FAILED_THREAD, FAILED_RUN                   a FAILED run (a fatal agent error)
 //   PAUSED_THREAD, PAUSED_QUEUED                a paused thread with a run QUEUED
 // Prints one line per check ("ok ..."), the screenshots' paths ("screenshot ..."), and exits 1 on the
 // first failed check.
@@ -172,15 +172,17 @@ try {
   await text(page.locator('[data-field=status]'), 'CANCELLED', 'running run: clicking Cancel run cancels it');
   await text(page.locator('#rerun'), 'Rerun', 'running run: an ended run offers Rerun');
 
-  // Threads: every seeded thread with its state and queued count, live.
-  for (const t of [env('PAUSED_THREAD')]) { await open(page, `/threads/${t}`); await page.locator('h1 [data-state]').waitFor({ timeout: BOUND }); }
+  // Threads: every seeded thread with its state, queued count and last run, from GET /threads.
   await open(page, '/');
+  await page.locator('main[data-listed=api]').waitFor({ timeout: BOUND });
+  ok('threads: listed by the API (GET /threads)');
   const row = (t) => page.locator(`tr[data-thread="${t}"]`);
   await text(row(env('PAUSED_THREAD')).locator('[data-col=state]'), 'paused', 'threads: the paused thread is paused');
   await text(row(env('PAUSED_THREAD')).locator('[data-col=queued]'), /^1$/, 'threads: with 1 queued');
   await text(row(DEMO).locator('[data-col=state]'), 'idle', 'threads: the demo thread is idle');
   await text(row(DEMO).locator('[data-col=last-run]'), 'SUCCEEDED', 'threads: its last run SUCCEEDED');
   await text(row(LIVE).locator('[data-col=state]'), /idle|running/, 'threads: the live thread is listed');
+  await text(row(env('FAILED_THREAD')).locator('[data-col=last-run]'), 'FAILED', 'threads: the failed thread, its last run FAILED');
   await labelled(page, 'threads page');
   await contrast(page, 'threads page');
   await shot(page, 'threads-1280');

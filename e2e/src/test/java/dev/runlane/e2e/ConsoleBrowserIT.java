@@ -48,7 +48,8 @@ class ConsoleBrowserIT extends Scenario {
         String demo = Ids.thread("console-demo");
         String first = api.startRun(demo, Api.simulated(4000, 500)).path("runId").asText();
         String second = api.startRun(demo, Api.echo("second")).path("runId").asText();
-        String failedRun = api.startRun(Ids.thread("console-failed"),
+        String failedThread = Ids.thread("console-failed");
+        String failedRun = api.startRun(failedThread,
                 Api.hosted(Api.JSON.createObjectNode().put("agent", "simulated").put("fatal", true).put("durationMs", 200))).path("runId").asText();
 
         String paused = Ids.thread("console-paused");
@@ -74,6 +75,7 @@ class ConsoleBrowserIT extends Scenario {
             env.put("DEMO_THREAD", demo);
             env.put("DEMO_FIRST", first);
             env.put("DEMO_SECOND", second);
+            env.put("FAILED_THREAD", failedThread);
             env.put("FAILED_RUN", failedRun);
             env.put("PAUSED_THREAD", paused);
             env.put("PAUSED_QUEUED", pausedQueued);
