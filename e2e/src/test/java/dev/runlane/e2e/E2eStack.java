@@ -228,6 +228,11 @@ public final class E2eStack implements AutoCloseable {
                 .filter(f -> f.logicalId().equals(logicalId)).map(dev.runlane.localcloud.template.Stack.Function::name).findFirst();
     }
 
+    /** The web console the local cloud serves; none for a stack the suite did not start. */
+    public java.util.Optional<URI> consoleUri() {
+        return cloud == null ? java.util.Optional.empty() : java.util.Optional.of(cloud.consoleUri());
+    }
+
     public String queueUrl() {
         return queueUrl;
     }

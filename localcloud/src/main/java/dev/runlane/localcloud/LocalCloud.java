@@ -1,5 +1,6 @@
 package dev.runlane.localcloud;
 
+import dev.runlane.console.ConsoleServer;
 import dev.runlane.localcloud.api.ApiFront;
 import dev.runlane.localcloud.edge.Edge;
 import dev.runlane.localcloud.events.ExecutionStatusRule;
@@ -39,11 +40,18 @@ public final class LocalCloud implements AutoCloseable {
     /**
      * @param apiPort 0 = any free port
      * @param edgePort 0 = any free port
+     * @param consolePort the web console's port; 0 = any free port
      * @param workDir sandboxes' unpacked code and moto's log go here
      * @param log where progress and request lines go
      */
     public record Options(Path template, Map<String, String> parameterOverrides, int apiPort, int edgePort,
-            int maxSandboxesPerFunction, Path workDir, Consumer<String> log) {
+            int maxSandboxesPerFunction, Path workDir, Consumer<String> log, int consolePort) {
+
+        /** The console on any free port (tests, the bench: parallel local clouds never clash). */
+        public Options(Path template, Map<String, String> parameterOverrides, int apiPort, int edgePort,
+                int maxSandboxesPerFunction, Path workDir, Consumer<String> log) {
+            this(template, parameterOverrides, apiPort, edgePort, maxSandboxesPerFunction, workDir, log, 0);
+        }
 
         /** Any free ports, a temporary work directory, log lines on stderr. */
         public static Options forTests(Path template, Map<String, String> parameterOverrides) {
@@ -60,7 +68,7 @@ public final class LocalCloud implements AutoCloseable {
         }
 
         public Options withPorts(int api, int edge) {
-            return new Options(template, parameterOverrides, api, edge, maxSandboxesPerFunction, workDir, log);
+            return new Options(template, parameterOverrides, api, edge, maxSandboxesPerFunction, workDir, log, consolePort);
         }
     }
 
@@ -76,6 +84,7 @@ public final class LocalCloud implements AutoCloseable {
     private URI apiUri;
     private URI edgeUri;
     private URI motoUri;
+    private URI consoleUri;
     private Faults faults;
 
     private LocalCloud() {}
@@ -100,6 +109,9 @@ public final class LocalCloud implements AutoCloseable {
         int edgePort = options.edgePort() == 0 ? freePort() : requireFree(options.edgePort(), "edge", "RUNLANE_EDGE_PORT");
         if (options.apiPort() != 0) {
             requireFree(options.apiPort(), "API", "RUNLANE_API_PORT");
+        }
+        if (options.consolePort() != 0) {
+            requireFree(options.consolePort(), "console", "RUNLANE_CONSOLE_PORT");
         }
         URI edge = URI.create("http://127.0.0.1:" + edgePort);
         stack = TemplateLoader.load(template, options.parameterOverrides(), edge);
@@ -155,6 +167,11 @@ public final class LocalCloud implements AutoCloseable {
             watcher.start();
             started.push(watcher);
         }
+        // The web console, next to the API: its API calls go to the API front, its Step Functions reads to the edge.
+        ConsoleServer console = ConsoleServer.start(new ConsoleServer.Config(apiUri, edgeUri, Stack.REGION, options.consolePort()));
+        started.push(console);
+        consoleUri = console.uri();
+
         // Everything answers now; one sandbox per function warms in the background, two INITs at a time.
         lambdas.prewarm();
     }
@@ -212,6 +229,11 @@ public final class LocalCloud implements AutoCloseable {
     /** The AWS endpoint: Lambda here, SQS/DynamoDB/Step Functions forwarded to moto. */
     public URI edgeUri() {
         return edgeUri;
+    }
+
+    /** The web console (dev.runlane.console), serving this cloud's API and executions. */
+    public URI consoleUri() {
+        return consoleUri;
     }
 
     public URI motoUri() {

@@ -22,11 +22,12 @@ import java.util.concurrent.CountDownLatch;
 public final class Main {
     private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss.SSS");
     private static final String USAGE = """
-            usage: runlane local [--template template.yaml] [--parameter-overrides "K=V K=V"] [--api-port N] [--edge-port N] [--faults FILE]
+            usage: runlane local [--template template.yaml] [--parameter-overrides "K=V K=V"] [--api-port N] [--edge-port N] [--console-port N] [--faults FILE]
               --template             the SAM template to serve (default: template.yaml)
               --parameter-overrides  template parameters, as sam deploy takes them (e.g. "AttemptTimeoutSeconds=3")
               --api-port             HTTP API port (default: $RUNLANE_API_PORT or 3000)
               --edge-port            AWS endpoint port (default: $RUNLANE_EDGE_PORT or 4566)
+              --console-port         web console port (default: $RUNLANE_CONSOLE_PORT or 3001)
               --faults               a JSON file of faults to inject from the start (as POST /_runlane/faults takes them)
               --raw-logs             print the functions' JSON log lines as they wrote them (default: one readable line each)
             """;
@@ -42,6 +43,7 @@ public final class Main {
         String overrides = "";
         int apiPort = envPort("RUNLANE_API_PORT", 3000);
         int edgePort = envPort("RUNLANE_EDGE_PORT", 4566);
+        int consolePort = envPort("RUNLANE_CONSOLE_PORT", 3001);
         Path faultsFile = null;
         try {
             for (int i = 0; i < args.length; i++) {
@@ -50,6 +52,7 @@ public final class Main {
                     case "--parameter-overrides" -> overrides = overrides + " " + value(args, ++i);
                     case "--api-port" -> apiPort = Integer.parseInt(value(args, ++i));
                     case "--edge-port" -> edgePort = Integer.parseInt(value(args, ++i));
+                    case "--console-port" -> consolePort = Integer.parseInt(value(args, ++i));
                     case "--faults" -> faultsFile = Path.of(value(args, ++i));
                     case "--raw-logs" -> rawLogs = true;
                     case "-h", "--help" -> {
@@ -73,7 +76,8 @@ public final class Main {
         LocalCloud cloud;
         try {
             Map<String, String> parameters = Parameters.parseOverrides(overrides);
-            cloud = LocalCloud.start(new LocalCloud.Options(template, parameters, apiPort, edgePort, maxSandboxes, null, Main::log));
+            cloud = LocalCloud.start(new LocalCloud.Options(template, parameters, apiPort, edgePort, maxSandboxes, null, Main::log,
+                    consolePort));
         } catch (TemplateException | LocalCloud.StartException | MotoServer.MotoException e) {
             fail(e.getMessage());
             return;
@@ -120,10 +124,11 @@ public final class Main {
         System.out.printf("""
 
                 runlane local cloud is up: %d functions, %d routes, %d tables, %d queues, %d state machine(s)
-                  API   %s
-                  edge  %s   (AWS endpoint: aws --endpoint-url %s --region us-east-1 ...; IAM auth is not enforced)
+                  API      %s
+                  console  %s   (threads, thread timelines, run graphs)
+                  edge     %s   (AWS endpoint: aws --endpoint-url %s --region us-east-1 ...; IAM auth is not enforced)
                 """, stack.functions().size(), stack.routes().size(), stack.tables().size(), stack.queues().size(),
-                stack.stateMachines().size(), api, edge, edge);
+                stack.stateMachines().size(), api, cloud.consoleUri(), edge, edge);
         boolean hasStartRun = stack.routes().stream().anyMatch(r -> r.routeKey().equals("POST /threads/{threadId}/runs"));
         if (hasStartRun) {
             System.out.printf("""
