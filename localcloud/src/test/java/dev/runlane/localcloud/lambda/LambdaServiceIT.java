@@ -99,6 +99,19 @@ class LambdaServiceIT {
     }
 
     @Test
+    void aBusyFunctionsNextInvocationWaitsForAWarmSandboxRatherThanAColdStart() throws Exception {
+        register("Patient", 10, Map.of());
+        for (int i = 0; i < 3; i++) {
+            invoke("Patient", "sleep:1000"); // warm invocations of about a second: the wait a cold start must beat
+        }
+        // Whichever of the two finds the sandbox busy waits for it (about a second) instead of starting a JVM.
+        CompletableFuture<InvokeResult> busy = CompletableFuture.supplyAsync(() -> invoke("Patient", "sleep:100"));
+        CompletableFuture<InvokeResult> next = CompletableFuture.supplyAsync(() -> invoke("Patient", "next"));
+        assertEquals(json(busy.get()).get("pid"), json(next.get()).get("pid"), "one sandbox served both, no new JVM");
+        assertFalse(busy.get().logResult().contains("Init Duration") || next.get().logResult().contains("Init Duration"));
+    }
+
+    @Test
     void invocationsBeyondTheLimitWaitForAFreeSandbox() throws Exception {
         register("Queued", 10, Map.of());
         List<CompletableFuture<InvokeResult>> calls = List.of(
