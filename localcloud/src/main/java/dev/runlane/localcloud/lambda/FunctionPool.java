@@ -94,13 +94,13 @@ final class FunctionPool {
      * and still takes a sandbox another invocation gives back in the meantime instead.
      */
     private Sandbox sandbox() throws InterruptedException {
-        long patience = all.size() > idle.size() ? System.nanoTime() + warmWaitNanos() : 0;
+        long patienceEnds = System.nanoTime() + (all.size() > idle.size() ? warmWaitNanos() : 0);
         while (true) {
             Sandbox warm = warm(idle.pollFirst());
             if (warm != null) {
                 return warm;
             }
-            if (System.nanoTime() >= patience && coldStarts.tryAcquire()) {
+            if (System.nanoTime() - patienceEnds >= 0 && coldStarts.tryAcquire()) { // nanoTime may be negative
                 return null;
             }
             warm = warm(idle.pollFirst(COLD_START_POLL_MS, TimeUnit.MILLISECONDS));
