@@ -2,20 +2,18 @@ package dev.runlane.aws;
 
 import dev.runlane.domain.Fence;
 import dev.runlane.domain.Frame;
+import dev.runlane.domain.RunError;
 import dev.runlane.domain.RunEvent;
+import dev.runlane.domain.RunStatus;
 import dev.runlane.domain.StaleAttemptException;
 import dev.runlane.runs.RunIds;
-import software.amazon.awssdk.awscore.exception.AwsServiceException;
-import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-import software.amazon.awssdk.services.dynamodb.model.CancellationReason;
 import software.amazon.awssdk.services.dynamodb.model.ConditionCheck;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
 import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException;
-import software.amazon.awssdk.services.dynamodb.model.TransactionConflictException;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -23,8 +21,6 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.function.Supplier;
 
 import static dev.runlane.aws.Dynamo.n;
 import static dev.runlane.aws.Dynamo.s;
@@ -39,12 +35,10 @@ import static dev.runlane.aws.Dynamo.s;
 public class DynamoFence implements Fence {
     /** The fence table's item that holds the backend's epoch; thread ids never contain '#'. */
     static final String EPOCH_KEY = "#epoch";
-    private static final int MAX_TRIES = 8;
-    private static final long BASE_BACKOFF_MS = 20;
-    private static final long MAX_BACKOFF_MS = 1_000;
 
     private final DynamoDbClient dynamo;
     private final String fencesTable;
+    private final String threadsTable;
     // The owners of the other tables' item shapes: the fence only makes their writes conditional.
     private final DynamoRunStore runs;
     private final DynamoFrames frames;
@@ -52,6 +46,7 @@ public class DynamoFence implements Fence {
     public DynamoFence(DynamoDbClient dynamo, Settings settings) {
         this.dynamo = dynamo;
         this.fencesTable = settings.fencesTable();
+        this.threadsTable = settings.threadsTable();
         this.runs = new DynamoRunStore(dynamo, settings);
         this.frames = new DynamoFrames(dynamo, settings);
     }
@@ -79,16 +74,16 @@ public class DynamoFence implements Fence {
                         runs.beginAttempt(runId, attempt, next, at)));
                 return next;
             } catch (TransactionCanceledException cancelled) {
-                if (conditionFailed(cancelled, 1)) {
+                if (DynamoRetry.conditionFailed(cancelled, 1)) {
                     throw new StaleAttemptException("attempt " + attempt + " of run " + runId + " is refused: the run has ended");
                 }
-                if (!conditionFailed(cancelled, 0)) {
-                    backoff(++faults, cancelled); // a conflict or a throttle: no verdict on the token
+                if (!DynamoRetry.conditionFailed(cancelled, 0)) {
+                    DynamoRetry.backoff(++faults, cancelled); // a conflict or a throttle: no verdict on the token
                 } // else another attempt took the token since it was read (progress, not a fault): decide again
             } catch (SdkException e) {
                 // A network error, or a 5xx after the SDK's own retries: the write may have committed.
                 unconfirmed = next;
-                backoff(++faults, e);
+                DynamoRetry.backoff(++faults, e);
             }
         }
     }
@@ -109,7 +104,7 @@ public class DynamoFence implements Fence {
     }
 
     private Holder holder(String threadId) {
-        Map<String, AttributeValue> item = retried(() -> dynamo.getItem(r -> r.tableName(fencesTable)
+        Map<String, AttributeValue> item = DynamoRetry.call(() -> dynamo.getItem(r -> r.tableName(fencesTable)
                 .key(key(threadId)).consistentRead(true)).item());
         if (item == null || !item.containsKey("token")) {
             return new Holder(0, null, 0);
@@ -121,16 +116,41 @@ public class DynamoFence implements Fence {
     }
 
     @Override
-    public void fenceOut(String threadId, String runId) {
-        try {
-            retried(() -> dynamo.updateItem(r -> r.tableName(fencesTable).key(key(threadId))
-                    .updateExpression("ADD #token :one")
-                    .conditionExpression("runId = :run")
-                    .expressionAttributeNames(Map.of("#token", "token"))
-                    .expressionAttributeValues(Map.of(":one", n(1), ":run", s(runId)))));
-        } catch (ConditionalCheckFailedException notTheNewest) {
-            // A later run of the thread holds the newest token: this run's attempts are already fenced out.
+    public boolean end(String threadId, String runId, RunStatus status, RunError error, Instant at, boolean onlyIfQueued) {
+        int faults = 0;
+        while (true) {
+            Holder holder = holder(threadId);
+            List<TransactWriteItem> writes = new ArrayList<>(List.of(runs.end(runId, status, error, at, onlyIfQueued),
+                    DynamoThreads.countEnded(threadsTable, threadId)));
+            if (runId.equals(holder.runId())) {
+                writes.add(fenceOut(threadId, holder));
+            }
+            try {
+                dynamo.transactWriteItems(r -> r.transactItems(writes));
+                return true;
+            } catch (TransactionCanceledException cancelled) {
+                if (DynamoRetry.conditionFailed(cancelled, 0)) {
+                    return false;
+                }
+                if (!DynamoRetry.conditionFailed(cancelled, 2)) {
+                    DynamoRetry.backoff(++faults, cancelled);
+                } // else an attempt of the run took a newer token since it was read: fence that one out
+            } catch (SdkException e) {
+                // A network error, or a 5xx after the SDK's own retries: if the write committed, the next
+                // try finds the run ended and says so (false), which the callers treat like a repeat.
+                DynamoRetry.backoff(++faults, e);
+            }
         }
+    }
+
+    /** A new token, so that the holder's attempts are fenced out; only while the holder still holds it. */
+    private TransactWriteItem fenceOut(String threadId, Holder holder) {
+        return TransactWriteItem.builder().update(u -> u.tableName(fencesTable).key(key(threadId))
+                .updateExpression("SET #token = :next")
+                .conditionExpression("#token = :current AND runId = :run")
+                .expressionAttributeNames(Map.of("#token", "token"))
+                .expressionAttributeValues(Map.of(":next", n(holder.token() + 1), ":current", n(holder.token()),
+                        ":run", s(holder.runId())))).build();
     }
 
     @Override
@@ -160,19 +180,19 @@ public class DynamoFence implements Fence {
     public String epoch() {
         // Read on every use, never cached: a backend that lost its fence table must be recognised at once.
         Map<String, AttributeValue> key = key(EPOCH_KEY);
-        Map<String, AttributeValue> item = retried(() -> dynamo.getItem(r -> r.tableName(fencesTable).key(key))).item();
+        Map<String, AttributeValue> item = DynamoRetry.call(() -> dynamo.getItem(r -> r.tableName(fencesTable).key(key))).item();
         if (item != null && item.containsKey("epoch")) {
             return item.get("epoch").s();
         }
         // Created on first use (after any SnapStart restore); the first writer wins, the rest read it.
         String fresh = HexFormat.of().formatHex(RunIds.randomBytes(16));
         try {
-            retried(() -> dynamo.putItem(r -> r.tableName(fencesTable)
+            DynamoRetry.call(() -> dynamo.putItem(r -> r.tableName(fencesTable)
                     .item(Map.of("threadId", s(EPOCH_KEY), "epoch", s(fresh)))
                     .conditionExpression("attribute_not_exists(threadId)")));
             return fresh;
         } catch (ConditionalCheckFailedException exists) {
-            return retried(() -> dynamo.getItem(r -> r.tableName(fencesTable).key(key).consistentRead(true)))
+            return DynamoRetry.call(() -> dynamo.getItem(r -> r.tableName(fencesTable).key(key).consistentRead(true)))
                     .item().get("epoch").s();
         }
     }
@@ -191,58 +211,14 @@ public class DynamoFence implements Fence {
                 dynamo.transactWriteItems(r -> r.transactItems(items));
                 return;
             } catch (TransactionCanceledException cancelled) {
-                if (conditionFailed(cancelled, 0)) {
+                if (DynamoRetry.conditionFailed(cancelled, 0)) {
                     throw new StaleAttemptException(runId, token);
                 }
-                backoff(tries, cancelled);
+                DynamoRetry.backoff(tries, cancelled);
             } catch (SdkException e) {
-                backoff(tries, e);
+                DynamoRetry.backoff(tries, e);
             }
         }
-    }
-
-    /** Runs a single-item call, retrying what is transient (the SDK's own retries come first). */
-    private static <T> T retried(Supplier<T> call) {
-        for (int tries = 1; ; tries++) {
-            try {
-                return call.get();
-            } catch (ConditionalCheckFailedException verdict) {
-                throw verdict;
-            } catch (SdkException e) {
-                backoff(tries, e);
-            }
-        }
-    }
-
-    private static boolean conditionFailed(TransactionCanceledException cancelled, int item) {
-        List<CancellationReason> reasons = cancelled.cancellationReasons();
-        return reasons.size() > item && "ConditionalCheckFailed".equals(reasons.get(item).code());
-    }
-
-    /**
-     * Waits before another try of a transient failure, or rethrows: a conflict, a throttle, a server
-     * or network error is transient; a validation error or a missing table is not.
-     */
-    private static void backoff(int tries, SdkException e) {
-        boolean transientError = e instanceof SdkClientException || e instanceof TransactionConflictException
-                || e instanceof TransactionCanceledException cancelled && cancelled.cancellationReasons().stream()
-                        .map(CancellationReason::code).allMatch(DynamoFence::isTransientReason)
-                || e instanceof AwsServiceException service && (service.isThrottlingException() || service.statusCode() >= 500);
-        if (!transientError || tries >= MAX_TRIES) {
-            throw e;
-        }
-        long cap = Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS << Math.min(tries, 10));
-        try {
-            Thread.sleep(ThreadLocalRandom.current().nextLong(cap / 2, cap + 1));
-        } catch (InterruptedException interrupted) {
-            Thread.currentThread().interrupt();
-            throw e;
-        }
-    }
-
-    private static boolean isTransientReason(String code) {
-        return code == null || "None".equals(code) || "TransactionConflict".equals(code) || "ThrottlingError".equals(code)
-                || "ProvisionedThroughputExceeded".equals(code);
     }
 
     private static Map<String, AttributeValue> key(String threadId) {

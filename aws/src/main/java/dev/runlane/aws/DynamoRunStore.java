@@ -19,8 +19,8 @@ import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedExce
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
-import software.amazon.awssdk.services.dynamodb.model.Select;
 import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
+import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -41,7 +41,8 @@ import static dev.runlane.aws.Dynamo.str;
 /**
  * Runs, their payloads and their events in DynamoDB (tables and indexes from template.yaml). A run's
  * status item is small; its input and output are items of the payloads table (key runId + kind). The
- * one owner of these three tables' item shapes: the fence's writes to them are built here too.
+ * one owner of these three tables' item shapes: the fence's writes to them are built here too. Creating
+ * and admitting a run also write its thread's item, in the same transaction (shapes from DynamoThreads).
  */
 public class DynamoRunStore implements RunStore {
     static final String BY_THREAD = "ByThread";
@@ -60,6 +61,7 @@ public class DynamoRunStore implements RunStore {
     private final String runsTable;
     private final String eventsTable;
     private final String payloadsTable;
+    private final String threadsTable;
     private final Duration retention;
     /** An input outlives any run that can use it: 14 days queued (SQS's limit), a whole run, then the retention. */
     private final Duration inputRetention;
@@ -69,6 +71,7 @@ public class DynamoRunStore implements RunStore {
         this.runsTable = settings.runsTable();
         this.eventsTable = settings.eventsTable();
         this.payloadsTable = settings.payloadsTable();
+        this.threadsTable = settings.threadsTable();
         this.retention = Duration.ofDays(settings.retentionDays());
         this.inputRetention = retention.plusDays(14).plusSeconds(settings.runTimeoutSeconds());
     }
@@ -80,12 +83,18 @@ public class DynamoRunStore implements RunStore {
     }
 
     @Override
-    public Created create(Run run) {
+    public Optional<Created> create(Run run, int threadCap) {
         try {
-            dynamo.putItem(r -> r.tableName(runsTable).item(toItem(run)).conditionExpression("attribute_not_exists(runId)"));
-            return new Created(run, true);
-        } catch (ConditionalCheckFailedException exists) {
-            return new Created(find(run.runId()).orElseThrow(), false);
+            DynamoRetry.call(() -> dynamo.transactWriteItems(r -> r.transactItems(
+                    TransactWriteItem.builder().put(p -> p.tableName(runsTable).item(toItem(run))
+                            .conditionExpression("attribute_not_exists(runId)")).build(),
+                    DynamoThreads.countCreated(threadsTable, run.threadId(), threadCap))));
+            return Optional.of(new Created(run, true));
+        } catch (TransactionCanceledException refused) {
+            if (DynamoRetry.conditionFailed(refused, 0)) {
+                return Optional.of(new Created(find(run.runId()).orElseThrow(), false));
+            }
+            return Optional.empty(); // the thread's count is at its cap
         }
     }
 
@@ -154,22 +163,6 @@ public class DynamoRunStore implements RunStore {
         item.put("json", s(json));
         item.put("expiresAt", n(expires.getEpochSecond()));
         return item;
-    }
-
-    @Override
-    public int countUnfinished(String threadId, int atMost) {
-        int count = 0;
-        Map<String, AttributeValue> start = null;
-        do {
-            Map<String, AttributeValue> from = start;
-            QueryResponse page = dynamo.query(QueryRequest.builder().tableName(runsTable).indexName(UNFINISHED)
-                    .keyConditionExpression("unfinishedThread = :thread")
-                    .expressionAttributeValues(Map.of(":thread", s(threadId)))
-                    .select(Select.COUNT).limit(atMost - count).exclusiveStartKey(from).build());
-            count += page.count();
-            start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
-        } while (start != null && count < atMost);
-        return count;
     }
 
     @Override
@@ -271,7 +264,27 @@ public class DynamoRunStore implements RunStore {
     }
 
     @Override
-    public boolean finish(String runId, RunStatus status, RunError error, Instant at, boolean onlyIfQueued) {
+    public boolean admit(Run run, String queuePosition, String executionArn, String receiptHandle, Instant at) {
+        Map<String, AttributeValue> values = new HashMap<>(Map.of(":queued", s(RunStatus.QUEUED.name()),
+                ":running", s(RunStatus.RUNNING.name()), ":arn", s(executionArn), ":receipt", s(receiptHandle),
+                ":seq", s(queuePosition), ":now", s(Timestamps.format(at))));
+        try {
+            DynamoRetry.call(() -> dynamo.transactWriteItems(r -> r.transactItems(
+                    TransactWriteItem.builder().update(u -> u.tableName(runsTable).key(key(run.runId()))
+                            .updateExpression("SET #status = :running, executionArn = :arn, receiptHandle = :receipt, "
+                                    + "queueSeq = if_not_exists(queueSeq, :seq)")
+                            .conditionExpression("#status = :queued AND (attribute_not_exists(#deadline) OR #deadline > :now)")
+                            .expressionAttributeNames(Map.of("#status", "status", "#deadline", QUEUE_DEADLINE))
+                            .expressionAttributeValues(values)).build(),
+                    DynamoThreads.admission(threadsTable, run, queuePosition, at))));
+            return true;
+        } catch (TransactionCanceledException refused) {
+            return false;
+        }
+    }
+
+    /** The run ends (if QUEUED, or also RUNNING unless {@code onlyIfQueued}): for the fence to write with its own. */
+    TransactWriteItem end(String runId, RunStatus status, RunError error, Instant at, boolean onlyIfQueued) {
         Map<String, AttributeValue> values = new HashMap<>(Map.of(
                 ":queued", s(RunStatus.QUEUED.name()),
                 ":status", s(status.name()), ":at", s(Timestamps.format(at)),
@@ -288,16 +301,11 @@ public class DynamoRunStore implements RunStore {
                     "message", s(error.message() == null ? "" : error.message()))));
         }
         update.append(" REMOVE unfinishedThread");
-        try {
-            dynamo.updateItem(r -> r.tableName(runsTable).key(key(runId))
-                    .updateExpression(update.toString())
-                    .conditionExpression(onlyIfQueued ? "#status = :queued" : NOT_TERMINAL)
-                    .expressionAttributeNames(names)
-                    .expressionAttributeValues(values));
-            return true;
-        } catch (ConditionalCheckFailedException alreadyTerminal) {
-            return false;
-        }
+        return TransactWriteItem.builder().update(u -> u.tableName(runsTable).key(key(runId))
+                .updateExpression(update.toString())
+                .conditionExpression(onlyIfQueued ? "#status = :queued" : NOT_TERMINAL)
+                .expressionAttributeNames(names)
+                .expressionAttributeValues(values)).build();
     }
 
     @Override

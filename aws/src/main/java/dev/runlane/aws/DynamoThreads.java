@@ -1,6 +1,7 @@
 package dev.runlane.aws;
 
 import dev.runlane.domain.Page;
+import dev.runlane.domain.Run;
 import dev.runlane.domain.ThreadState;
 import dev.runlane.domain.Threads;
 import dev.runlane.domain.Timestamps;
@@ -8,12 +9,14 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
+import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
 
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 
 import static dev.runlane.aws.Dynamo.decodeCursor;
+import static dev.runlane.aws.Dynamo.n;
 import static dev.runlane.aws.Dynamo.page;
 import static dev.runlane.aws.Dynamo.s;
 import static dev.runlane.aws.Dynamo.str;
@@ -28,6 +31,8 @@ public class DynamoThreads implements Threads {
     private static final String LISTING = "threads";
     /** The Recent index's keys, set by every write that makes a thread active (values :at and :listing). */
     private static final String ACTIVE = "activeAt = :at, listing = :listing";
+    /** How many of the thread's runs have not ended: changed only in the writes that create and end runs. */
+    private static final String UNFINISHED = "unfinished";
     private final DynamoDbClient dynamo;
     private final String table;
 
@@ -98,12 +103,47 @@ public class DynamoThreads implements Threads {
     }
 
     @Override
-    public ThreadState admit(String threadId, String runId, String queuePosition, Instant at) {
-        return toState(threadId, dynamo.updateItem(r -> r.tableName(table).key(key(threadId))
+    public void cancelQueueBefore(String threadId, Instant at) {
+        try {
+            dynamo.updateItem(r -> r.tableName(table).key(key(threadId))
+                    .updateExpression("SET cancelledBefore = :at")
+                    .conditionExpression("attribute_not_exists(cancelledBefore) OR cancelledBefore < :at")
+                    .expressionAttributeValues(Map.of(":at", s(Timestamps.format(at)))));
+        } catch (ConditionalCheckFailedException later) {
+            // A later thread cancel already covers every run this one would.
+        }
+    }
+
+    // ------------------------------------------------------------------ writes other items' transactions include
+
+    /**
+     * The thread's side of the gate's admission: records the admitted run, only while the thread is not
+     * paused, has not superseded the run's position and has not cancelled its queue since the run was created.
+     */
+    static TransactWriteItem admission(String table, Run run, String queuePosition, Instant at) {
+        return TransactWriteItem.builder().update(u -> u.tableName(table).key(key(run.threadId()))
                 .updateExpression("SET admittedRun = :run, admittedPosition = :seq, " + ACTIVE)
-                .expressionAttributeValues(Map.of(":run", s(runId), ":seq", s(queuePosition),
-                        ":at", s(Timestamps.format(at)), ":listing", s(LISTING)))
-                .returnValues(ReturnValue.ALL_NEW)).attributes());
+                .conditionExpression("(attribute_not_exists(paused) OR paused = :no)"
+                        + " AND (attribute_not_exists(supersededBefore) OR supersededBefore <= :seq)"
+                        + " AND (attribute_not_exists(cancelledBefore) OR cancelledBefore < :created)")
+                .expressionAttributeValues(Map.of(":run", s(run.runId()), ":seq", s(queuePosition),
+                        ":at", s(Timestamps.format(at)), ":listing", s(LISTING), ":no", AttributeValue.fromBool(false),
+                        ":created", s(Timestamps.format(run.createdAt()))))).build();
+    }
+
+    /** A run of the thread was created: counted among its unfinished runs, only while they are fewer than {@code cap}. */
+    static TransactWriteItem countCreated(String table, String threadId, int cap) {
+        return TransactWriteItem.builder().update(u -> u.tableName(table).key(key(threadId))
+                .updateExpression("ADD " + UNFINISHED + " :one")
+                .conditionExpression("attribute_not_exists(" + UNFINISHED + ") OR " + UNFINISHED + " < :cap")
+                .expressionAttributeValues(Map.of(":one", n(1), ":cap", n(cap)))).build();
+    }
+
+    /** A run of the thread ended: no longer counted among its unfinished runs. */
+    static TransactWriteItem countEnded(String table, String threadId) {
+        return TransactWriteItem.builder().update(u -> u.tableName(table).key(key(threadId))
+                .updateExpression("ADD " + UNFINISHED + " :minus")
+                .expressionAttributeValues(Map.of(":minus", n(-1)))).build();
     }
 
     private static Map<String, AttributeValue> key(String threadId) {
@@ -114,6 +154,7 @@ public class DynamoThreads implements Threads {
         AttributeValue paused = item.get("paused");
         return new ThreadState(threadId, paused != null && Boolean.TRUE.equals(paused.bool()),
                 Timestamps.parse(str(item, "pausedAt")), str(item, "heldReceipt"), str(item, "supersededBefore"),
-                str(item, "admittedRun"), str(item, "admittedPosition"), Timestamps.parse(str(item, "activeAt")));
+                str(item, "admittedRun"), str(item, "admittedPosition"), Timestamps.parse(str(item, "activeAt")),
+                Timestamps.parse(str(item, "cancelledBefore")));
     }
 }

@@ -7,6 +7,7 @@ import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
 import software.amazon.awssdk.services.sqs.model.SqsException;
 
 import java.util.Map;
+import java.util.Set;
 import java.util.logging.Logger;
 
 
@@ -14,6 +15,9 @@ import java.util.logging.Logger;
 public class SqsThreadQueue implements ThreadQueue {
     private static final Logger LOG = Logger.getLogger(SqsThreadQueue.class.getName());
 
+    /** What SQS answers for a receipt of a message that is no longer in flight under it. */
+    private static final Set<String> STALE_RECEIPT_CODES = Set.of("ReceiptHandleIsInvalid", "MessageNotInflight",
+            "InvalidParameterValue");
     private final SqsClient sqs;
     private final String queueUrl;
     private final String deadLetterQueueUrl;
@@ -39,9 +43,12 @@ public class SqsThreadQueue implements ThreadQueue {
     public void release(String receiptHandle) {
         try {
             sqs.changeMessageVisibility(r -> r.queueUrl(queueUrl).receiptHandle(receiptHandle).visibilityTimeout(0));
-        } catch (SqsException expired) {
+        } catch (SqsException e) {
+            if (!isStale(e)) {
+                throw e; // a throttle or a server error: the message is still held, and the caller must hear it
+            }
             // The message was deleted or received again since: the gate sees the run's end either way.
-            LOG.fine(() -> "release skipped: " + expired.awsErrorDetails().errorCode());
+            LOG.fine(() -> "release skipped: " + e.awsErrorDetails().errorCode());
         }
     }
 
@@ -49,10 +56,19 @@ public class SqsThreadQueue implements ThreadQueue {
     public void done(String receiptHandle) {
         try {
             sqs.deleteMessage(r -> r.queueUrl(queueUrl).receiptHandle(receiptHandle));
-        } catch (SqsException stale) {
-            LOG.fine(() -> "delete refused (" + stale.awsErrorDetails().errorCode() + "): released instead");
+        } catch (SqsException e) {
+            if (!isStale(e)) {
+                throw e;
+            }
+            LOG.fine(() -> "delete refused (" + e.awsErrorDetails().errorCode() + "): released instead");
             release(receiptHandle);
         }
+    }
+
+    /** The receipt no longer names the message in flight (deleted, received again, expired): not a failure to report. */
+    private static boolean isStale(SqsException e) {
+        String code = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
+        return STALE_RECEIPT_CODES.contains(code);
     }
 
     @Override

@@ -79,7 +79,8 @@ public class StepFunctionsWorkflow implements Workflow {
     }
 
     /** arn:…:stateMachine:NAME → arn:…:execution:NAME:RUN_ID */
-    String executionArn(String runId) {
+    @Override
+    public String executionArn(String runId) {
         return stateMachine().replaceFirst(":stateMachine:", ":execution:") + ":" + runId;
     }
 

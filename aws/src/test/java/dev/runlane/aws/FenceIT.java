@@ -20,6 +20,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -112,7 +113,7 @@ class FenceIT {
     void anEndedRunTakesNoTokenAsARedriveWouldTry() {
         String earlier = queuedRun();
         long earlierToken = fence.acquire(thread, earlier, 1, NOW);
-        runs.finish(earlier, RunStatus.SUCCEEDED, null, NOW, false);
+        assertTrue(fence.end(thread, earlier, RunStatus.SUCCEEDED, null, NOW, false));
         String current = queuedRun();
         long currentToken = fence.acquire(thread, current, 1, NOW);
 
@@ -126,25 +127,26 @@ class FenceIT {
     @Test
     void aCancelledQueuedRunNeverBegins() {
         String runId = queuedRun();
-        runs.finish(runId, RunStatus.CANCELLED, new RunError("Cancelled", "by request"), NOW, false);
+        assertTrue(fence.end(thread, runId, RunStatus.CANCELLED, new RunError("Cancelled", "by request"), NOW, false));
         assertThrows(StaleAttemptException.class, () -> fence.acquire(thread, runId, 1, NOW));
         assertEquals(RunStatus.CANCELLED, runs.find(runId).orElseThrow().status());
     }
 
     @Test
-    void fencingOutARunNeverTouchesALaterRunOfItsThread() {
+    void endingARunFencesItOutInTheSameWriteAndNeverTouchesALaterRunOfItsThread() {
         String earlier = queuedRun();
         String later = queuedRun();
         long earlierToken = fence.acquire(thread, earlier, 1, NOW);
-        fence.fenceOut(thread, earlier);
+        assertTrue(fence.end(thread, earlier, RunStatus.CANCELLED, new RunError("Cancelled", "by request"), NOW, false));
         assertThrows(StaleAttemptException.class,
                 () -> fence.append(thread, new RunEvent(earlier, 1, earlierToken, NOW, "progress", "{}")),
-                "a fenced-out run's attempt cannot write");
-        assertThrows(StaleAttemptException.class, () -> fence.acquire(thread, earlier, 1, NOW),
-                "nor can the fenced-out attempt take the token back");
+                "an ended run's attempt cannot write: no write lands between its end and its fence-out");
+        assertThrows(StaleAttemptException.class, () -> fence.acquire(thread, earlier, 2, NOW),
+                "nor can a later attempt of it take a token");
 
         long laterToken = fence.acquire(thread, later, 1, NOW);
-        fence.fenceOut(thread, earlier); // e.g. a late reaper event for the earlier run
+        assertFalse(fence.end(thread, earlier, RunStatus.CANCELLED, null, NOW, false),
+                "a repeated end (e.g. a late reaper event for the earlier run) writes nothing");
         fence.sendStart(thread, Frame.start("d1", later, thread, laterToken, "{}", NOW), "task-token");
         fence.append(thread, new RunEvent(later, 1, laterToken, NOW, "progress", "{}"));
         assertEquals(1, runs.events(later, 10, null).items().size());
@@ -159,7 +161,7 @@ class FenceIT {
 
     private String queuedRun() {
         String runId = "run-" + UUID.randomUUID();
-        runs.create(Run.queued(runId, thread, Target.HOSTED, null, "hash", NOW));
+        runs.create(Run.queued(runId, thread, Target.HOSTED, null, "hash", NOW), 1000).orElseThrow();
         return runId;
     }
 }

@@ -27,6 +27,7 @@ class QueueAndWorkflowIT {
 
     private final LocalAws aws = LocalAws.get();
     private final DynamoRunStore runs = new DynamoRunStore(aws.dynamo, aws.settings);
+    private final DynamoFence fence = new DynamoFence(aws.dynamo, aws.settings);
     private final SqsThreadQueue queue = new SqsThreadQueue(aws.sqs, aws.settings.queueUrl(),
             aws.settings.deadLetterQueueUrl().orElseThrow());
     private final StepFunctionsWorkflow workflow = new StepFunctionsWorkflow(aws.sfn, aws.settings.stateMachineArn().orElseThrow());
@@ -35,8 +36,8 @@ class QueueAndWorkflowIT {
     @Test
     void runWritesAreConditional() {
         Run run = Run.queued("run-" + UUID.randomUUID(), thread, Target.HOSTED, null, "h1", NOW);
-        assertTrue(runs.create(run).created());
-        var again = runs.create(Run.queued(run.runId(), thread, Target.DESKTOP, "d", "h2", NOW));
+        assertTrue(runs.create(run, 1000).orElseThrow().created());
+        var again = runs.create(Run.queued(run.runId(), thread, Target.DESKTOP, "d", "h2", NOW), 1000).orElseThrow();
         assertFalse(again.created(), "an existing run is never overwritten");
         assertEquals("h1", again.run().requestHash());
 
@@ -45,8 +46,8 @@ class QueueAndWorkflowIT {
         assertEquals("0001", runs.find(run.runId()).orElseThrow().queueSeq(), "the first queue position wins");
 
         assertTrue(runs.markRunning(run.runId(), "arn:x", "receipt-1", null).isPresent());
-        assertTrue(runs.finish(run.runId(), RunStatus.FAILED, new RunError("Boom", "it broke"), NOW, false));
-        assertFalse(runs.finish(run.runId(), RunStatus.SUCCEEDED, null, NOW, false), "terminal is final");
+        assertTrue(fence.end(thread, run.runId(), RunStatus.FAILED, new RunError("Boom", "it broke"), NOW, false));
+        assertFalse(fence.end(thread, run.runId(), RunStatus.SUCCEEDED, null, NOW, false), "terminal is final");
         assertTrue(runs.markRunning(run.runId(), "arn:x", "receipt-2", null).isEmpty(), "an ended run is not marked running");
         Run ended = runs.find(run.runId()).orElseThrow();
         assertEquals(RunStatus.FAILED, ended.status());
@@ -122,7 +123,7 @@ class QueueAndWorkflowIT {
     /** A stored run (the queue helper finds a run's thread from it); not enqueued. */
     private String queuedRun() {
         String runId = "run-" + UUID.randomUUID();
-        runs.create(Run.queued(runId, thread, Target.HOSTED, null, "h", NOW));
+        runs.create(Run.queued(runId, thread, Target.HOSTED, null, "h", NOW), 1000).orElseThrow();
         return runId;
     }
 

@@ -9,14 +9,16 @@ import java.util.Optional;
  */
 public final class Admission {
 
-    public enum Decision { START, EXPIRE, SUPERSEDE, HOLD_PAUSED }
+    public enum Decision { START, EXPIRE, SUPERSEDE, CANCEL, HOLD_PAUSED }
 
     private Admission() {
     }
 
     /**
      * A run past its deadline never executes, even on a paused thread; one superseded by a later
-     * {@code cancel-others} start is cancelled; a paused thread starts nothing.
+     * {@code cancel-others} start, or created before a cancel of its thread's queue, is cancelled; a
+     * paused thread starts nothing. The gate's admitting write checks the same conditions again, so a
+     * pause, supersede or deadline that lands after this read still wins.
      */
     public static Decision decide(Run run, String queuePosition, ThreadState thread, Instant now) {
         if (run.options().hasExpired(now)) {
@@ -24,6 +26,9 @@ public final class Admission {
         }
         if (thread.supersedes(queuePosition)) {
             return Decision.SUPERSEDE;
+        }
+        if (thread.cancelled(run.createdAt())) {
+            return Decision.CANCEL;
         }
         return thread.paused() ? Decision.HOLD_PAUSED : Decision.START;
     }

@@ -22,10 +22,12 @@ public interface Fence {
     long acquire(String threadId, String runId, int attempt, Instant at);
 
     /**
-     * Takes a new token so that the run's attempts are fenced out, but only while the newest token
-     * belongs to this run: a later run of the thread is never fenced by an earlier one ending.
+     * Ends the run: makes it terminal (if it is QUEUED, or also RUNNING unless {@code onlyIfQueued}) and,
+     * in the same write, takes a new token if the newest belongs to this run, so its attempts are fenced
+     * out from the moment it ends (a later run of the thread is never fenced by an earlier one ending).
+     * False when the run was not in such a state (then nothing is written).
      */
-    void fenceOut(String threadId, String runId);
+    boolean end(String threadId, String runId, RunStatus status, RunError error, Instant at, boolean onlyIfQueued);
 
     /** Records an event of the attempt holding this token. */
     void append(String threadId, RunEvent event);

@@ -9,8 +9,13 @@ public interface RunStore {
 
     Optional<Run> find(String runId);
 
-    /** Stores a new run unless one with its id exists; either way returns the run as stored. */
-    Created create(Run run);
+    /**
+     * Stores a new run unless one with its id exists; either way returns the run as stored. Empty when
+     * the run is new and its thread already has {@code threadCap} unfinished runs (then nothing is
+     * stored). The thread's count of unfinished runs changes in the same write as a run's creation and
+     * its end, so concurrent starts cannot pass the cap and a crash cannot leave the count wrong.
+     */
+    Optional<Created> create(Run run, int threadCap);
 
     record Created(Run run, boolean created) {
     }
@@ -20,12 +25,6 @@ public interface RunStore {
 
     /** The run's input and, once an attempt recorded it, its output. */
     RunPayloads payloads(String runId);
-
-    /**
-     * How many of the thread's runs have not ended (QUEUED or RUNNING), counting up to {@code atMost}.
-     * Derived from the runs' own status, never from a counter a crash could leave wrong.
-     */
-    int countUnfinished(String threadId, int atMost);
 
     /**
      * The thread's runs that have not ended (QUEUED or RUNNING), read strongly, in no particular
@@ -46,17 +45,19 @@ public interface RunStore {
     Page<Run> listByThread(String threadId, int limit, String cursor);
 
     /**
-     * The gate started the run's execution and holds its thread with this receipt: the run is RUNNING,
-     * at this queue position if it had none yet. Empty when the run is already terminal (then nothing
-     * is written).
+     * The gate admits the head of its thread: in one write the run becomes RUNNING (its execution's ARN,
+     * the receipt that holds the thread, its queue position) and the thread records it as admitted.
+     * Only while the run is QUEUED and not past its deadline, and the thread is not paused, has not
+     * superseded it and has not cancelled its queue since the run was created; false when any of these
+     * fails (then nothing is written: read both again and decide). The run's execution starts after.
      */
-    Optional<Run> markRunning(String runId, String executionArn, String receiptHandle, String queuePosition);
+    boolean admit(Run run, String queuePosition, String executionArn, String receiptHandle, Instant at);
 
     /**
-     * Makes a run terminal if it is QUEUED, or also RUNNING unless {@code onlyIfQueued}; false when it
-     * was not (then nothing is written).
+     * A running run's thread message was received again: stores the newest receipt that holds it. Empty
+     * when the run has ended (then nothing is written).
      */
-    boolean finish(String runId, RunStatus status, RunError error, Instant at, boolean onlyIfQueued);
+    Optional<Run> markRunning(String runId, String executionArn, String receiptHandle, String queuePosition);
 
     /** Counts a write refused by the fence (diagnostics; not fenced itself). */
     void countStaleWrite(String runId);

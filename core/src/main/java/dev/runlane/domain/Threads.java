@@ -29,13 +29,16 @@ public interface Threads {
 
     /**
      * Every run of the thread enqueued before this queue position is superseded (the marker only
-     * grows); returns the thread as it is after the write.
+     * grows); returns the thread as it is after the write. The gate's admission and this write touch
+     * one item: whichever comes second sees the other (the admission is refused, or this write returns
+     * the admitted run for its caller to cancel).
      */
     ThreadState supersedeBefore(String threadId, String queuePosition);
 
     /**
-     * Records the run the gate has just admitted; returns the thread as it is after the write. One
-     * item, written by both sides: a supersede and an admission each see the other whichever is first.
+     * Every run of the thread created up to {@code at} is cancelled with its queue (the marker only
+     * grows): the gate ends such a run when it reaches the head, so a run the listing of unfinished runs
+     * did not show yet is cancelled too.
      */
-    ThreadState admit(String threadId, String runId, String queuePosition, Instant at);
+    void cancelQueueBefore(String threadId, Instant at);
 }

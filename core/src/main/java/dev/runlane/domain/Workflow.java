@@ -10,6 +10,9 @@ public interface Workflow {
 
     Optional<Execution> describe(String runId);
 
+    /** The ARN the run's execution has, or will have once started: known before it starts. */
+    String executionArn(String runId);
+
     /** Stops the run's execution if it is running. */
     void stop(String runId, String error, String cause);
 

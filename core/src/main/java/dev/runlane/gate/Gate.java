@@ -8,6 +8,7 @@ import dev.runlane.domain.BusyPolicy;
 import dev.runlane.domain.Page;
 import dev.runlane.domain.QueueMessage;
 import dev.runlane.domain.Run;
+import dev.runlane.domain.RunStatus;
 import dev.runlane.domain.RunStore;
 import dev.runlane.domain.Target;
 import dev.runlane.domain.ThreadQueue;
@@ -45,6 +46,8 @@ public class Gate {
     /** Receives a running run's head message may take before maxReceiveCount (1000) moves it aside. */
     static final int RECEIVES_PER_RUN = 900;
 
+    /** Admissions tried for one delivery while a pause, supersede or thread cancel keeps changing under it. */
+    private static final int MAX_ADMISSION_TRIES = 3;
     /** Runs read per page when deciding whether a {@code reject} run's thread was busy. */
     private static final int EARLIER_PAGE = 25;
 
@@ -155,14 +158,42 @@ public class Gate {
     /** The head of its thread: every run enqueued before it has ended. */
     private boolean admitQueued(Run run, QueueMessage message) {
         String position = queuePosition(run, message);
-        ThreadState thread = threads.find(run.threadId());
-        return switch (Admission.decide(run, position, thread, clock.instant())) {
-            case EXPIRE -> end(run, message, position, Outcome.expired());
-            case SUPERSEDE -> end(run, message, position, Outcome.superseded(null));
-            case HOLD_PAUSED -> holdWhilePaused(run, message);
-            case START -> run.options().onBusy() == BusyPolicy.REJECT && wasBusyAtEnqueue(run, position)
-                    ? end(run, message, position, Outcome.rejected()) : start(run, message, position);
-        };
+        // A refused admission means the thread or the deadline changed since they were read, so the next
+        // decision is not START; a thread paused and resumed over and over is retried with the message.
+        for (int tries = 0; tries < MAX_ADMISSION_TRIES; tries++) {
+            ThreadState thread = threads.find(run.threadId());
+            switch (Admission.decide(run, position, thread, clock.instant())) {
+                case EXPIRE -> {
+                    return end(run, message, position, Outcome.expired());
+                }
+                case SUPERSEDE -> {
+                    return end(run, message, position, Outcome.superseded(null));
+                }
+                case CANCEL -> {
+                    return end(run, message, position, Outcome.cancelledWithThread());
+                }
+                case HOLD_PAUSED -> {
+                    return holdWhilePaused(run, message);
+                }
+                case START -> {
+                    if (run.options().onBusy() == BusyPolicy.REJECT && wasBusyAtEnqueue(run, position)) {
+                        return end(run, message, position, Outcome.rejected());
+                    }
+                    if (runs.admit(run, position, workflow.executionArn(run.runId()), message.receiptHandle(), clock.instant())) {
+                        return start(run, message);
+                    }
+                    Optional<Run> now = runs.find(run.runId());
+                    if (now.isEmpty() || now.get().isTerminal()) {
+                        return true;
+                    }
+                    if (now.get().status() == RunStatus.RUNNING) {
+                        return resume(now.get(), message);
+                    }
+                    run = now.get();
+                }
+            }
+        }
+        return false;
     }
 
     /**
@@ -216,20 +247,15 @@ public class Gate {
         return false;
     }
 
-    private boolean start(Run run, QueueMessage message, String position) {
+    /**
+     * Starts the admitted run's execution (idempotent by name) and holds its thread. A run that ended
+     * since its admission (a cancel may have found no execution to stop yet) has its execution stopped.
+     */
+    private boolean start(Run run, QueueMessage message) {
         String executionArn = workflow.start(run.runId(), executionInput(run));
         LOG.info(() -> "run " + run.runId() + " of thread " + run.threadId() + " started: " + executionArn);
-        if (runs.markRunning(run.runId(), executionArn, message.receiptHandle(), position).isEmpty()) {
-            // It ended (cancelled, superseded, expired) as its execution started; the fence would
-            // refuse that execution's attempt, so it is stopped now rather than left to fail.
+        if (runs.find(run.runId()).map(Run::isTerminal).orElse(true)) {
             workflow.stop(run.runId(), "RunCancelled", "the run ended before its execution started");
-            return true;
-        }
-        // A cancel-others start may have superseded it since the thread was read. Recording the
-        // admission on the thread item settles the race: whichever of the two writes comes second
-        // sees the other, so either this gate or that start cancels the run.
-        if (threads.admit(run.threadId(), run.runId(), position, clock.instant()).supersedes(position)) {
-            cancellation.cancel(run.runId(), Outcome.superseded(null), false);
             return true;
         }
         return hold(run, message);
@@ -239,7 +265,9 @@ public class Gate {
     private boolean resume(Run run, QueueMessage message) {
         Optional<Execution> execution = workflow.describe(run.runId());
         if (execution.isEmpty()) {
-            return start(run, message, queuePosition(run, message));
+            // Admitted, but the gate died or StartExecution failed before the execution started.
+            return runs.markRunning(run.runId(), workflow.executionArn(run.runId()), message.receiptHandle(), null).isEmpty()
+                    || start(run, message);
         }
         if (execution.get().hasEnded()) {
             finalizer.finish(run.runId(), Optional.of(Outcome.ofExecution(execution.get())));

@@ -3,6 +3,7 @@ package dev.runlane.runs;
 import dev.runlane.domain.Frame;
 import dev.runlane.domain.Frames;
 import dev.runlane.domain.Run;
+import dev.runlane.domain.RunStatus;
 import dev.runlane.domain.Target;
 import dev.runlane.domain.Workflow;
 
@@ -10,8 +11,10 @@ import java.time.Clock;
 import java.util.Optional;
 
 /**
- * Cancels a run the way {@code POST /runs/{runId}/cancel} does: it ends at once, its attempts are
- * fenced out, its execution is stopped, its daemon is told, and its thread moves on.
+ * Cancels a run the way {@code POST /runs/{runId}/cancel} does: it ends at once with its attempts
+ * fenced out (one write), its execution is stopped, its daemon is told, and only then does its thread
+ * move on, so the thread's next run never starts beside a cancelled execution. Every step after the
+ * first is safe to repeat: {@link #complete} redoes them for a cancel that a crash or an error cut short.
  */
 public class Cancellation {
     private final Finalizer finalizer;
@@ -31,20 +34,27 @@ public class Cancellation {
      * unless it is no longer queued. Returns whether this call ended it.
      */
     public boolean cancel(String runId, Outcome outcome, boolean onlyIfQueued) {
-        Finalizer.Finished finished = onlyIfQueued ? finalizer.finishQueued(runId, outcome)
-                : finalizer.finish(runId, Optional.of(outcome));
-        if (!finished.endedNow()) {
-            return false;
+        Finalizer.Finished finished = finalizer.end(runId, Optional.of(outcome), onlyIfQueued);
+        if (finished.endedNow()) {
+            complete(finished.run());
         }
-        Run run = finished.run();
-        // A run without an execution ARN was never marked RUNNING: if the gate is starting its
-        // execution right now, its mark fails and the gate stops that execution itself.
-        if (run.executionArn() != null) {
-            workflow.stop(runId, "RunCancelled", outcome.error().message());
+        return finished.endedNow();
+    }
+
+    /** The steps after a cancelled run's end: stop its execution, tell its daemon, free its thread. */
+    public void complete(Run cancelled) {
+        if (cancelled.status() != RunStatus.CANCELLED) {
+            throw new IllegalArgumentException("run " + cancelled.runId() + " is " + cancelled.status() + ", not cancelled");
         }
-        if (run.target() == Target.DESKTOP && run.fenceToken() != null) {
-            frames.send(Frame.cancel(run.daemonId(), runId, run.threadId(), run.fenceToken(), clock.instant()));
+        // A run admitted by the gate has its execution's ARN even if the execution has not started yet:
+        // the gate stops what it starts for a run that has ended.
+        if (cancelled.executionArn() != null) {
+            workflow.stop(cancelled.runId(), "RunCancelled", cancelled.error() == null ? "cancelled" : cancelled.error().message());
         }
-        return true;
+        if (cancelled.target() == Target.DESKTOP && cancelled.fenceToken() != null) {
+            frames.send(Frame.cancel(cancelled.daemonId(), cancelled.runId(), cancelled.threadId(), cancelled.fenceToken(),
+                    clock.instant()));
+        }
+        finalizer.release(cancelled);
     }
 }

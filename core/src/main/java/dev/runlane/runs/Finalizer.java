@@ -11,7 +11,9 @@ import java.util.logging.Logger;
 
 /**
  * Ends runs: the one way a run becomes terminal (from the workflow's Record steps, the reaper,
- * the gate and cancel). Every step is safe to repeat, so a retried or duplicate call is harmless.
+ * the gate and cancel). Ending is one write that also fences out the run's attempts; freeing the
+ * thread comes after it, and every step is safe to repeat, so a retried or duplicate call finishes
+ * what a crashed one left undone.
  */
 public class Finalizer {
     private static final Logger LOG = Logger.getLogger(Finalizer.class.getName());
@@ -34,41 +36,43 @@ public class Finalizer {
 
     /**
      * Makes the run terminal with this outcome unless it already is (empty outcome: decide nothing),
-     * fences out its attempts, then frees its thread (deletes its message).
+     * fencing out its attempts in the same write, then frees its thread (deletes its message).
      */
     public Finished finish(String runId, Optional<Outcome> outcome) {
-        return finish(runId, outcome, false);
+        Finished finished = end(runId, outcome, false);
+        if (finished.run() != null && finished.run().isTerminal()) {
+            release(finished.run());
+        }
+        return finished;
     }
 
-    /** {@link #finish}, but a run that is not QUEUED (the gate may have just admitted it) is left as it is. */
-    public Finished finishQueued(String runId, Outcome outcome) {
-        return finish(runId, Optional.of(outcome), true);
-    }
-
-    private Finished finish(String runId, Optional<Outcome> outcome, boolean onlyIfQueued) {
+    /**
+     * Ends the run as {@link #finish} does but leaves its thread held: the caller frees it with
+     * {@link #release} once nothing of the run can still execute. With {@code onlyIfQueued} a run that
+     * is not QUEUED (the gate may have just admitted it) is left as it is.
+     */
+    public Finished end(String runId, Optional<Outcome> outcome, boolean onlyIfQueued) {
         Optional<Run> found = runs.find(runId);
         if (found.isEmpty()) {
             LOG.warning(() -> "finish: no run " + runId);
             return new Finished(false, null);
         }
         Run run = found.get();
-        boolean ended = outcome.isPresent() && !run.isTerminal()
-                && runs.finish(runId, outcome.get().status(), outcome.get().error(), clock.instant(), onlyIfQueued);
+        boolean ended = outcome.isPresent() && !run.isTerminal() && fence.end(run.threadId(), runId,
+                outcome.get().status(), outcome.get().error(), clock.instant(), onlyIfQueued);
         if (ended) {
             LOG.info(() -> "run " + runId + " of thread " + run.threadId() + " ended " + outcome.get().status());
-        } else if (onlyIfQueued) {
-            // Not queued any more: admitted meanwhile, its attempt must not be fenced out nor its thread released.
-            Run now = runs.find(runId).orElse(run);
-            if (!now.isTerminal()) {
-                return new Finished(false, now);
-            }
         }
-        fence.fenceOut(run.threadId(), runId);
-        // Re-read: the gate may have stored a newer receipt since; only the newest one is reliable.
-        Run now = runs.find(runId).orElse(run);
-        if (now.receiptHandle() != null) {
-            queue.done(now.receiptHandle());
+        return new Finished(ended, ended || !run.isTerminal() ? runs.find(runId).orElse(run) : run);
+    }
+
+    /**
+     * Frees an ended run's thread: deletes its message. The run must be as read once it had ended: the
+     * gate stores no receipt on an ended run, so its receipt is the newest, the only reliable one.
+     */
+    public void release(Run ended) {
+        if (ended.receiptHandle() != null) {
+            queue.done(ended.receiptHandle());
         }
-        return new Finished(ended, now);
     }
 }

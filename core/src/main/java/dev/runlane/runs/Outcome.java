@@ -39,6 +39,17 @@ public record Outcome(RunStatus status, RunError error) {
                         : "superseded by run " + byRunId + " (onBusy cancel-others)"));
     }
 
+    /** Cancelled by a cancel of its thread's queue ({@code POST /threads/{threadId}/cancel}). */
+    public static Outcome cancelledWithThread() {
+        return cancelled("cancelled with its thread's queue");
+    }
+
+    /** Its start failed (an error, a crash) after storing the run and was not completed by a retry. */
+    public static Outcome startFailed() {
+        return new Outcome(RunStatus.FAILED, new RunError("StartFailed",
+                "the request that started this run failed before it completed; start it again"));
+    }
+
     public static Outcome expired() {
         return new Outcome(RunStatus.EXPIRED, new RunError("Expired", "the run was still queued at its deadline"));
     }

@@ -19,8 +19,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 import java.util.function.Supplier;
+import java.util.logging.Logger;
 
 import static dev.runlane.domain.RefusedException.Kind.CONFLICT;
 import static dev.runlane.domain.RefusedException.Kind.NOT_FOUND;
@@ -32,6 +36,12 @@ public class RunService {
     public static final int MAX_PAGE = 100;
     /** A live events poll waits at most this long: API Gateway ends an HTTP API request at 30 s. */
     public static final int MAX_WAIT_SECONDS = 20;
+    /**
+     * How long a run may stay unqueued (stored, its queue message not confirmed) before it counts as a
+     * start that died: longer than any start can take (API Gateway ends a request at 30 s).
+     */
+    public static final Duration ENQUEUE_GRACE = Duration.ofSeconds(60);
+    private static final Logger LOG = Logger.getLogger(RunService.class.getName());
     /** How often a live events poll looks for new events: DynamoDB offers nothing to block on. */
     private static final Duration EVENTS_POLL = Duration.ofMillis(250);
 
@@ -101,39 +111,64 @@ public class RunService {
                 + (rerunOf == null ? "" : "\nrerunOf " + rerunOf)));
         String runId = idempotencyKey == null ? RunIds.newRunId(now) : RunIds.forIdempotencyKey(threadId, idempotencyKey);
         boolean repeat = idempotencyKey != null && runs.find(runId).isPresent();
-        if (!repeat && runs.countUnfinished(threadId, threadQueueCap) >= threadQueueCap) {
-            throw new RefusedException(LIMIT_REACHED, "ThreadQueueFull", "thread " + threadId + " already has "
-                    + threadQueueCap + " runs queued or running; start more once some have ended");
-        }
-        if (!repeat && options.onBusy() == BusyPolicy.REJECT && isBusy(threadId, now)) {
+        if (!repeat && options.onBusy() == BusyPolicy.REJECT && isBusy(threadId)) {
             throw new RefusedException(CONFLICT, "ThreadBusy", "thread " + threadId
                     + " has a run queued or running, and this run was started with onBusy reject");
         }
 
-        RunStore.Created stored = runs.create(Run.queued(runId, threadId, target, daemonId, requestHash,
-                options.toRunOptions(now, rerunOf), now));
+        Run queued = Run.queued(runId, threadId, target, daemonId, requestHash, options.toRunOptions(now, rerunOf), now);
+        RunStore.Created stored = runs.create(queued, threadQueueCap)
+                // Full: runs that can no longer execute still count until something ends them; end them and try once more.
+                .or(() -> settleUnfinished(threadId) ? runs.create(queued, threadQueueCap) : Optional.empty())
+                .orElseThrow(() -> new RefusedException(LIMIT_REACHED, "ThreadQueueFull", "thread " + threadId + " already has "
+                        + threadQueueCap + " runs queued or running; start more once some have ended"));
         Run run = stored.run();
         if (!stored.created() && !requestHash.equals(run.requestHash())) {
             throw new RefusedException(CONFLICT, "IdempotencyKeyReused",
                     "this Idempotency-Key already started run " + runId + " with a different request");
         }
-        if (run.queueSeq() == null) {
-            // Also completes a start that failed before its enqueue: SQS deduplicates by runId.
-            // The input is stored first, so a queued run always has it.
-            runs.storeInput(runId, input, now);
-            String seq = queue.enqueue(threadId, runId);
-            runs.recordQueueSeq(runId, seq);
-            run = run.withQueueSeq(seq);
-        }
-        if (run.options().onBusy() == BusyPolicy.CANCEL_OTHERS) {
-            supersedeEarlierRuns(run);
+        try {
+            if (run.queueSeq() == null && !run.isTerminal()) {
+                // Also completes a start that failed before its enqueue: SQS deduplicates by runId.
+                // The input is stored first, so a queued run always has it.
+                runs.storeInput(runId, input, now);
+                String seq = queue.enqueue(threadId, runId);
+                runs.recordQueueSeq(runId, seq);
+                run = run.withQueueSeq(seq);
+            }
+            if (run.options().onBusy() == BusyPolicy.CANCEL_OTHERS && !run.isTerminal()) {
+                supersedeEarlierRuns(run);
+            }
+        } catch (RuntimeException failed) {
+            if (idempotencyKey == null) {
+                // No retry can name this run: the caller hears the start failed, so it must not run. (A
+                // crash here leaves it unqueued, and it ends once ENQUEUE_GRACE has passed: see settle.)
+                abandon(runId);
+            }
+            throw failed;
         }
         return new Started(run, stored.created());
     }
 
-    /** A thread is busy while it has a run running, or queued and not past its deadline. */
-    private boolean isBusy(String threadId, Instant now) {
-        return runs.unfinished(threadId).stream().anyMatch(run -> !isOverdue(run, now));
+    /** Ends a run whose start failed, if it is still queued; the start's own error is what the caller hears. */
+    private void abandon(String runId) {
+        try {
+            cancellation.cancel(runId, Outcome.startFailed(), true);
+        } catch (RuntimeException alsoFailed) {
+            LOG.warning(() -> "run " + runId + " stays unqueued until " + ENQUEUE_GRACE + " have passed: " + alsoFailed);
+        }
+    }
+
+    /** A thread is busy while it has a run running, or queued and still able to execute. */
+    private boolean isBusy(String threadId) {
+        ThreadState thread = threads.find(threadId);
+        return runs.unfinished(threadId).stream().anyMatch(run -> !settle(run, thread).isTerminal());
+    }
+
+    /** Ends the thread's unfinished runs that can no longer execute; whether it ended any. */
+    private boolean settleUnfinished(String threadId) {
+        ThreadState thread = threads.find(threadId);
+        return runs.unfinished(threadId).stream().filter(run -> settle(run, thread).isTerminal()).count() > 0;
     }
 
     /**
@@ -157,7 +192,8 @@ public class RunService {
 
     public Run get(String runId) {
         requireId("runId", runId);
-        return expireIfDue(runs.find(runId).orElseThrow(() -> notFound(runId)));
+        Run run = runs.find(runId).orElseThrow(() -> notFound(runId));
+        return run.status() == RunStatus.QUEUED ? settle(run, threads.find(run.threadId())) : run;
     }
 
     public RunDetails details(String runId) {
@@ -168,20 +204,32 @@ public class RunService {
     public Page<Run> list(String threadId, Integer limit, String cursor) {
         requireId("threadId", threadId);
         Page<Run> page = paged(() -> runs.listByThread(threadId, pageSize(limit), cursor));
-        return new Page<>(page.items().stream().map(this::expireIfDue).toList(), page.nextCursor());
+        if (page.items().stream().noneMatch(run -> run.status() == RunStatus.QUEUED)) {
+            return page;
+        }
+        ThreadState thread = threads.find(threadId);
+        return new Page<>(page.items().stream().map(run -> settle(run, thread)).toList(), page.nextCursor());
     }
 
-    /** A queued run shows EXPIRED as soon as its deadline has passed, whether or not the gate saw it yet. */
-    private Run expireIfDue(Run run) {
-        if (run.status() != RunStatus.QUEUED || !run.options().hasExpired(clock.instant())) {
+    /**
+     * A queued run that can no longer execute shows so as soon as anyone looks, whether or not the gate
+     * saw it yet: past its deadline it is EXPIRED; created before a cancel of its thread's queue, CANCELLED;
+     * never queued by a start that died ENQUEUE_GRACE ago, FAILED. Returns the run as it is now.
+     */
+    private Run settle(Run run, ThreadState thread) {
+        if (run.status() != RunStatus.QUEUED) {
             return run;
         }
-        cancellation.cancel(run.runId(), Outcome.expired(), true);
+        Instant now = clock.instant();
+        Outcome outcome = run.options().hasExpired(now) ? Outcome.expired()
+                : thread.cancelled(run.createdAt()) ? Outcome.cancelledWithThread()
+                : run.queueSeq() == null && run.createdAt().plus(ENQUEUE_GRACE).isBefore(now) ? Outcome.startFailed()
+                : null;
+        if (outcome == null) {
+            return run;
+        }
+        cancellation.cancel(run.runId(), outcome, true);
         return runs.find(run.runId()).orElse(run);
-    }
-
-    private static boolean isOverdue(Run run, Instant now) {
-        return run.status() == RunStatus.QUEUED && run.options().hasExpired(now);
     }
 
     public Page<RunEvent> events(String runId, Integer limit, String cursor) {
@@ -222,11 +270,17 @@ public class RunService {
      */
     public Run cancel(String runId) {
         Run run = get(runId);
-        if (run.isTerminal() || !cancellation.cancel(runId, Outcome.cancelled("cancelled by request"), false)) {
-            throw new RefusedException(CONFLICT, "RunEnded",
-                    "run " + runId + " has already ended " + get(runId).status());
+        if (!run.isTerminal() && cancellation.cancel(runId, Outcome.cancelled("cancelled by request"), false)) {
+            return get(runId);
         }
-        return get(runId);
+        Run ended = get(runId);
+        if (ended.status() != RunStatus.CANCELLED) {
+            throw new RefusedException(CONFLICT, "RunEnded", "run " + runId + " has already ended " + ended.status());
+        }
+        // Cancelled already (a retry, or a concurrent cancel): redo the steps after its end, which the
+        // first cancel may not have finished.
+        cancellation.complete(ended);
+        return ended;
     }
 
     public ThreadView thread(String threadId) {
@@ -242,15 +296,13 @@ public class RunService {
 
     private ThreadView view(ThreadState state) {
         String threadId = state.threadId();
-        Instant now = clock.instant();
         Run running = null;
         int queued = 0;
         for (Run run : runs.unfinished(threadId)) {
-            if (run.status() == RunStatus.RUNNING) {
-                running = run;
-            } else if (isOverdue(run, now)) {
-                cancellation.cancel(run.runId(), Outcome.expired(), true);
-            } else {
+            Run now = settle(run, state);
+            if (now.status() == RunStatus.RUNNING) {
+                running = now;
+            } else if (now.status() == RunStatus.QUEUED) {
                 queued++;
             }
         }
@@ -264,10 +316,13 @@ public class RunService {
         return thread(threadId);
     }
 
-    /** Resumes a paused thread: the head message the gate held is released, so its next run starts at once. */
+    /**
+     * Resumes a paused thread: the head message the gate held is released, so its next run starts at
+     * once. A release that fails fails the request (the receipt stays on the thread: resuming again
+     * releases it); a receipt the message no longer answers to means the gate has it already.
+     */
     public ThreadView resume(String threadId) {
         requireId("threadId", threadId);
-        // The receipt stays on the thread: if this release fails, resuming again releases it.
         threads.resume(threadId, clock.instant()).ifPresent(queue::release);
         return thread(threadId);
     }
@@ -281,16 +336,23 @@ public class RunService {
      */
     public List<String> cancelThread(String threadId, Include include) {
         requireId("threadId", threadId);
+        // The marker first: a run the listing below misses (created a moment ago, or the request dies
+        // half-way) is cancelled by the gate when it reaches the head, or by any read of it.
+        threads.cancelQueueBefore(threadId, clock.instant());
+        ThreadState thread = threads.find(threadId);
         List<Run> unfinished = runs.unfinished(threadId);
         List<String> cancelled = new ArrayList<>();
-        Outcome outcome = Outcome.cancelled("cancelled with its thread's queue");
+        Outcome outcome = Outcome.cancelledWithThread();
         unfinished.stream().filter(run -> run.status() == RunStatus.QUEUED).map(Run::runId)
                 .filter(runId -> cancellation.cancel(runId, outcome, include == Include.QUEUED))
                 .forEach(cancelled::add);
         if (include == Include.ALL) {
-            unfinished.stream().filter(run -> run.status() == RunStatus.RUNNING).map(Run::runId)
-                    .filter(runId -> cancellation.cancel(runId, outcome, false))
-                    .forEach(cancelled::add);
+            Set<String> running = new LinkedHashSet<>();
+            unfinished.stream().filter(run -> run.status() == RunStatus.RUNNING).map(Run::runId).forEach(running::add);
+            if (thread.admittedRun() != null) {
+                running.add(thread.admittedRun()); // admitted a moment ago: the listing may not show it RUNNING yet
+            }
+            running.stream().filter(runId -> cancellation.cancel(runId, outcome, false)).forEach(cancelled::add);
         }
         return cancelled;
     }

@@ -32,7 +32,22 @@ class AdmissionTest {
     void aQueuedHeadIsStartedExpiredSupersededOrHeld(Integer deadline, boolean paused, String supersededBefore,
                                                     Admission.Decision expected) {
         Run run = queued(new RunOptions(BusyPolicy.QUEUE, deadline == null ? null : NOW.plusSeconds(deadline), null));
-        ThreadState thread = new ThreadState("t", paused, paused ? CREATED : null, null, supersededBefore, null, null, null);
+        ThreadState thread = new ThreadState("t", paused, paused ? CREATED : null, null, supersededBefore, null, null, null, null);
+        assertEquals(expected, Admission.decide(run, "0005", thread, NOW));
+    }
+
+    /** A cancel of the thread's queue cancels every run created up to it, even one its listing did not show. */
+    @ParameterizedTest(name = "cancelled {0} s after the run was created, deadline {1}, paused {2} → {3}")
+    @CsvSource(nullValues = "-", value = {
+            "0,   -,   false, CANCEL",
+            "5,   -,   true,  CANCEL",
+            "-1,  -,   false, START",
+            "-1,  -,   true,  HOLD_PAUSED",
+            "5,   -10, false, EXPIRE",
+    })
+    void aRunCreatedBeforeAThreadCancelIsCancelled(int cancelledAfter, Integer deadline, boolean paused, Admission.Decision expected) {
+        Run run = queued(new RunOptions(BusyPolicy.QUEUE, deadline == null ? null : NOW.plusSeconds(deadline), null));
+        ThreadState thread = new ThreadState("t", paused, null, null, null, null, null, null, CREATED.plusSeconds(cancelledAfter));
         assertEquals(expected, Admission.decide(run, "0005", thread, NOW));
     }
 

@@ -98,7 +98,15 @@ class GateTest {
         assertEquals(List.of("m1", "m2", "m3"), kept);
         assertEquals(List.of("b1"), throttled.started);
         assertEquals(null, ports.queue.visibility.get("r-m1"), "a failed head comes back after the visibility timeout");
-        assertEquals(RunStatus.QUEUED, ports.runs.items.get("a1").status());
+        assertEquals(RunStatus.RUNNING, ports.runs.items.get("a1").status(), "admitted before its execution was started");
+        assertTrue(ports.workflow.describe("a1").isEmpty());
+
+        gate = gate(ports.queue, ports.workflow);
+        assertEquals(List.of("m1b"), gate.admit(List.of(message("m1b", "A", "a1"))),
+                "the message comes back: the admitted run's execution is started and its thread held");
+        assertEquals(List.of("a1"), ports.workflow.started);
+        assertEquals("r-m1b", ports.runs.items.get("a1").receiptHandle());
+        assertEquals(HOLD, ports.queue.visibility.get("r-m1b"));
     }
 
     @Test

@@ -29,7 +29,7 @@ class FinalizerTest {
         ports.runs.markRunning("r1", "arn:r1", "receipt-1", "0001");
         long token = ports.fence.acquire("t", "r1", 1, NOW);
 
-        Finalizer.Finished finished = finalizer.finishQueued("r1", Outcome.expired());
+        Finalizer.Finished finished = finalizer.end("r1", Optional.of(Outcome.expired()), true);
 
         assertFalse(finished.endedNow());
         assertEquals(RunStatus.RUNNING, ports.runs.items.get("r1").status());
@@ -53,8 +53,8 @@ class FinalizerTest {
     void aQueuedOnlyFinishEndsAQueuedRun() {
         ports.runs.put(Run.queued("r1", "t", Target.HOSTED, null, "h", NOW));
 
-        assertTrue(finalizer.finishQueued("r1", Outcome.expired()).endedNow());
+        assertTrue(finalizer.end("r1", Optional.of(Outcome.expired()), true).endedNow());
         assertEquals(RunStatus.EXPIRED, ports.runs.items.get("r1").status());
-        assertFalse(finalizer.finishQueued("r1", Outcome.expired()).endedNow(), "once");
+        assertFalse(finalizer.end("r1", Optional.of(Outcome.expired()), true).endedNow(), "once");
     }
 }

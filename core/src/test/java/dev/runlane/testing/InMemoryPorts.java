@@ -31,13 +31,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * finalize, cancel). They model the ports' contracts, not AWS: AWS behaviour is tested against moto.
  */
 public final class InMemoryPorts {
-    public final Runs runs = new Runs();
+    public final ThreadBook threads = new ThreadBook();
+    public final Runs runs = new Runs(threads);
     public final Queue queue = new Queue();
     public final Flow workflow = new Flow();
-    public final Fences fence = new Fences();
+    public final Fences fence = new Fences(runs);
     public final FrameBox frames = new FrameBox();
     public final Registry daemons = new Registry();
-    public final ThreadBook threads = new ThreadBook();
 
     public static final class ThreadBook implements Threads {
         public final Map<String, ThreadState> states = new HashMap<>();
@@ -55,13 +55,14 @@ public final class InMemoryPorts {
         public ThreadState pause(String threadId, Instant at) {
             ThreadState t = find(threadId);
             return put(new ThreadState(threadId, true, t.paused() ? t.pausedAt() : at, t.heldReceipt(), t.supersededBefore(),
-                    t.admittedRun(), t.admittedPosition(), at));
+                    t.admittedRun(), t.admittedPosition(), at, t.cancelledBefore()));
         }
 
         @Override
         public Optional<String> resume(String threadId, Instant at) {
             ThreadState t = find(threadId);
-            put(new ThreadState(threadId, false, null, t.heldReceipt(), t.supersededBefore(), t.admittedRun(), t.admittedPosition(), at));
+            put(new ThreadState(threadId, false, null, t.heldReceipt(), t.supersededBefore(), t.admittedRun(), t.admittedPosition(), at,
+                    t.cancelledBefore()));
             return Optional.ofNullable(t.heldReceipt());
         }
 
@@ -72,7 +73,7 @@ public final class InMemoryPorts {
                 return false;
             }
             put(new ThreadState(threadId, true, t.pausedAt(), receiptHandle, t.supersededBefore(), t.admittedRun(),
-                    t.admittedPosition(), t.activeAt()));
+                    t.admittedPosition(), t.activeAt(), t.cancelledBefore()));
             return true;
         }
 
@@ -81,16 +82,29 @@ public final class InMemoryPorts {
             ThreadState t = find(threadId);
             if (t.supersededBefore() == null || t.supersededBefore().compareTo(queuePosition) < 0) {
                 return put(new ThreadState(threadId, t.paused(), t.pausedAt(), t.heldReceipt(), queuePosition,
-                        t.admittedRun(), t.admittedPosition(), t.activeAt()));
+                        t.admittedRun(), t.admittedPosition(), t.activeAt(), t.cancelledBefore()));
             }
             return t;
         }
 
         @Override
-        public ThreadState admit(String threadId, String runId, String queuePosition, Instant at) {
+        public void cancelQueueBefore(String threadId, Instant at) {
             ThreadState t = find(threadId);
-            return put(new ThreadState(threadId, t.paused(), t.pausedAt(), t.heldReceipt(), t.supersededBefore(), runId,
-                    queuePosition, at));
+            if (t.cancelledBefore() == null || t.cancelledBefore().isBefore(at)) {
+                put(new ThreadState(threadId, t.paused(), t.pausedAt(), t.heldReceipt(), t.supersededBefore(), t.admittedRun(),
+                        t.admittedPosition(), t.activeAt(), at));
+            }
+        }
+
+        /** The thread's side of an admission: refused while paused, superseding the position or cancelled since the run's creation. */
+        boolean admit(Run run, String queuePosition, Instant at) {
+            ThreadState t = find(run.threadId());
+            if (t.paused() || t.supersedes(queuePosition) || t.cancelled(run.createdAt())) {
+                return false;
+            }
+            put(new ThreadState(t.threadId(), false, t.pausedAt(), t.heldReceipt(), t.supersededBefore(), run.runId(),
+                    queuePosition, at, t.cancelledBefore()));
+            return true;
         }
 
         private ThreadState put(ThreadState state) {
@@ -127,9 +141,14 @@ public final class InMemoryPorts {
     }
 
     public static final class Runs implements RunStore {
+        private final ThreadBook threads;
         public final Map<String, Run> items = new HashMap<>();
         public final Map<String, String> inputs = new HashMap<>();
         public final Map<String, String> outputs = new HashMap<>();
+
+        Runs(ThreadBook threads) {
+            this.threads = threads;
+        }
 
         public Run put(Run run) {
             items.put(run.runId(), run);
@@ -139,19 +158,21 @@ public final class InMemoryPorts {
         @Override public Optional<Run> find(String runId) { return Optional.ofNullable(items.get(runId)); }
 
         @Override
-        public Created create(Run run) {
-            Run existing = items.putIfAbsent(run.runId(), run);
-            return existing == null ? new Created(run, true) : new Created(existing, false);
+        public Optional<Created> create(Run run, int threadCap) {
+            Run existing = items.get(run.runId());
+            if (existing != null) {
+                return Optional.of(new Created(existing, false));
+            }
+            if (unfinished(run.threadId()).size() >= threadCap) {
+                return Optional.empty();
+            }
+            items.put(run.runId(), run);
+            return Optional.of(new Created(run, true));
         }
 
         @Override public void storeInput(String runId, String input, Instant at) { inputs.put(runId, input); }
 
         @Override public RunPayloads payloads(String runId) { return new RunPayloads(inputs.get(runId), outputs.get(runId)); }
-
-        @Override
-        public int countUnfinished(String threadId, int atMost) {
-            return (int) Math.min(atMost, items.values().stream().filter(r -> r.threadId().equals(threadId) && !r.isTerminal()).count());
-        }
 
         @Override
         public void recordQueueSeq(String runId, String queueSeq) {
@@ -195,7 +216,18 @@ public final class InMemoryPorts {
         }
 
         @Override
-        public boolean finish(String runId, RunStatus status, RunError error, Instant at, boolean onlyIfQueued) {
+        public boolean admit(Run run, String queuePosition, String executionArn, String receiptHandle, Instant at) {
+            Run now = items.get(run.runId());
+            if (now == null || now.status() != RunStatus.QUEUED || now.options().hasExpired(at) || !threads.admit(now, queuePosition, at)) {
+                return false;
+            }
+            Run running = with(now, RunStatus.RUNNING, executionArn, receiptHandle, null, null);
+            put(running.queueSeq() == null ? running.withQueueSeq(queuePosition) : running);
+            return true;
+        }
+
+        /** The run's side of {@link Fence#end}. */
+        boolean end(String runId, RunStatus status, RunError error, Instant at, boolean onlyIfQueued) {
             Run run = items.get(runId);
             if (run == null || run.isTerminal() || (onlyIfQueued && run.status() != RunStatus.QUEUED)) {
                 return false;
@@ -244,13 +276,15 @@ public final class InMemoryPorts {
 
     public static class Flow implements Workflow {
         public final Map<String, Execution> executions = new HashMap<>();
+
+        @Override public String executionArn(String runId) { return "arn:execution:" + runId; }
         public final List<String> started = new ArrayList<>();
         public final List<String> stopped = new ArrayList<>();
 
         @Override
         public String start(String runId, String input) {
             started.add(runId);
-            return executions.computeIfAbsent(runId, id -> new Execution("arn:execution:" + id, Status.RUNNING, null, null, null)).arn();
+            return executions.computeIfAbsent(runId, id -> new Execution(executionArn(id), Status.RUNNING, null, null, null)).arn();
         }
 
         @Override public Optional<Execution> describe(String runId) { return Optional.ofNullable(executions.get(runId)); }
@@ -279,15 +313,20 @@ public final class InMemoryPorts {
 
     /**
      * The fence's rules: tokens only grow; an attempt acquires only after earlier attempts of its run;
-     * a write needs the newest token; fenceOut only for the newest holder. (Run status checks are the
-     * store's: the moto-backed FenceIT covers those.)
+     * a write needs the newest token; ending a run fences it out only while it holds the newest token.
+     * (Acquire's run status checks are the store's: the moto-backed FenceIT covers those.)
      */
     public static final class Fences implements Fence {
+        private final Runs runs;
         public final Map<String, Long> tokens = new HashMap<>();
         public final Map<String, String> holders = new HashMap<>();
         public final Map<String, Integer> attempts = new HashMap<>();
         public final List<RunEvent> events = new ArrayList<>();
         public final Map<String, String> outputs = new HashMap<>();
+
+        Fences(Runs runs) {
+            this.runs = runs;
+        }
 
         @Override
         public long acquire(String threadId, String runId, int attempt, Instant at) {
@@ -308,10 +347,14 @@ public final class InMemoryPorts {
         @Override public String epoch() { return "in-memory"; }
 
         @Override
-        public void fenceOut(String threadId, String runId) {
+        public boolean end(String threadId, String runId, RunStatus status, RunError error, Instant at, boolean onlyIfQueued) {
+            if (!runs.end(runId, status, error, at, onlyIfQueued)) {
+                return false;
+            }
             if (runId.equals(holders.get(threadId))) {
                 tokens.merge(threadId, 1L, Long::sum);
             }
+            return true;
         }
 
         @Override

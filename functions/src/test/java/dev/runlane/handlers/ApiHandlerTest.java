@@ -102,7 +102,9 @@ class ApiHandlerTest {
         assertRefused(full, 429, "ThreadQueueFull", 2);
         assertEquals(200, start(Map.of("idempotency-key", "k1"), "{\"target\":\"hosted\",\"input\":{}}").getStatusCode(),
                 "a repeat of a queued run still answers with that run");
-        ports.runs.finish(ports.runs.items.keySet().iterator().next(), dev.runlane.domain.RunStatus.SUCCEEDED, null, java.time.Instant.now(), false);
+        String first = ports.runs.items.keySet().iterator().next();
+        ports.fence.end(ports.runs.items.get(first).threadId(), first, dev.runlane.domain.RunStatus.SUCCEEDED, null,
+                java.time.Instant.now(), false);
         assertEquals(202, start(Map.of("idempotency-key", "k2"), "{\"target\":\"hosted\",\"input\":{}}").getStatusCode(),
                 "a run that ended frees its place at once");
     }

@@ -74,7 +74,7 @@ class ThreadControlsIT {
         assertFalse(admit(first).isEmpty(), "the first run is held while it runs");
         // Two reject starts that both saw the thread idle: stored directly, as a race would leave them.
         Run raced = runs.create(Run.queued(uniqueId("r"), thread, Target.HOSTED, null, "h",
-                new dev.runlane.domain.RunOptions(BusyPolicy.REJECT, null, null), clock.instant())).run();
+                new dev.runlane.domain.RunOptions(BusyPolicy.REJECT, null, null), clock.instant()), 1000).orElseThrow().run();
         runs.storeInput(raced.runId(), "{}", clock.instant());
         runs.recordQueueSeq(raced.runId(), queue.enqueue(thread, raced.runId()));
         clock.advance(Duration.ofSeconds(1));
@@ -132,7 +132,7 @@ class ThreadControlsIT {
         assertEquals(admitted.runId(), threads.find(thread).admittedRun(), "the gate records what it admitted");
         // A start whose pass cannot see the admitted run in the index: only the thread item tells it.
         Run later = runs.create(Run.queued(uniqueId("r"), thread, Target.HOSTED, null, "h",
-                new dev.runlane.domain.RunOptions(BusyPolicy.CANCEL_OTHERS, null, null), clock.instant())).run();
+                new dev.runlane.domain.RunOptions(BusyPolicy.CANCEL_OTHERS, null, null), clock.instant()), 1000).orElseThrow().run();
         runs.storeInput(later.runId(), "{}", clock.instant());
         String seq = queue.enqueue(thread, later.runId());
         runs.recordQueueSeq(later.runId(), seq);
