@@ -3,7 +3,6 @@ package dev.runlane.runs;
 import dev.runlane.domain.Frame;
 import dev.runlane.domain.Frames;
 import dev.runlane.domain.Run;
-import dev.runlane.domain.RunStatus;
 import dev.runlane.domain.Target;
 import dev.runlane.domain.Workflow;
 
@@ -41,11 +40,8 @@ public class Cancellation {
         return finished.endedNow();
     }
 
-    /** The steps after a cancelled run's end: stop its execution, tell its daemon, free its thread. */
+    /** The steps after the end of a run ended by request (cancelled, expired): stop its execution, tell its daemon, free its thread. */
     public void complete(Run cancelled) {
-        if (cancelled.status() != RunStatus.CANCELLED) {
-            throw new IllegalArgumentException("run " + cancelled.runId() + " is " + cancelled.status() + ", not cancelled");
-        }
         // A run admitted by the gate has its execution's ARN even if the execution has not started yet:
         // the gate stops what it starts for a run that has ended.
         if (cancelled.executionArn() != null) {

@@ -152,7 +152,7 @@ class ApiHandlerTest {
     }
 
     @Test
-    void unknownRunsAreNotFoundAndEndedRunsCannotBeCancelled() throws Exception {
+    void unknownRunsAreNotFoundACancelIsIdempotentAndOtherwiseEndedRunsCannotBeCancelled() throws Exception {
         assertRefused(api.handleRequest(event("api-get-run").as(APIGatewayV2HTTPEvent.class), context()), 404, "RunNotFound", 0);
         JsonNode run = JSON.readTree(start(Map.of(), "{\"target\":\"hosted\",\"input\":{}}").getBody());
         APIGatewayV2HTTPEvent cancel = event("api-cancel-run").withRunId(run.get("runId").asText()).as(APIGatewayV2HTTPEvent.class);
@@ -160,7 +160,16 @@ class ApiHandlerTest {
         assertEquals(200, cancelled.getStatusCode());
         assertEquals("CANCELLED", JSON.readTree(cancelled.getBody()).get("status").asText());
         assertTrue(ports.workflow.started.isEmpty(), "a cancelled queued run never executes");
-        assertRefused(api.handleRequest(cancel, context()), 409, "RunEnded", 1);
+        APIGatewayV2HTTPResponse again = api.handleRequest(cancel, context());
+        assertEquals(200, again.getStatusCode(), "a repeated cancel completes the first and answers with the run");
+        assertEquals("CANCELLED", JSON.readTree(again.getBody()).get("status").asText());
+
+        JsonNode other = JSON.readTree(start(Map.of("idempotency-key", "another"), "{\"target\":\"hosted\",\"input\":{}}").getBody());
+        String otherId = other.get("runId").asText();
+        ports.fence.end(other.get("threadId").asText(), otherId, dev.runlane.domain.RunStatus.SUCCEEDED, null,
+                java.time.Instant.now(), false);
+        assertRefused(api.handleRequest(event("api-cancel-run").withRunId(otherId).as(APIGatewayV2HTTPEvent.class), context()),
+                409, "RunEnded", 2);
     }
 
     @Test
