@@ -6,6 +6,9 @@ import dev.runlane.localcloud.faults.Faults;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
 import java.util.concurrent.BlockingDeque;
 import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.TimeUnit;
@@ -25,6 +28,8 @@ final class FunctionPool {
     private static final long COLD_START_POLL_MS = 50;
     /** At most this long does a busy function's invocation wait for a warm sandbox before a cold start. */
     private static final double MAX_WARM_WAIT_MS = 2_000;
+    /** The recent invocations kept for the edge's listing. */
+    private static final int RECENT = 20;
     private static final int LOG_RESULT_BYTES = 4096;
 
     interface Launcher {
@@ -41,6 +46,7 @@ final class FunctionPool {
     private final BlockingDeque<Sandbox> idle = new LinkedBlockingDeque<>();
     private final Set<Sandbox> all = ConcurrentHashMap.newKeySet();
     private final AtomicInteger waiting = new AtomicInteger();
+    private final Deque<Invocation> recent = new ArrayDeque<>();
     private volatile double warmMs;
     private volatile boolean closed;
 
@@ -177,6 +183,8 @@ final class FunctionPool {
     private InvokeResult invokeOn(Sandbox warm, Invocation invocation) {
         boolean cold = warm == null;
         Sandbox sandbox = cold ? launch() : warm;
+        invocation.sandboxId = sandbox.id;
+        remember(invocation);
         try {
             sandbox.dispatch(invocation, cold);
             InvokeResult outcome = invocation.result.join();
@@ -196,6 +204,18 @@ final class FunctionPool {
                 sandbox.kill();
             }
         }
+    }
+
+    private synchronized void remember(Invocation invocation) {
+        if (recent.size() == RECENT) {
+            recent.removeFirst();
+        }
+        recent.addLast(invocation);
+    }
+
+    /** The last invocations (at most 20), oldest first. */
+    synchronized List<RecentInvocation> recent(int last) {
+        return recent.stream().skip(Math.max(0, recent.size() - last)).map(Invocation::summary).toList();
     }
 
     private String report(Invocation invocation, Sandbox sandbox, boolean cold) {
