@@ -21,8 +21,10 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -192,6 +194,13 @@ class EdgeFaultsIT {
             assertFalse(exists(dynamo, "a3"), "the sandbox never got the answer to go on");
         }
         assertEquals(List.of("dynamodb:PutItem", "dynamodb:PutItem"), calls(lastInvocation("Writer")));
+
+        HttpResponse<String> next = http.send(HttpRequest.newBuilder(edge.uri().resolve("/2015-03-31/functions/Writer/invocations"))
+                .header("X-Amz-Log-Type", "Tail").POST(HttpRequest.BodyPublishers.ofString("put:" + TABLE + ":a4")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertTrue(next.headers().firstValue("X-Amz-Function-Error").isEmpty(), next.body());
+        String log = new String(Base64.getDecoder().decode(next.headers().firstValue("X-Amz-Log-Result").orElseThrow()), StandardCharsets.UTF_8);
+        assertFalse(log.contains("Init Duration"), "the crashed sandbox's replacement was started at once: " + log);
     }
 
     /** Exactly what a crashed Lambda answers, as the kill fault does. */
