@@ -5,6 +5,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.runlane.localcloud.faults.Fault;
 import dev.runlane.localcloud.faults.FaultKind;
 import dev.runlane.localcloud.faults.Faults;
+import dev.runlane.localcloud.lambda.Crash;
 import dev.runlane.localcloud.lambda.LambdaService;
 
 import java.io.IOException;
@@ -19,9 +20,10 @@ import java.util.logging.Logger;
 
 /**
  * The single AWS endpoint of the local cloud: serves the Lambda Invoke API, the Lambda Runtime API for the sandboxes
- * the fault injection admin API ({@code /_runlane/faults}) and the request counts ({@code /_runlane/requests},
- * for the benchmark's bill); forwards every other request to moto unchanged, or
- * answers it with the AWS error of an awsError fault. Bound to the loopback interface only.
+ * the fault injection admin API ({@code /_runlane/faults}), the request counts ({@code /_runlane/requests},
+ * for the benchmark's bill) and each function's recent invocations with their AWS calls
+ * ({@code /_runlane/invocations}); forwards every other request to moto unchanged, or answers it with the AWS
+ * error of an awsError fault, or never (a crash fault). Bound to the loopback interface only.
  */
 public final class Edge implements AutoCloseable {
     static final Logger LOG = Logger.getLogger("dev.runlane.localcloud.edge");
@@ -31,6 +33,7 @@ public final class Edge implements AutoCloseable {
     private final InvokeApi invokeApi;
     private final RuntimeApi runtimeApi;
     private final FaultsApi faultsApi;
+    private final InvocationsApi invocationsApi;
     private final Faults faults;
     private final MotoForwarder moto;
     private final RequestCounts requestCounts = new RequestCounts();
@@ -45,6 +48,7 @@ public final class Edge implements AutoCloseable {
         this.runtimeApi = new RuntimeApi(lambdas);
         this.faults = lambdas.faults();
         this.faultsApi = new FaultsApi(faults);
+        this.invocationsApi = new InvocationsApi(lambdas);
         this.moto = new MotoForwarder(moto);
     }
 
@@ -74,7 +78,8 @@ public final class Edge implements AutoCloseable {
         try (exchange) {
             String path = exchange.getRequestURI().getRawPath();
             if (!(runtimeApi.handles(exchange, path) || invokeApi.handles(exchange, path)
-                    || requestCounts.handles(exchange, path) || faultsApi.handles(exchange, path))) {
+                    || requestCounts.handles(exchange, path) || invocationsApi.handles(exchange, path)
+                    || faultsApi.handles(exchange, path))) {
                 forward(exchange);
             }
         } catch (IOException e) {
@@ -90,13 +95,29 @@ public final class Edge implements AutoCloseable {
         }
     }
 
-    /** To moto, unless an awsError fault answers for it. */
+    /**
+     * To moto, unless an awsError fault answers for it. A sandbox's call is counted in its invocation; a crash fault
+     * on it kills the sandbox before the call goes on, or after moto applied it, and the call is never answered.
+     */
     private void forward(HttpExchange exchange) throws IOException {
         byte[] body = exchange.getRequestBody().readAllBytes();
         Optional<AwsRequest> request = AwsRequest.of(exchange, body);
         request.ifPresent(requestCounts::count);
+        Optional<Crash> crash = request.flatMap(r -> lambdas.awsCall(r.accessKeyId(), r.name()));
+        if (crash.isPresent() && crash.get().when() == Fault.When.BEFORE) {
+            crash.get().strike();
+            return;
+        }
         Optional<Fault> fault = request.flatMap(r -> faults.fire(r.name(), FaultKind.AWS_ERROR));
-        if (fault.isPresent()) {
+        if (crash.isPresent()) {
+            try {
+                if (fault.isEmpty()) {
+                    moto.call(exchange, body); // applied; its answer dies with the sandbox
+                }
+            } finally {
+                crash.get().strike();
+            }
+        } else if (fault.isPresent()) {
             AwsErrorResponse.send(exchange, request.get(), fault.get());
         } else {
             moto.forward(exchange, body);

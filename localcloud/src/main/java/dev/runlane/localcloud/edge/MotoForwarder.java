@@ -68,6 +68,11 @@ final class MotoForwarder implements AutoCloseable {
 
     /** @param body the request's body, already read */
     void forward(HttpExchange exchange, byte[] body) throws IOException {
+        relay(exchange, call(exchange, body));
+    }
+
+    /** Sends the request to moto and returns its answer, without answering the client yet. */
+    HttpResponse<byte[]> call(HttpExchange exchange, byte[] body) throws IOException {
         URI uri = exchange.getRequestURI();
         String target = uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
         String host = exchange.getRequestHeaders().getFirst("Host");
@@ -82,13 +87,16 @@ final class MotoForwarder implements AutoCloseable {
             }
         }
 
-        HttpResponse<byte[]> response;
         try {
-            response = client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+            return client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
         } catch (InterruptedException e) { // the edge is closing
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while forwarding to moto");
         }
+    }
+
+    /** Answers the client with moto's answer as it came. */
+    void relay(HttpExchange exchange, HttpResponse<byte[]> response) throws IOException {
         response.headers().map().forEach((name, values) -> {
             String lower = name.toLowerCase();
             if (!HOP_BY_HOP.contains(lower) && !lower.equals("date")) { // the edge's server sets Date itself

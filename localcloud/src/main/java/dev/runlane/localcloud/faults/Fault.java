@@ -6,16 +6,21 @@ import java.util.Set;
 /**
  * One fault to inject, as written (in JSON or with the factories below). Fields a kind does not take are null or 0.
  *
- * @param function    delay, kill, throttle, snapStart*: the function (logical id, name or ARN); null = every function
+ * @param function    delay, kill, crash, throttle, snapStart*: the function (logical id, name or ARN); null = every function
  * @param action      awsError: {@code service:Action}, e.g. {@code dynamodb:TransactWriteItems}
  * @param count       how many times it fires
  * @param probability the chance that a matching call fires it, while count remains
  * @param status      awsError: the HTTP status (0 = the code's usual one: 500/503 for server errors, else 400)
  * @param message     awsError: the error message (null = AWS's usual one for the code)
+ * @param call        crash: which AWS call of an invocation it strikes, counting from 1
+ * @param when        crash: before that call reaches AWS, or after AWS applied it but before its answer
  */
 public record Fault(FaultKind kind, String function, String action, int count, double probability, long delayMs,
-                    long afterMs, String code, int status, String message) {
+                    long afterMs, String code, int status, String message, int call, When when) {
     public static final long DEFAULT_KILL_AFTER_MS = 200;
+    /** Where a crash strikes, relative to its call. */
+    public enum When { BEFORE, AFTER }
+
     /** The services whose calls the edge forwards to moto, by their signing names. */
     static final Set<String> FORWARDED_SERVICES = Set.of("dynamodb", "sqs", "states");
 
@@ -45,10 +50,16 @@ public record Fault(FaultKind kind, String function, String action, int count, d
                 throw new InvalidFaultException("status must be an HTTP error status (400-599), not " + status);
             }
         }
+        if (kind == FaultKind.CRASH) {
+            if (call < 1) {
+                throw new InvalidFaultException("crash needs call, the invocation's AWS call it strikes, at least 1, not " + call);
+            }
+            when = when == null ? When.BEFORE : when;
+        }
     }
 
     public static Fault delay(String function, int count, long delayMs) {
-        return new Fault(FaultKind.DELAY, function, null, count, 1, delayMs, 0, null, 0, null);
+        return new Fault(FaultKind.DELAY, function, null, count, 1, delayMs, 0, null, 0, null, 0, null);
     }
 
     public static Fault kill(String function, int count) {
@@ -56,19 +67,29 @@ public record Fault(FaultKind kind, String function, String action, int count, d
     }
 
     public static Fault kill(String function, int count, long afterMs) {
-        return new Fault(FaultKind.KILL, function, null, count, 1, 0, afterMs, null, 0, null);
+        return new Fault(FaultKind.KILL, function, null, count, 1, 0, afterMs, null, 0, null, 0, null);
+    }
+
+    /** Kills the function's sandbox as its {@code call}-th AWS call of an invocation goes out, before it reaches AWS. */
+    public static Fault crashBefore(String function, int count, int call) {
+        return new Fault(FaultKind.CRASH, function, null, count, 1, 0, 0, null, 0, null, call, When.BEFORE);
+    }
+
+    /** Kills the function's sandbox once AWS applied its {@code call}-th AWS call of an invocation, before the answer gets back. */
+    public static Fault crashAfter(String function, int count, int call) {
+        return new Fault(FaultKind.CRASH, function, null, count, 1, 0, 0, null, 0, null, call, When.AFTER);
     }
 
     public static Fault throttle(String function, int count) {
-        return new Fault(FaultKind.THROTTLE, function, null, count, 1, 0, 0, null, 0, null);
+        return new Fault(FaultKind.THROTTLE, function, null, count, 1, 0, 0, null, 0, null, 0, null);
     }
 
     public static Fault snapStartNotReady(String function, int count) {
-        return new Fault(FaultKind.SNAP_START_NOT_READY, function, null, count, 1, 0, 0, null, 0, null);
+        return new Fault(FaultKind.SNAP_START_NOT_READY, function, null, count, 1, 0, 0, null, 0, null, 0, null);
     }
 
     public static Fault snapStartTimeout(String function, int count) {
-        return new Fault(FaultKind.SNAP_START_TIMEOUT, function, null, count, 1, 0, 0, null, 0, null);
+        return new Fault(FaultKind.SNAP_START_TIMEOUT, function, null, count, 1, 0, 0, null, 0, null, 0, null);
     }
 
     /**
@@ -76,27 +97,27 @@ public record Fault(FaultKind kind, String function, String action, int count, d
      * @param code   e.g. {@code TransactionConflict}, {@code ProvisionedThroughputExceededException}
      */
     public static Fault awsError(String action, int count, String code) {
-        return new Fault(FaultKind.AWS_ERROR, null, action, count, 1, 0, 0, code, 0, null);
+        return new Fault(FaultKind.AWS_ERROR, null, action, count, 1, 0, 0, code, 0, null, 0, null);
     }
 
     public static Fault dropStatusEvents(int count) {
-        return new Fault(FaultKind.DROP_STATUS_EVENTS, null, null, count, 1, 0, 0, null, 0, null);
+        return new Fault(FaultKind.DROP_STATUS_EVENTS, null, null, count, 1, 0, 0, null, 0, null, 0, null);
     }
 
     public Fault withProbability(double p) {
-        return new Fault(kind, function, action, count, p, delayMs, afterMs, code, status, message);
+        return new Fault(kind, function, action, count, p, delayMs, afterMs, code, status, message, call, when);
     }
 
     public Fault withStatus(int s) {
-        return new Fault(kind, function, action, count, probability, delayMs, afterMs, code, s, message);
+        return new Fault(kind, function, action, count, probability, delayMs, afterMs, code, s, message, call, when);
     }
 
     public Fault withMessage(String m) {
-        return new Fault(kind, function, action, count, probability, delayMs, afterMs, code, status, m);
+        return new Fault(kind, function, action, count, probability, delayMs, afterMs, code, status, m, call, when);
     }
 
     Fault withFunction(String f) {
-        return new Fault(kind, f, action, count, probability, delayMs, afterMs, code, status, message);
+        return new Fault(kind, f, action, count, probability, delayMs, afterMs, code, status, message, call, when);
     }
 
     /** What a call must be for this fault to fire on it: the function or the action; null matches every call. */

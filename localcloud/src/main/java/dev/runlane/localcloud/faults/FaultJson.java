@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -59,7 +60,17 @@ public final class FaultJson {
         return new Fault(kind, text(node, "function"), text(node, "action"), (int) number(node, "count", 1),
                 decimal(node, "probability", 1), number(node, "delayMs", 0),
                 number(node, "afterMs", kind == FaultKind.KILL ? Fault.DEFAULT_KILL_AFTER_MS : 0),
-                text(node, "code"), (int) number(node, "status", 0), text(node, "message"));
+                text(node, "code"), (int) number(node, "status", 0), text(node, "message"), (int) number(node, "call", 0),
+                when(text(node, "when")));
+    }
+
+    /** null when absent: a crash then strikes before its call */
+    private static Fault.When when(String when) {
+        return when == null ? null : switch (when) {
+            case "before" -> Fault.When.BEFORE;
+            case "after" -> Fault.When.AFTER;
+            default -> throw new InvalidFaultException("when must be \"before\" or \"after\", not \"" + when + "\"");
+        };
     }
 
     private static String text(JsonNode node, String field) {
@@ -102,6 +113,7 @@ public final class FaultJson {
         switch (fault.kind()) {
             case DELAY -> node.put("delayMs", fault.delayMs());
             case KILL -> node.put("afterMs", fault.afterMs());
+            case CRASH -> node.put("call", fault.call()).put("when", fault.when().name().toLowerCase(Locale.ROOT));
             case AWS_ERROR -> {
                 node.put("action", fault.action()).put("code", fault.code()).put("status", fault.status());
                 if (fault.message() != null) {

@@ -10,6 +10,13 @@ public enum FaultKind {
     DELAY("delay", Set.of("function", "delayMs")),
     /** The sandbox's process tree is killed (SIGKILL) afterMs after the handler got the invocation. */
     KILL("kill", Set.of("function", "afterMs")),
+    /**
+     * The sandbox's process tree is killed (SIGKILL) at its {@code call}-th AWS call (DynamoDB, SQS, Step Functions)
+     * of an invocation, counting from 1 and every request on the wire (SDK retries too; not INIT's calls):
+     * {@code when} "before" (the default) the call never reaches AWS; "after" AWS applied it, and the answer is lost
+     * with the process. The caller sees the crash as after a kill.
+     */
+    CRASH("crash", Set.of("function", "call", "when")),
     /** Invoke answers 429 TooManyRequestsException. */
     THROTTLE("throttle", Set.of("function")),
     /** Invoke answers 409 SnapStartNotReadyException. */

@@ -96,19 +96,32 @@ public final class Faults {
      *
      * @param target the function's physical name, or the forwarded call's {@code service:Action}
      */
-    public synchronized Optional<Fault> fire(String target, FaultKind... kinds) {
+    public Optional<Fault> fire(String target, FaultKind... kinds) {
+        return fire(target, 0, kinds);
+    }
+
+    /**
+     * As {@link #fire(String, FaultKind...)} for an invocation's {@code call}-th AWS call: a fault that names a call
+     * (a crash) fires only there.
+     */
+    public synchronized Optional<Fault> fire(String target, int call, FaultKind... kinds) {
         for (ArmedFault candidate : armed) {
             Fault fault = candidate.fault();
             if (candidate.remaining() > 0 && List.of(kinds).contains(fault.kind()) && matches(fault, target)
-                    && random.getAsDouble() < fault.probability()) {
+                    && (fault.call() == 0 || fault.call() == call) && random.getAsDouble() < fault.probability()) {
                 candidate.fire();
                 fired.merge(fault.kind(), 1L, Long::sum);
-                log.accept("fault " + candidate.id() + " fired (" + fault.kind().jsonName() + " on " + target + ", "
-                        + candidate.remaining() + " left)");
+                log.accept("fault " + candidate.id() + " fired (" + fault.kind().jsonName() + " on " + target
+                        + (call > 0 ? " at AWS call " + call : "") + ", " + candidate.remaining() + " left)");
                 return Optional.of(fault);
             }
         }
         return Optional.empty();
+    }
+
+    /** The physical name of a function named by logical id, name or ARN, as faults name it; throws for an unknown one. */
+    public String functionName(String given) {
+        return functionNames.apply(given);
     }
 
     private static boolean matches(Fault fault, String target) {

@@ -6,6 +6,9 @@ import dev.runlane.localcloud.faults.Faults;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
 import java.util.concurrent.BlockingDeque;
 import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.TimeUnit;
@@ -25,6 +28,10 @@ final class FunctionPool {
     private static final long COLD_START_POLL_MS = 50;
     /** At most this long does a busy function's invocation wait for a warm sandbox before a cold start. */
     private static final double MAX_WARM_WAIT_MS = 2_000;
+    /** At most this long does an invocation wait for a sandbox already in INIT in the background (Lambda's INIT limit). */
+    private static final long MAX_START_WAIT_NANOS = 10_000_000_000L;
+    /** The recent invocations kept for the edge's listing. */
+    private static final int RECENT = 20;
     private static final int LOG_RESULT_BYTES = 4096;
 
     interface Launcher {
@@ -41,6 +48,9 @@ final class FunctionPool {
     private final BlockingDeque<Sandbox> idle = new LinkedBlockingDeque<>();
     private final Set<Sandbox> all = ConcurrentHashMap.newKeySet();
     private final AtomicInteger waiting = new AtomicInteger();
+    /** Sandboxes in INIT that will go idle (prewarmed or replacing one a fault killed), not started for an invocation. */
+    private final AtomicInteger starting = new AtomicInteger();
+    private final Deque<Invocation> recent = new ArrayDeque<>();
     private volatile double warmMs;
     private volatile boolean closed;
 
@@ -90,17 +100,22 @@ final class FunctionPool {
      * A warm sandbox, or null once this invocation may start a new one. An invocation that finds every
      * sandbox busy first waits about one warm invocation for one to come back: on a busy machine a cold
      * start costs INIT plus a slow first invocation, many times a warm one (measured in chaos h: 6.7 s
-     * and 8.1 s against 1-2 s), longer than an attempt may take. Then it waits for a cold-start slot,
-     * and still takes a sandbox another invocation gives back in the meantime instead.
+     * and 8.1 s against 1-2 s), longer than an attempt may take. It also waits (boundedly) for a sandbox
+     * already in INIT in the background, which is ready sooner than a new one would be. Then it waits for
+     * a cold-start slot, and still takes a sandbox another invocation gives back in the meantime instead.
      */
     private Sandbox sandbox() throws InterruptedException {
-        long patienceEnds = System.nanoTime() + (all.size() > idle.size() ? warmWaitNanos() : 0);
+        long now = System.nanoTime();
+        long patienceEnds = now + (all.size() > idle.size() ? warmWaitNanos() : 0);
+        long startWaitEnds = now + MAX_START_WAIT_NANOS;
         while (true) {
             Sandbox warm = warm(idle.pollFirst());
             if (warm != null) {
                 return warm;
             }
-            if (System.nanoTime() - patienceEnds >= 0 && coldStarts.tryAcquire()) { // nanoTime may be negative
+            now = System.nanoTime(); // differences only: nanoTime may be negative
+            boolean patient = now - patienceEnds < 0 || (starting.get() > 0 && now - startWaitEnds < 0);
+            if (!patient && coldStarts.tryAcquire()) {
                 return null;
             }
             warm = warm(idle.pollFirst(COLD_START_POLL_MS, TimeUnit.MILLISECONDS));
@@ -126,20 +141,38 @@ final class FunctionPool {
             coldStarts.release();
             return;
         }
+        startIdle("prewarmed");
+    }
+
+    /**
+     * After a fault killed a sandbox, starts a replacement at once if no other sandbox is idle and a
+     * cold-start slot is free: on Lambda other warm environments remain, so an injected crash should not
+     * make the next invocation (often the retry) pay a cold start. Bounded by the pool's size.
+     */
+    private void replace() {
+        if (!closed && idle.isEmpty() && all.size() < max && coldStarts.tryAcquire()) {
+            startIdle("replaced a killed sandbox with one ready");
+        }
+    }
+
+    /** Launches a sandbox on the cold-start slot its caller took, and keeps it idle once its INIT is over. */
+    private void startIdle(String what) {
         Sandbox sandbox;
         try {
             sandbox = launch();
         } catch (RuntimeException e) {
-            log.accept("[" + spec.name() + "] prewarm failed: " + e.getMessage());
+            log.accept("[" + spec.name() + "] " + what + ": failed: " + e.getMessage());
             return;
         }
+        starting.incrementAndGet();
         sandbox.initialized().whenComplete((done, failed) -> {
             if (sandbox.alive() && !closed) {
                 idle.addLast(sandbox);
-                log.accept("[" + spec.name() + "] prewarmed a sandbox in " + Math.round(sandbox.initMillis()) + " ms");
+                log.accept("[" + spec.name() + "] " + what + " in " + Math.round(sandbox.initMillis()) + " ms");
             } else {
                 all.remove(sandbox);
             }
+            starting.decrementAndGet();
         });
     }
 
@@ -177,6 +210,8 @@ final class FunctionPool {
     private InvokeResult invokeOn(Sandbox warm, Invocation invocation) {
         boolean cold = warm == null;
         Sandbox sandbox = cold ? launch() : warm;
+        invocation.sandboxId = sandbox.id;
+        remember(invocation);
         try {
             sandbox.dispatch(invocation, cold);
             InvokeResult outcome = invocation.result.join();
@@ -194,8 +229,23 @@ final class FunctionPool {
             } else {
                 all.remove(sandbox);
                 sandbox.kill();
+                if (sandbox.faultKilled()) {
+                    replace();
+                }
             }
         }
+    }
+
+    private synchronized void remember(Invocation invocation) {
+        if (recent.size() == RECENT) {
+            recent.removeFirst();
+        }
+        recent.addLast(invocation);
+    }
+
+    /** The last invocations (at most 20), oldest first. */
+    synchronized List<RecentInvocation> recent(int last) {
+        return recent.stream().skip(Math.max(0, recent.size() - last)).map(Invocation::summary).toList();
     }
 
     private String report(Invocation invocation, Sandbox sandbox, boolean cold) {

@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -145,6 +146,32 @@ public final class LambdaService implements AutoCloseable {
                 log.accept("[" + pool.spec.name() + "] event invocation failed: " + e.getMessage());
             }
         });
+    }
+
+    /**
+     * The edge forwards an AWS call signed with this access key id: if a sandbox made it while running an invocation
+     * (not in INIT), it is counted there, and a crash fault for that call number may strike it.
+     *
+     * @param action e.g. {@code dynamodb:PutItem}
+     */
+    public Optional<Crash> awsCall(String accessKeyId, String action) {
+        Sandbox sandbox = accessKeyId == null || !accessKeyId.startsWith(Sandbox.ACCESS_KEY_PREFIX) ? null
+                : sandboxes.get(accessKeyId.substring(Sandbox.ACCESS_KEY_PREFIX.length()));
+        Invocation invocation = sandbox == null ? null : sandbox.running();
+        if (invocation == null) {
+            return Optional.empty();
+        }
+        return faults.fire(sandbox.spec.name(), invocation.awsCall(action), FaultKind.CRASH)
+                .map(fault -> new Crash(sandbox, invocation, fault.when()));
+    }
+
+    /**
+     * A function's last invocations (at most 20 are kept), oldest first, with the AWS calls each made.
+     *
+     * @param function logical id, name or ARN, as faults name functions
+     */
+    public List<RecentInvocation> recentInvocations(String function, int last) {
+        return pool(faults.functionName(function)).recent(last);
     }
 
     /** Runtime API {@code GET /invocation/next} for one sandbox; null if that sandbox is gone. */

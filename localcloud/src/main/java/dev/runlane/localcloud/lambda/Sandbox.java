@@ -32,6 +32,8 @@ final class Sandbox {
     /** Lambda gives init 10 s, then retries it inside the invoke phase under the function timeout. */
     private static final long INIT_ALLOWANCE_MS = 10_000;
     private static final String MAIN_CLASS = "com.amazonaws.services.lambda.runtime.api.client.AWSLambda";
+    /** A sandbox signs its AWS calls with this prefix and its id as access key id, which tells the edge whose call it is. */
+    static final String ACCESS_KEY_PREFIX = "sandbox-";
 
     final String id;
     final FunctionSpec spec;
@@ -49,6 +51,7 @@ final class Sandbox {
     private final java.util.concurrent.CompletableFuture<Void> initialized = new java.util.concurrent.CompletableFuture<>();
     private volatile byte[] initError;
     private volatile boolean dead;
+    private volatile boolean faultKilled;
     private ScheduledFuture<?> watchdog;
 
     private Sandbox(String id, FunctionSpec spec, Process process, ScheduledExecutorService timer, Consumer<String> log) {
@@ -99,6 +102,9 @@ final class Sandbox {
         env.put("LAMBDA_TASK_ROOT", taskRoot.toString());
         env.put("TZ", ":UTC");
         env.put("AWS_EXECUTION_ENV", "AWS_Lambda_java21");
+        // Lambda sets the credentials itself; moto enforces no auth and maps unknown keys to the one account
+        env.put("AWS_ACCESS_KEY_ID", ACCESS_KEY_PREFIX + id);
+        env.putIfAbsent("AWS_SECRET_ACCESS_KEY", "local");
         Sandbox sandbox = new Sandbox(id, spec, builder.start(), timer, log);
         sandbox.streamLogs();
         sandbox.process.onExit().thenRun(sandbox::exited);
@@ -174,7 +180,7 @@ final class Sandbox {
                 long timeoutMs = spec.timeoutSeconds() * 1000L;
                 rearm(invocation, timeoutMs);
                 if (invocation.killAfterMs >= 0) {
-                    timer.schedule(() -> killedByFault(invocation), invocation.killAfterMs, TimeUnit.MILLISECONDS);
+                    timer.schedule(() -> { faultKill(invocation); }, invocation.killAfterMs, TimeUnit.MILLISECONDS);
                 }
                 String traceId = "Root=1-%08x-%s;Parent=%s;Sampled=0".formatted(System.currentTimeMillis() / 1000,
                         HexFormat.of().formatHex(randomBytes(12)), HexFormat.of().formatHex(randomBytes(8)));
@@ -183,6 +189,12 @@ final class Sandbox {
             }
         }
         return null;
+    }
+
+    /** The invocation the runtime picked up and has not answered yet; null in INIT and between invocations. */
+    Invocation running() {
+        Invocation invocation = current;
+        return invocation != null && invocation.startedNanos != 0 ? invocation : null;
     }
 
     boolean respond(String requestId, byte[] body) {
@@ -236,11 +248,20 @@ final class Sandbox {
         invocation.finish(200, "Unhandled", errorJson("Sandbox.Timedout", message));
     }
 
-    private void killedByFault(Invocation invocation) {
-        if (current == invocation) {
-            log.accept("[" + spec.name() + "] fault: killing sandbox " + id + " (pid " + process.pid() + ")");
-            kill();
+    /** Kills the sandbox for a fault if it still runs this invocation; false if it has moved on. */
+    boolean faultKill(Invocation invocation) {
+        if (current != invocation) {
+            return false;
         }
+        faultKilled = true;
+        log.accept("[" + spec.name() + "] fault: killing sandbox " + id + " (pid " + process.pid() + ")");
+        kill();
+        return true;
+    }
+
+    /** Whether a fault killed it (not a timeout or its own exit). */
+    boolean faultKilled() {
+        return faultKilled;
     }
 
     /** Completes once INIT is over: the runtime asked for its first invocation, or the sandbox died. */

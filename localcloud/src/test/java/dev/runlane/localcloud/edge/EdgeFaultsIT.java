@@ -21,8 +21,10 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -74,10 +76,14 @@ class EdgeFaultsIT {
     static void start() throws IOException {
         lambdas = new LambdaService(dir.resolve("work"), 2);
         faults = lambdas.faults();
-        lambdas.register(FixtureFunction.spec(FixtureFunction.build(dir.resolve("fixture")), "Echo", 10, Map.of()));
+        Path zip = FixtureFunction.build(dir.resolve("fixture"));
+        lambdas.register(FixtureFunction.spec(zip, "Echo", 10, Map.of()));
         int motoPort = freePort();
         edge = new Edge(0, lambdas, URI.create("http://127.0.0.1:" + motoPort));
         edge.start();
+        // writes to DynamoDB through the edge; its INIT writes one item too, which no invocation may count
+        lambdas.register(FixtureFunction.spec(zip, "Writer", 10,
+                Map.of("AWS_ENDPOINT_URL", edge.uri().toString(), "FIXTURE_INIT_PUT", TABLE + ":init")));
         moto = MotoServer.start(Repo.root().resolve("tools/moto/runlane_moto.py"), motoPort, edge.uri().getPort(), dir.resolve("moto.log"));
         try (DynamoDbClient dynamo = client(DynamoDbClient.builder())) {
             dynamo.createTable(b -> b.tableName(TABLE).billingMode(BillingMode.PAY_PER_REQUEST)
@@ -136,6 +142,97 @@ class EdgeFaultsIT {
         JsonNode error = JSON.readTree(crashed.body());
         assertEquals("Runtime.ExitError", error.get("errorType").asText());
         assertTrue(error.get("errorMessage").asText().endsWith("Error: Runtime exited with error: signal: killed"), crashed.body());
+    }
+
+    @Test
+    void theInvocationsEndpointListsEachInvocationsAwsCallsInOrderButNotInits() throws Exception {
+        HttpResponse<String> done = invoke("Writer", "put:" + TABLE + ":n1,n2,n3");
+        assertEquals(200, done.statusCode());
+        assertTrue(done.headers().firstValue("X-Amz-Function-Error").isEmpty(), done.body());
+        try (DynamoDbClient dynamo = client(DynamoDbClient.builder())) {
+            assertTrue(exists(dynamo, "init"), "INIT's call went through the edge");
+            assertTrue(exists(dynamo, "n3"));
+        }
+        JsonNode invocation = lastInvocation("Writer");
+        assertEquals(JSON.readTree(done.body()).get("requestId").asText(), invocation.get("requestId").asText());
+        assertEquals(List.of("dynamodb:PutItem", "dynamodb:PutItem", "dynamodb:PutItem"), calls(invocation),
+                "the three calls of the invocation, not INIT's nor this test's own");
+        assertEquals(3, invocation.get("callCount").asInt());
+        assertEquals("succeeded", invocation.get("state").asText());
+
+        invoke("Writer", "put:" + TABLE + ":n4");
+        JsonNode two = JSON.readTree(invocations("function=Writer&last=2").body()).get("invocations");
+        assertEquals(List.of(3, 1), List.of(two.get(0).get("callCount").asInt(), two.get(1).get("callCount").asInt()), "oldest first");
+        assertEquals(404, invocations("function=Nope").statusCode());
+        assertEquals(400, invocations("last=2").statusCode());
+        assertEquals(400, invocations("function=Writer&last=0").statusCode());
+    }
+
+    @Test
+    void aCrashBeforeTheSecondAwsCallKeepsItFromMotoAndCrashesTheInvocation() throws Exception {
+        HttpResponse<String> armed = admin("POST", "", "{\"kind\":\"crash\",\"function\":\"Writer\",\"call\":2,\"when\":\"before\"}");
+        assertEquals(201, armed.statusCode(), armed.body());
+        assertCrashed(invoke("Writer", "put:" + TABLE + ":b1,b2,b3"));
+        try (DynamoDbClient dynamo = client(DynamoDbClient.builder())) {
+            assertTrue(exists(dynamo, "b1"));
+            assertFalse(exists(dynamo, "b2"), "the second call never reached moto");
+            assertFalse(exists(dynamo, "b3"));
+        }
+        JsonNode invocation = lastInvocation("Writer");
+        assertEquals(List.of("dynamodb:PutItem", "dynamodb:PutItem"), calls(invocation));
+        assertEquals(List.of("failed", "Runtime.ExitError"), List.of(invocation.get("state").asText(), invocation.get("errorType").asText()));
+        assertEquals(1, faults.fired(FaultKind.CRASH));
+    }
+
+    @Test
+    void aCrashAfterTheSecondAwsCallLetsMotoApplyItButCrashesTheInvocation() throws Exception {
+        faults.add(Fault.crashAfter("Writer", 1, 2));
+        assertCrashed(invoke("Writer", "put:" + TABLE + ":a1,a2,a3"));
+        try (DynamoDbClient dynamo = client(DynamoDbClient.builder())) {
+            assertTrue(exists(dynamo, "a1"));
+            assertTrue(exists(dynamo, "a2"), "the second call was applied before the crash");
+            assertFalse(exists(dynamo, "a3"), "the sandbox never got the answer to go on");
+        }
+        assertEquals(List.of("dynamodb:PutItem", "dynamodb:PutItem"), calls(lastInvocation("Writer")));
+
+        HttpResponse<String> next = http.send(HttpRequest.newBuilder(edge.uri().resolve("/2015-03-31/functions/Writer/invocations"))
+                .header("X-Amz-Log-Type", "Tail").POST(HttpRequest.BodyPublishers.ofString("put:" + TABLE + ":a4")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertTrue(next.headers().firstValue("X-Amz-Function-Error").isEmpty(), next.body());
+        String log = new String(Base64.getDecoder().decode(next.headers().firstValue("X-Amz-Log-Result").orElseThrow()), StandardCharsets.UTF_8);
+        assertFalse(log.contains("Init Duration"), "the crashed sandbox's replacement was started at once: " + log);
+    }
+
+    /** Exactly what a crashed Lambda answers, as the kill fault does. */
+    private static void assertCrashed(HttpResponse<String> response) throws IOException {
+        assertEquals(200, response.statusCode());
+        assertEquals("Unhandled", response.headers().firstValue("X-Amz-Function-Error").orElseThrow(), response.body());
+        JsonNode error = JSON.readTree(response.body());
+        assertEquals("Runtime.ExitError", error.get("errorType").asText());
+        assertTrue(error.get("errorMessage").asText().endsWith("Error: Runtime exited with error: signal: killed"), response.body());
+    }
+
+    private static boolean exists(DynamoDbClient dynamo, String id) {
+        return dynamo.getItem(b -> b.tableName(TABLE).key(key(id)).consistentRead(true)).hasItem();
+    }
+
+    private static JsonNode lastInvocation(String function) throws Exception {
+        HttpResponse<String> response = invocations("function=" + function + "&last=1");
+        assertEquals(200, response.statusCode(), response.body());
+        JsonNode invocations = JSON.readTree(response.body()).get("invocations");
+        assertEquals(1, invocations.size(), response.body());
+        return invocations.get(0);
+    }
+
+    private static List<String> calls(JsonNode invocation) {
+        List<String> calls = new java.util.ArrayList<>();
+        invocation.get("calls").forEach(call -> calls.add(call.asText()));
+        return calls;
+    }
+
+    private static HttpResponse<String> invocations(String query) throws Exception {
+        return http.send(HttpRequest.newBuilder(edge.uri().resolve("/_runlane/invocations?" + query)).build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     @Test
@@ -299,7 +396,11 @@ class EdgeFaultsIT {
     }
 
     private static HttpResponse<String> invoke(String payload) throws Exception {
-        return http.send(HttpRequest.newBuilder(edge.uri().resolve("/2015-03-31/functions/Echo/invocations"))
+        return invoke("Echo", payload);
+    }
+
+    private static HttpResponse<String> invoke(String function, String payload) throws Exception {
+        return http.send(HttpRequest.newBuilder(edge.uri().resolve("/2015-03-31/functions/" + function + "/invocations"))
                 .POST(HttpRequest.BodyPublishers.ofString(payload)).build(), HttpResponse.BodyHandlers.ofString());
     }
 

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 class RequestCountsTest {
 
     private static AwsRequest dynamo(String action, String body) {
-        return new AwsRequest("dynamodb", action, false, body.getBytes(StandardCharsets.UTF_8));
+        return new AwsRequest("dynamodb", action, false, body.getBytes(StandardCharsets.UTF_8), null);
     }
 
     @Test
@@ -21,8 +21,8 @@ class RequestCountsTest {
         counts.count(dynamo("BatchGetItem", "{\"RequestItems\":{\"runs\":{\"Keys\":[{},{}],\"ConsistentRead\":true}}}")); // 2 RRU
         counts.count(dynamo("DescribeTable", "{}"));                                   // control plane: no units
         counts.count(dynamo("PutItem", "not json"));                                   // still a write
-        counts.count(new AwsRequest("sqs", "ReceiveMessage", true, new byte[0]));
-        counts.count(new AwsRequest("sqs", "ReceiveMessage", true, new byte[0]));
+        counts.count(new AwsRequest("sqs", "ReceiveMessage", true, new byte[0], null));
+        counts.count(new AwsRequest("sqs", "ReceiveMessage", true, new byte[0], null));
 
         var snapshot = counts.snapshot();
         assertEquals(2, snapshot.path("requests").path("sqs:ReceiveMessage").asLong());

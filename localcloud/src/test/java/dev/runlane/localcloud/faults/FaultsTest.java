@@ -58,6 +58,22 @@ class FaultsTest {
     }
 
     @Test
+    void aCrashFiresOnlyAtItsCallOfItsFunction() {
+        ArmedFault armed = faults.add(Fault.crashAfter("A", 2, 3));
+        assertTrue(faults.fire("runlane-A", FaultKind.CRASH).isEmpty(), "no call number: not an AWS call of an invocation");
+        assertTrue(faults.fire("runlane-A", 2, FaultKind.CRASH).isEmpty());
+        assertTrue(faults.fire("runlane-B", 3, FaultKind.CRASH).isEmpty());
+        assertTrue(faults.fire("runlane-A", 3, FaultKind.KILL).isEmpty());
+        assertEquals(Fault.When.AFTER, faults.fire("runlane-A", 3, FaultKind.CRASH).orElseThrow().when());
+        assertTrue(faults.fire("runlane-A", 3, FaultKind.CRASH).isPresent());
+        assertTrue(faults.fire("runlane-A", 3, FaultKind.CRASH).isEmpty(), "count used up");
+        assertEquals(2, armed.fired());
+        assertTrue(log.getFirst().startsWith("fault " + armed.id() + " fired (crash on runlane-A at AWS call 3, 1 left)"), log.toString());
+        faults.add(Fault.throttle("A", 1));
+        assertTrue(faults.fire("runlane-A", 7, FaultKind.THROTTLE).isPresent(), "a fault without a call matches any call");
+    }
+
+    @Test
     void actionsMatchWhateverTheServicePrefixCase() {
         faults.add(Fault.awsError("DynamoDB:TransactWriteItems", 1, "TransactionConflict"));
         assertEquals("dynamodb:TransactWriteItems", faults.active().getFirst().fault().action());
@@ -140,6 +156,22 @@ class FaultsTest {
     }
 
     @Test
+    void jsonTakesACrashAtACallBeforeByDefault() {
+        assertEquals(List.of(Fault.crashBefore("ApiFunction", 1, 3), Fault.crashBefore("A", 2, 1),
+                        Fault.crashAfter(null, 1, 2).withProbability(0.5)),
+                FaultJson.parse("""
+                        [{"kind":"crash","function":"ApiFunction","call":3},
+                         {"kind":"crash","function":"A","call":1,"when":"before","count":2},
+                         {"kind":"crash","call":2,"when":"after","probability":0.5}]"""));
+        assertRejected("{\"kind\":\"crash\",\"function\":\"A\"}", "crash needs call");
+        assertRejected("{\"kind\":\"crash\",\"call\":0}", "at least 1, not 0");
+        assertRejected("{\"kind\":\"crash\",\"call\":1,\"when\":\"during\"}", "when must be \"before\" or \"after\"");
+        assertRejected("{\"kind\":\"crash\",\"call\":1,\"when\":true}", "when must be a non-empty string");
+        assertRejected("{\"kind\":\"crash\",\"call\":1,\"afterMs\":5}", "crash does not take 'afterMs'");
+        assertRejected("{\"kind\":\"kill\",\"call\":1}", "kill does not take 'call'");
+    }
+
+    @Test
     void jsonRejectsWhatWouldSilentlyDoNothingOrSomethingElse() {
         assertRejected("{\"kind\":\"delay\",\"function\":\"A\",\"delay_ms\":100}", "delay does not take 'delay_ms'");
         assertRejected("{\"kind\":\"throttle\",\"action\":\"dynamodb:PutItem\"}", "throttle does not take 'action'");
@@ -175,5 +207,11 @@ class FaultsTest {
         assertEquals(1, json.get("fired").asInt());
         assertNull(json.get("delayMs"));
         assertNull(json.get("function"));
+        assertNull(json.get("call"));
+
+        var crash = FaultJson.render(faults.add(FaultJson.parse("{\"kind\":\"crash\",\"function\":\"A\",\"call\":4}").getFirst()));
+        assertEquals(List.of("crash", "runlane-A", "4", "before"),
+                List.of(crash.get("kind").asText(), crash.get("function").asText(), crash.get("call").asText(), crash.get("when").asText()));
+        assertEquals("after", FaultJson.render(faults.add(Fault.crashAfter("B", 1, 1))).get("when").asText());
     }
 }

@@ -12,7 +12,9 @@ import java.util.zip.ZipOutputStream;
 
 /**
  * A tiny function.zip built at test time: one RequestStreamHandler whose behaviour the event selects
- * ({@code sleep:MS}, {@code fail:MESSAGE}, {@code exit}, anything else is echoed with the sandbox's pid).
+ * ({@code sleep:MS}, {@code fail:MESSAGE}, {@code exit}, {@code put:TABLE:ID,ID,...} puts each item in order into
+ * DynamoDB at AWS_ENDPOINT_URL); every answer echoes the event with the sandbox's pid and the request id.
+ * FIXTURE_INIT_PUT ({@code TABLE:ID}) makes INIT put an item.
  * It starts in well under a second, so the sandbox tests do not depend on the functions module.
  */
 public final class FixtureFunction {
@@ -24,12 +26,40 @@ public final class FixtureFunction {
             import com.amazonaws.services.lambda.runtime.Context;
             import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
             import java.io.*;
+            import java.net.URI;
+            import java.net.http.HttpClient;
+            import java.net.http.HttpRequest;
+            import java.net.http.HttpResponse;
             import java.nio.charset.StandardCharsets;
 
             public class Handler implements RequestStreamHandler {
                 static {
                     if ("true".equals(System.getenv("FIXTURE_INIT_FAIL"))) {
                         throw new IllegalStateException("init failed on purpose");
+                    }
+                    String initPut = System.getenv("FIXTURE_INIT_PUT");
+                    if (initPut != null) {
+                        put(initPut.split(":")[0], initPut.split(":")[1]);
+                    }
+                }
+
+                /** A PutItem as an SDK sends it, signed (moto checks no signature) with the sandbox's access key. */
+                static void put(String table, String id) {
+                    HttpRequest request = HttpRequest.newBuilder(URI.create(System.getenv("AWS_ENDPOINT_URL") + "/"))
+                            .header("Content-Type", "application/x-amz-json-1.0")
+                            .header("X-Amz-Target", "DynamoDB_20120810.PutItem")
+                            .header("Authorization", "AWS4-HMAC-SHA256 Credential=" + System.getenv("AWS_ACCESS_KEY_ID")
+                                    + "/20250101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0")
+                            .POST(HttpRequest.BodyPublishers.ofString(
+                                    "{\\"TableName\\":\\"" + table + "\\",\\"Item\\":{\\"id\\":{\\"S\\":\\"" + id + "\\"}}}"))
+                            .build();
+                    try (HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
+                        int status = http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+                        if (status != 200) {
+                            throw new IllegalStateException("PutItem " + id + " answered " + status);
+                        }
+                    } catch (IOException | InterruptedException e) {
+                        throw new IllegalStateException("PutItem " + id + " failed", e);
                     }
                 }
 
@@ -42,10 +72,15 @@ public final class FixtureFunction {
                         throw new IllegalArgumentException(input.substring(5));
                     } else if (input.equals("exit")) {
                         Runtime.getRuntime().halt(3);
+                    } else if (input.startsWith("put:")) {
+                        String[] args = input.split(":", 3);
+                        for (String id : args[2].split(",")) {
+                            put(args[1], id);
+                        }
                     }
                     String echo = input.replace("\\\\", "").replace("\\"", "'");
                     out.write(("{\\"pid\\":" + ProcessHandle.current().pid() + ",\\"echo\\":\\"" + echo
-                            + "\\",\\"function\\":\\"" + context.getFunctionName()
+                            + "\\",\\"function\\":\\"" + context.getFunctionName() + "\\",\\"requestId\\":\\"" + context.getAwsRequestId()
                             + "\\",\\"remainingMs\\":" + context.getRemainingTimeInMillis() + "}").getBytes(StandardCharsets.UTF_8));
                 }
             }
