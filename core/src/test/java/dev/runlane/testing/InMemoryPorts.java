@@ -140,13 +140,13 @@ public final class InMemoryPorts {
         }
     }
 
-    public static final class Runs implements RunStore {
+    public static class Runs implements RunStore {
         private final ThreadBook threads;
         public final Map<String, Run> items = new HashMap<>();
         public final Map<String, String> inputs = new HashMap<>();
         public final Map<String, String> outputs = new HashMap<>();
 
-        Runs(ThreadBook threads) {
+        public Runs(ThreadBook threads) {
             this.threads = threads;
         }
 
