@@ -259,6 +259,95 @@ class ThreadControlsIT {
         assertEquals("InvalidWait", assertThrows(RefusedException.class, () -> service.watch(run.runId(), null, 21)).code());
     }
 
+    /** ThreadQueueCap is counted in the same write that creates a run: concurrent starts cannot pass it. */
+    @Test
+    void theThreadCapHoldsExactlyUnderConcurrentStarts() throws Exception {
+        String thread = uniqueId("t");
+        RunService capped = new RunService(runs, threads, queue, cancellation, 3, clock);
+        List<String> outcomes = new java.util.ArrayList<>();
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(20)) {
+            java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+            List<java.util.concurrent.Future<String>> starts = new java.util.ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                starts.add(pool.submit(() -> {
+                    go.await();
+                    try {
+                        return capped.start(thread, request(BusyPolicy.QUEUE, null), null).run().status().name();
+                    } catch (RefusedException refused) {
+                        return refused.code();
+                    }
+                }));
+            }
+            go.countDown();
+            for (var start : starts) {
+                outcomes.add(start.get(60, java.util.concurrent.TimeUnit.SECONDS));
+            }
+        }
+        assertEquals(3, outcomes.stream().filter("QUEUED"::equals).count(), outcomes.toString());
+        assertEquals(17, outcomes.stream().filter("ThreadQueueFull"::equals).count(), outcomes.toString());
+        assertEquals(3, runs.unfinished(thread).size(), "exactly the cap is stored");
+
+        Run first = runs.unfinished(thread).getFirst();
+        cancellation.cancel(first.runId(), Outcome.cancelled("test"), false);
+        assertEquals(RunStatus.QUEUED, capped.start(thread, request(BusyPolicy.QUEUE, null), null).run().status(),
+                "a run that ends frees its place in the same write");
+    }
+
+    /**
+     * A pause that lands while the gate is starting the head's execution: either the gate's admission
+     * came first, and the pause answers with that run running, or the pause came first, and the run does
+     * not start. Never a pause that answers "nothing running" followed by a run that starts.
+     */
+    @Test
+    void aPauseDuringTheStartOfAnExecutionIsSeenByTheAdmissionOrSeesIt() {
+        String thread = uniqueId("t");
+        Run run = start(thread, BusyPolicy.QUEUE, null);
+        RunService.ThreadView[] pausedView = new RunService.ThreadView[1];
+        StepFunctionsWorkflow pausing = new StepFunctionsWorkflow(aws.sfn, aws.settings.stateMachineArn().orElseThrow()) {
+            @Override
+            public String start(String runId, String input) {
+                pausedView[0] = service.pause(thread); // the user's pause, between the gate's decision and the execution
+                return super.start(runId, input);
+            }
+        };
+        Gate racing = new Gate(runs, threads, queue, pausing, finalizer, cancellation, 300, clock);
+        Message received = aws.receive(List.of(run.runId())).get(run.runId());
+        racing.admit(List.of(message(received)));
+
+        Run now = runs.find(run.runId()).orElseThrow();
+        if (now.status() == RunStatus.RUNNING) {
+            assertNotNull(pausedView[0], "the execution started");
+            assertNotNull(pausedView[0].running(), "so the pause's answer must show the run running");
+            assertEquals(run.runId(), pausedView[0].running().runId());
+        }
+        service.resume(thread);
+        cancellation.cancel(run.runId(), Outcome.cancelled("test"), false);
+    }
+
+    /** A deadline that passes while the gate starts the execution: the run was admitted before it, in one write. */
+    @Test
+    void aRunIsAdmittedOnlyBeforeItsDeadline() {
+        String thread = uniqueId("t");
+        Run run = start(thread, BusyPolicy.QUEUE, 5);
+        Instant deadline = run.options().expiresAt();
+        StepFunctionsWorkflow slow = new StepFunctionsWorkflow(aws.sfn, aws.settings.stateMachineArn().orElseThrow()) {
+            @Override
+            public String start(String runId, String input) {
+                clock.advance(Duration.ofSeconds(10)); // StartExecution throttled and retried past the deadline
+                return super.start(runId, input);
+            }
+        };
+        Gate racing = new Gate(runs, threads, queue, slow, finalizer, cancellation, 300, clock);
+        Message received = aws.receive(List.of(run.runId())).get(run.runId());
+        racing.admit(List.of(message(received)));
+
+        Run now = runs.find(run.runId()).orElseThrow();
+        assertEquals(RunStatus.RUNNING, now.status());
+        assertTrue(threads.find(thread).activeAt().isBefore(deadline),
+                "the admitting write, which checks the deadline, came before it: " + threads.find(thread).activeAt());
+        cancellation.cancel(run.runId(), Outcome.cancelled("test"), false);
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private Run start(String thread, BusyPolicy onBusy, Integer expiresInSeconds) {
