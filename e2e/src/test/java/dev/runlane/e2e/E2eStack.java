@@ -294,7 +294,8 @@ public final class E2eStack implements AutoCloseable {
         return arns.get(0);
     }
 
-    private String tableNamed(String logicalName) {
+    /** A table of the stack by its logical name in template.yaml, e.g. "ThreadsTable". */
+    String tableNamed(String logicalName) {
         List<String> names = dynamo.listTablesPaginator(r -> r.limit(100)).tableNames().stream()
                 .filter(name -> name.matches("(?:.*-)?" + logicalName + "(?:-[^-]*)?"))
                 .toList();
