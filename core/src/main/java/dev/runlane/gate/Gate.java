@@ -151,8 +151,21 @@ public class Gate {
         return switch (run.status()) {
             case QUEUED -> admitQueued(run, message);
             case RUNNING -> resume(run, message);
+            case CANCELLED -> stopped(run);
             default -> true;
         };
+    }
+
+    /**
+     * A cancelled run's thread moves on only once its execution is stopped: a cancel cut short after
+     * the run's end (its StopExecution failed, its process died) is completed here, not left to run
+     * beside the thread's next run. Stopping an execution that has ended does nothing. True: the message is done.
+     */
+    private boolean stopped(Run run) {
+        if (run.status() == RunStatus.CANCELLED && run.executionArn() != null) {
+            workflow.stop(run.runId(), "RunCancelled", run.error() == null ? "cancelled" : run.error().message());
+        }
+        return true;
     }
 
     /** The head of its thread: every run enqueued before it has ended. */
@@ -267,14 +280,14 @@ public class Gate {
         if (execution.isEmpty()) {
             // Admitted, but the gate died or StartExecution failed before the execution started.
             return runs.markRunning(run.runId(), workflow.executionArn(run.runId()), message.receiptHandle(), null).isEmpty()
-                    || start(run, message);
+                    ? endedMeanwhile(run) : start(run, message);
         }
         if (execution.get().hasEnded()) {
             finalizer.finish(run.runId(), Optional.of(Outcome.ofExecution(execution.get())));
             return true;
         }
         return runs.markRunning(run.runId(), execution.get().arn(), message.receiptHandle(), null).isEmpty()
-                || hold(run, message);
+                ? endedMeanwhile(run) : hold(run, message);
     }
 
     /** The run's place in its thread's queue: as recorded at its start, else its message's sequence number. */
@@ -285,7 +298,12 @@ public class Gate {
     /** Keeps a running run's head in flight; the run may have ended before the hold, whose release then came too early. */
     private boolean hold(Run run, QueueMessage message) {
         queue.hold(message.receiptHandle(), holdSeconds);
-        return runs.find(run.runId()).map(Run::isTerminal).orElse(true);
+        return runs.find(run.runId()).map(Run::isTerminal).orElse(true) && endedMeanwhile(run);
+    }
+
+    /** The run ended since it was read (a cancel, a finalize): its message is done once a cancelled run's execution is stopped. */
+    private boolean endedMeanwhile(Run run) {
+        return runs.find(run.runId()).map(this::stopped).orElse(true);
     }
 
     private Optional<String> readRunRef(QueueMessage message) {

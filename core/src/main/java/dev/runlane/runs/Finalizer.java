@@ -6,6 +6,7 @@ import dev.runlane.domain.RunStore;
 import dev.runlane.domain.ThreadQueue;
 
 import java.time.Clock;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.logging.Logger;
 
@@ -36,7 +37,9 @@ public class Finalizer {
 
     /**
      * Makes the run terminal with this outcome unless it already is (empty outcome: decide nothing),
-     * fencing out its attempts in the same write, then frees its thread (deletes its message).
+     * fencing out its attempts in the same write, then frees its thread (deletes its message). For
+     * callers that know the run's execution has ended (the reaper, the gate): a run that had ended
+     * already is freed too.
      */
     public Finished finish(String runId, Optional<Outcome> outcome) {
         Finished finished = end(runId, outcome, false);
@@ -44,6 +47,26 @@ public class Finalizer {
             release(finished.run());
         }
         return finished;
+    }
+
+    /**
+     * {@link #finish} for the workflow's own Record steps, whose execution still runs: frees the thread
+     * only for a run that this outcome ended, now or in an earlier try of the step. A run ended otherwise
+     * (a cancel) is freed by whoever ended it once its execution is stopped, or by the reaper once the
+     * execution has ended, so the thread's next run never starts beside it.
+     */
+    public Finished record(String runId, Optional<Outcome> outcome) {
+        Finished finished = end(runId, outcome, false);
+        Run run = finished.run();
+        if (run != null && run.isTerminal() && outcome.isPresent() && (finished.endedNow() || sameEnd(outcome.get(), run))) {
+            release(run);
+        }
+        return finished;
+    }
+
+    private static boolean sameEnd(Outcome outcome, Run run) {
+        return outcome.status() == run.status()
+                && Objects.equals(outcome.error() == null ? null : outcome.error().code(), run.error() == null ? null : run.error().code());
     }
 
     /**

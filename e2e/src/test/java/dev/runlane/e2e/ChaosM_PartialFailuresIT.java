@@ -50,7 +50,7 @@ class ChaosM_PartialFailuresIT extends ChaosScenario {
         faults.clear();
         assertTrue(keyedFailed.status() >= 500, keyedFailed.toString());
         Api.Response retried = api.start(keyed, Api.echo("keyed"), "start-1");
-        assertEquals(202, retried.status(), "the retry with the same Idempotency-Key completes the start: " + retried);
+        assertEquals(200, retried.status(), "the retry with the same Idempotency-Key completes the start of that run: " + retried);
         assertEquals("SUCCEEDED", api.awaitTerminal(retried.body().path("runId").asText(), Duration.ofSeconds(60))
                 .path("status").asText());
         assertEquals(1, api.threadRuns(keyed).size(), "one run for the key");
@@ -67,6 +67,7 @@ class ChaosM_PartialFailuresIT extends ChaosScenario {
         String second = api.startRun(thread, Api.echo("behind the pause")).path("runId").asText();
         api.awaitTerminal(first, Duration.ofSeconds(60));
         Poll.until(Duration.ofSeconds(60), "the gate holds the paused thread's head", () -> heldReceipt(thread), r -> r != null);
+        faults.awaitIdle("GateFunction"); // its hold is done: the fault below is for the resume alone
 
         failing("sqs:ChangeMessageVisibility", "InternalError");
         Api.Response resumed = api.resume(thread);
@@ -99,6 +100,7 @@ class ChaosM_PartialFailuresIT extends ChaosScenario {
         assertTrue(cut.status() >= 500, "the caller hears the cancel did not complete: " + cut);
         assertEquals("QUEUED", api.run(next).path("status").asText(), "the next run waits: the cancelled execution still runs");
 
+        Instant retriedAt = Instant.now();
         Api.Response retried = api.cancel(running);
         assertEquals(200, retried.status(), "a retry completes the cancel: " + retried);
         assertEquals("CANCELLED", retried.body().path("status").asText(), retried.toString());
@@ -106,11 +108,13 @@ class ChaosM_PartialFailuresIT extends ChaosScenario {
         assertEquals("SUCCEEDED", nextDone.path("status").asText(), nextDone.toString());
 
         DescribeExecutionResponse cancelled = stack.sfn().describeExecution(r -> r.executionArn(api.run(running).path("executionArn").asText()));
-        assertEquals("ABORTED", cancelled.statusAsString());
+        assertEquals("ABORTED", cancelled.statusAsString(), "the retry stopped the cancelled execution");
+        // The thread was freed only by the retry, after its StopExecution: not by the cut-short cancel.
+        // (moto dates an execution stopped during a Lambda task when the task returns, later than the
+        // stop call, so the stop date itself cannot be compared with the next execution's start here.)
         DescribeExecutionResponse started = stack.sfn().describeExecution(r -> r.executionArn(api.run(next).path("executionArn").asText()));
-        Instant stopped = cancelled.stopDate();
-        assertFalse(started.startDate().isBefore(stopped),
-                "the next run's execution started " + started.startDate() + ", before the cancelled one stopped " + stopped);
+        assertFalse(started.startDate().isBefore(retriedAt),
+                "the next run's execution started " + started.startDate() + ", before the cancel's retry at " + retriedAt);
     }
 
     private void failing(String action, String code) {

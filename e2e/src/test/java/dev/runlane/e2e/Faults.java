@@ -37,6 +37,13 @@ final class Faults {
         return fault;
     }
 
+    /** Waits (bounded) until no invocation of the function is running, per {@code /_runlane/invocations}. */
+    void awaitIdle(String function) {
+        Poll.until(java.time.Duration.ofSeconds(30), function + " has no invocation running",
+                () -> edge.get("/_runlane/invocations?function=" + function + "&last=20").body(),
+                listing -> listing.path("invocations").findValuesAsText("state").stream().noneMatch("running"::equals));
+    }
+
     /** How many times faults of a kind fired since the scenario began. */
     int fired(String kind) {
         return list().path("fired").path(kind).asInt();

@@ -32,7 +32,7 @@ public class FinalizeHandler implements RequestHandler<FinalizeTask, Map<String,
                 : Outcome.ofTaskError(task.error().error(), task.error().cause());
         Finalizer.Finished finished;
         try (LogContext log = LogContext.of(context).run(task.runId(), null)) {
-            finished = finalizer.finish(task.runId(), outcome);
+            finished = finalizer.record(task.runId(), outcome);
         }
         Map<String, Object> answer = new LinkedHashMap<>();
         answer.put("runId", task.runId());
