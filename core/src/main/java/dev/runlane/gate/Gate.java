@@ -227,12 +227,14 @@ public class Gate {
     }
 
     /**
-     * A paused thread's head stays in flight, under SQS's 12 h cap, with its receipt on the thread so
-     * that resume releases it at once. Resumed meanwhile: the message is given back and admitted again.
+     * A paused thread's head stays in flight with its receipt on the thread, so that resume releases it
+     * at once. It is held for one hold at a time and held again on each redelivery while the thread is
+     * paused: a resume that died before its release frees the thread within one hold. Resumed
+     * meanwhile: the message is given back and admitted again.
      */
     private boolean holdWhilePaused(Run run, QueueMessage message) {
         if (threads.holdWhilePaused(run.threadId(), message.receiptHandle())) {
-            queue.hold(message.receiptHandle(), MAX_HOLD_SECONDS);
+            queue.hold(message.receiptHandle(), holdSeconds);
             if (threads.find(run.threadId()).paused()) {
                 return false;
             }
