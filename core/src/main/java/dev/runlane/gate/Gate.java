@@ -46,6 +46,8 @@ public class Gate {
     /** Receives a running run's head message may take before maxReceiveCount (1000) moves it aside. */
     static final int RECEIVES_PER_RUN = 900;
 
+    /** A paused head's hold: SQS's 14-day retention in at most {@link #RECEIVES_PER_RUN} receives (22 min). */
+    static final int PAUSED_HOLD_SECONDS = (1_209_600 + RECEIVES_PER_RUN - 1) / RECEIVES_PER_RUN;
     /** Admissions tried for one delivery while a pause, supersede or thread cancel keeps changing under it. */
     private static final int MAX_ADMISSION_TRIES = 3;
     /** Runs read per page when deciding whether a {@code reject} run's thread was busy. */
@@ -228,13 +230,14 @@ public class Gate {
 
     /**
      * A paused thread's head stays in flight with its receipt on the thread, so that resume releases it
-     * at once. It is held for one hold at a time and held again on each redelivery while the thread is
-     * paused: a resume that died before its release frees the thread within one hold. Resumed
+     * at once. It is held for {@link #PAUSED_HOLD_SECONDS} at a time and held again on each redelivery
+     * while the thread is paused: a resume that died before its release frees the thread within that
+     * hold, and a message paused for SQS's whole retention still stays under maxReceiveCount. Resumed
      * meanwhile: the message is given back and admitted again.
      */
     private boolean holdWhilePaused(Run run, QueueMessage message) {
         if (threads.holdWhilePaused(run.threadId(), message.receiptHandle())) {
-            queue.hold(message.receiptHandle(), holdSeconds);
+            queue.hold(message.receiptHandle(), Math.max(holdSeconds, PAUSED_HOLD_SECONDS));
             if (threads.find(run.threadId()).paused()) {
                 return false;
             }
