@@ -1,14 +1,18 @@
 // The console's calls: /api/... is forwarded by the console server to the runlane API (signed there
-// for a deployed stack), /sfn/execution reads Step Functions for the run graph.
+// for a deployed stack), /sfn/execution reads Step Functions for the run graph. Each carries the
+// launch's token, which the server put in index.html: it refuses /api and /sfn calls without it, so
+// that no other web page can drive the console (POSTs are JSON for the same reason).
 
 export class ApiError extends Error {
   constructor(public status: number, public code: string, message: string) { super(message); }
 }
 
+const TOKEN = document.querySelector<HTMLMetaElement>('meta[name="runlane-token"]')?.content ?? '';
+
 async function call(method: string, path: string, body?: unknown): Promise<any> {
   const res = await fetch(path, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers: { 'x-runlane-token': TOKEN, ...(method === 'GET' ? {} : { 'content-type': 'application/json' }) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();

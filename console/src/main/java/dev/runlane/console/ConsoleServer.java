@@ -1,5 +1,6 @@
 package dev.runlane.console;
 
+import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
@@ -10,9 +11,13 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.logging.Level;
@@ -28,7 +33,8 @@ import software.amazon.awssdk.services.sfn.SfnClient;
 /**
  * The web console: its static files (built by Vite into the jar), {@code /api/...} forwarded to a
  * runlane API, and {@code /sfn/execution?executionArn=...} for the run graph. Bound to 127.0.0.1
- * only: it carries the caller's AWS credentials to a deployed stack.
+ * only: it carries the caller's AWS credentials to a deployed stack, so it obeys its own pages only
+ * (see {@link #refusal}).
  */
 public final class ConsoleServer implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(ConsoleServer.class.getName());
@@ -36,6 +42,8 @@ public final class ConsoleServer implements AutoCloseable {
     private static final Map<String, String> CONTENT_TYPES = Map.of(
             "html", "text/html; charset=utf-8", "js", "text/javascript; charset=utf-8", "css", "text/css; charset=utf-8",
             "svg", "image/svg+xml", "png", "image/png", "ico", "image/x-icon", "json", "application/json");
+    /** The header the pages send the launch's token in: another origin can send it only after a CORS preflight, never allowed. */
+    static final String TOKEN_HEADER = "X-Runlane-Token";
 
     /**
      * @param apiUrl the runlane API
@@ -56,9 +64,14 @@ public final class ConsoleServer implements AutoCloseable {
     private final ApiProxy api;
     private final ExecutionGraph graph;
     private final Config config;
+    /** Per launch; the served index.html carries it, and every /api and /sfn call must send it back. */
+    private final String token;
 
     private ConsoleServer(Config config) throws IOException {
         this.config = config;
+        byte[] random = new byte[32];
+        new SecureRandom().nextBytes(random);
+        token = HexFormat.of().formatHex(random);
         AwsCredentialsProvider credentials = config.local()
                 ? StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local"))
                 : DefaultCredentialsProvider.builder().build();
@@ -86,13 +99,21 @@ public final class ConsoleServer implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
     }
 
+    /** The launch's token, as the served index.html carries it. */
+    String token() {
+        return token;
+    }
+
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
             String method = exchange.getRequestMethod();
             String path = exchange.getRequestURI().getRawPath();
+            ApiProxy.Answer refused = refusal(exchange.getRequestHeaders(), method, path);
             ApiProxy.Answer answer;
             try {
-                if (path.startsWith("/api/")) {
+                if (refused != null) {
+                    answer = refused; // nothing forwarded, nothing read
+                } else if (path.startsWith("/api/")) {
                     byte[] body = readBody(exchange.getRequestBody());
                     answer = body == null ? Json.error(413, "PayloadTooLarge", "a console call's body is at most " + MAX_BODY + " bytes")
                             : api.forward(method, path.substring("/api".length()), exchange.getRequestURI().getRawQuery(),
@@ -103,7 +124,7 @@ public final class ConsoleServer implements AutoCloseable {
                 } else if (path.equals("/config.json")) {
                     answer = Json.of(200, Map.of("local", config.local(), "region", config.region()));
                 } else {
-                    answer = method.equals("GET") || method.equals("HEAD") ? staticFile(path)
+                    answer = method.equals("GET") || method.equals("HEAD") ? staticFile(path, token)
                             : Json.error(405, "MethodNotAllowed", "GET only");
                 }
             } catch (IOException | RuntimeException e) {
@@ -117,6 +138,7 @@ public final class ConsoleServer implements AutoCloseable {
             exchange.getResponseHeaders().set("content-type", answer.contentType());
             exchange.getResponseHeaders().set("cache-control", "no-store");
             exchange.getResponseHeaders().set("x-content-type-options", "nosniff");
+            exchange.getResponseHeaders().set("x-frame-options", "DENY"); // no other page frames the console's buttons
             boolean empty = method.equals("HEAD") || answer.body().length == 0;
             exchange.sendResponseHeaders(answer.status(), empty ? -1 : answer.body().length);
             if (!empty) {
@@ -125,6 +147,40 @@ public final class ConsoleServer implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * Why a request is refused before anything is forwarded or read, or null. Any web page open in
+     * the user's browser can send requests to 127.0.0.1, and the console signs what it forwards with
+     * the user's AWS credentials, so: the Host must be the console's own (else a DNS-rebound name
+     * reaches it as a same-origin page), an Origin must be its own, and an /api or /sfn call must carry
+     * the launch's token in {@link #TOKEN_HEADER} (only a page served here holds it; another origin can
+     * neither read it nor send the header without a CORS preflight, which is never allowed) and, past
+     * a GET, a JSON body (a form or text/plain POST needs no preflight).
+     */
+    private ApiProxy.Answer refusal(Headers headers, String method, String path) {
+        int port = server.getAddress().getPort();
+        String host = headers.getFirst("host");
+        if (host == null || !Set.of("127.0.0.1:" + port, "localhost:" + port).contains(host.toLowerCase(Locale.ROOT))) {
+            return Json.error(403, "ForbiddenHost", "the console answers to 127.0.0.1:" + port + " and localhost:" + port + " only");
+        }
+        String origin = headers.getFirst("origin");
+        if (origin != null && !Set.of("http://127.0.0.1:" + port, "http://localhost:" + port).contains(origin.toLowerCase(Locale.ROOT))) {
+            return Json.error(403, "ForbiddenOrigin", "the console answers its own pages only, not another origin's");
+        }
+        if (!path.startsWith("/api/") && !path.startsWith("/sfn/")) {
+            return null;
+        }
+        String given = headers.getFirst(TOKEN_HEADER);
+        if (given == null || !MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8), token.getBytes(StandardCharsets.UTF_8))) {
+            return Json.error(403, "InvalidToken", "a console call carries this launch's " + TOKEN_HEADER + ", which its pages hold");
+        }
+        String contentType = headers.getFirst("content-type");
+        if (!method.equals("GET") && !method.equals("HEAD")
+                && (contentType == null || !contentType.split(";")[0].strip().equalsIgnoreCase("application/json"))) {
+            return Json.error(415, "UnsupportedMediaType", "a console call's body is application/json");
+        }
+        return null;
     }
 
     /** The body, or null past MAX_BODY. */
@@ -147,7 +203,7 @@ public final class ConsoleServer implements AutoCloseable {
     }
 
     /** The built app's files; the pages route by the URL's fragment, so every other path is a 404. */
-    private static ApiProxy.Answer staticFile(String path) throws IOException {
+    private static ApiProxy.Answer staticFile(String path, String token) throws IOException {
         String name = path.equals("/") ? "/index.html" : path;
         if (!name.matches("(/[A-Za-z0-9_-][A-Za-z0-9._-]*)+")) {
             return Json.error(404, "NotFound", "no such file");
@@ -160,8 +216,17 @@ public final class ConsoleServer implements AutoCloseable {
                         : Json.error(404, "NotFound", "no such file");
             }
             String extension = name.substring(name.lastIndexOf('.') + 1).toLowerCase(Locale.ROOT);
-            return new ApiProxy.Answer(200, CONTENT_TYPES.getOrDefault(extension, "application/octet-stream"), in.readAllBytes());
+            byte[] body = in.readAllBytes();
+            return new ApiProxy.Answer(200, CONTENT_TYPES.getOrDefault(extension, "application/octet-stream"),
+                    name.equals("/index.html") ? withToken(body, token) : body);
         }
+    }
+
+    /** index.html with the launch's token in {@code <meta name="runlane-token">}, which api.ts sends back. */
+    static byte[] withToken(byte[] html, String token) {
+        return new String(html, StandardCharsets.UTF_8)
+                .replaceFirst("<head>", "<head>\n    <meta name=\"runlane-token\" content=\"" + token + "\" />")
+                .getBytes(StandardCharsets.UTF_8);
     }
 
     @Override

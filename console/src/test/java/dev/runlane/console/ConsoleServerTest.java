@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -55,10 +57,35 @@ class ConsoleServerTest {
         return URI.create("http://127.0.0.1:" + fakeApi.getAddress().getPort());
     }
 
+    /** A call as the console's pages make it: the launch's token, a JSON body. */
     private HttpResponse<String> send(String method, String path, String body) throws Exception {
-        return http.send(HttpRequest.newBuilder(console.uri().resolve(path))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
-                .header("content-type", "application/json").build(), HttpResponse.BodyHandlers.ofString());
+        return send(bare(method, path, body).header("content-type", "application/json")
+                .header(ConsoleServer.TOKEN_HEADER, console.token()));
+    }
+
+    private HttpRequest.Builder bare(String method, String path, String body) {
+        return HttpRequest.newBuilder(console.uri().resolve(path))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+    }
+
+    private HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** A request written on the socket, for the Host header the JDK client sets itself: the whole answer. */
+    private String raw(String method, String path, String host) throws IOException {
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), console.uri().getPort())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write((method + " " + path + " HTTP/1.1\r\nHost: " + host + "\r\n"
+                    + ConsoleServer.TOKEN_HEADER + ": " + console.token() + "\r\ncontent-type: application/json\r\n"
+                    + "content-length: 0\r\nconnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    private static void assertRefused(int status, String code, HttpResponse<String> response) {
+        assertEquals(status, response.statusCode(), response.body());
+        assertTrue(response.body().contains("\"code\":\"" + code + "\""), response.body());
     }
 
     @Test
@@ -104,6 +131,68 @@ class ConsoleServerTest {
         HttpResponse<String> bad = send("GET", "/sfn/execution?executionArn=arn:aws:s3:::bucket", null);
         assertEquals(400, bad.statusCode());
         assertTrue(bad.body().contains("InvalidExecutionArn"), bad.body());
+    }
+
+    @Test
+    void refusesAnotherOriginsCalls() throws Exception {
+        int port = console.uri().getPort();
+        for (String origin : List.of("https://evil.example", "http://127.0.0.1:" + (port == 65535 ? 1 : port + 1), "null")) {
+            assertRefused(403, "ForbiddenOrigin", send(bare("POST", "/api/threads/victim/pause", null).header("origin", origin)
+                    .header("content-type", "application/json").header(ConsoleServer.TOKEN_HEADER, console.token())));
+        }
+        assertRefused(403, "ForbiddenOrigin", send(bare("GET", "/", null).header("origin", "https://evil.example")));
+        // a CORS preflight: refused, and never with Access-Control-Allow-*
+        HttpResponse<String> preflight = send(bare("OPTIONS", "/api/threads/victim/pause", null).header("origin", "https://evil.example")
+                .header("access-control-request-method", "POST").header("access-control-request-headers", "x-runlane-token"));
+        assertRefused(403, "ForbiddenOrigin", preflight);
+        assertTrue(preflight.headers().map().keySet().stream().noneMatch(h -> h.toLowerCase().startsWith("access-control-")),
+                preflight.headers().map().toString());
+        assertEquals(List.of(), received, "nothing reached the API");
+        // the console's own origin, under either of its names
+        for (String own : List.of("http://127.0.0.1:" + port, "http://localhost:" + port)) {
+            assertEquals(200, send(bare("POST", "/api/threads/t1/pause", null).header("origin", own)
+                    .header("content-type", "application/json; charset=utf-8").header(ConsoleServer.TOKEN_HEADER, console.token())).statusCode());
+        }
+    }
+
+    @Test
+    void refusesPostsThatAreNotJson() throws Exception {
+        for (String type : List.of("text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x")) {
+            assertRefused(415, "UnsupportedMediaType", send(bare("POST", "/api/threads/victim/cancel", "include=all")
+                    .header("content-type", type).header(ConsoleServer.TOKEN_HEADER, console.token())));
+        }
+        assertRefused(415, "UnsupportedMediaType", send(bare("POST", "/api/runs/r1/rerun", null).header(ConsoleServer.TOKEN_HEADER, console.token())));
+        assertEquals(List.of(), received, "nothing reached the API");
+    }
+
+    @Test
+    void refusesCallsWithoutTheLaunchsToken() throws Exception {
+        assertRefused(403, "InvalidToken", send(bare("POST", "/api/threads/victim/pause", null).header("content-type", "application/json")));
+        assertRefused(403, "InvalidToken", send(bare("POST", "/api/runs/r1/rerun", "{}").header("content-type", "application/json")
+                .header(ConsoleServer.TOKEN_HEADER, "0".repeat(64))));
+        assertRefused(403, "InvalidToken", send(bare("GET", "/api/runs/r1", null)));
+        assertRefused(403, "InvalidToken", send(bare("GET", "/sfn/execution?executionArn=x", null).header(ConsoleServer.TOKEN_HEADER, "")));
+        assertEquals(List.of(), received, "nothing reached the API");
+        // the static files need none; index.html is what carries it
+        assertEquals(200, send(bare("GET", "/config.json", null)).statusCode());
+        assertTrue(console.token().matches("[0-9a-f]{64}"), console.token());
+        String page = new String(ConsoleServer.withToken("<html><head><title>t</title></head></html>".getBytes(StandardCharsets.UTF_8),
+                console.token()), StandardCharsets.UTF_8);
+        assertTrue(page.contains("<meta name=\"runlane-token\" content=\"" + console.token() + "\" />"), page);
+    }
+
+    @Test
+    void refusesAnotherHostName() throws Exception {
+        int port = console.uri().getPort();
+        for (String path : List.of("/api/runs/r1", "/", "/config.json")) {
+            String answer = raw("GET", path, "evil.example:" + port);
+            assertTrue(answer.startsWith("HTTP/1.1 403") && answer.contains("\"code\":\"ForbiddenHost\""), answer);
+        }
+        assertTrue(raw("POST", "/api/threads/victim/pause", "evil.example:" + port).startsWith("HTTP/1.1 403"));
+        assertTrue(raw("GET", "/api/runs/r1", "127.0.0.1:" + (port == 65535 ? 1 : port + 1)).startsWith("HTTP/1.1 403"));
+        assertEquals(List.of(), received, "nothing reached the API");
+        String own = raw("GET", "/api/runs/r1", "localhost:" + port);
+        assertTrue(own.startsWith("HTTP/1.1 200"), own);
     }
 
     @Test
