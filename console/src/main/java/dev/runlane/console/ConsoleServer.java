@@ -22,6 +22,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import java.util.regex.Pattern;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
@@ -44,6 +45,8 @@ public final class ConsoleServer implements AutoCloseable {
             "svg", "image/svg+xml", "png", "image/png", "ico", "image/x-icon", "json", "application/json");
     /** The header the pages send the launch's token in: another origin can send it only after a CORS preflight, never allowed. */
     static final String TOKEN_HEADER = "X-Runlane-Token";
+    static final Pattern STATE_MACHINE_ARN = Pattern.compile(
+            "arn:aws[a-z-]*:states:[a-z0-9-]+:[0-9]{12}:stateMachine:[A-Za-z0-9_-]{1,80}");
 
     /**
      * @param apiUrl the runlane API
@@ -51,8 +54,16 @@ public final class ConsoleServer implements AutoCloseable {
      *        and the page links to no AWS console), or null for AWS itself (API calls SigV4-signed)
      * @param region the stack's region
      * @param port 0 = any free port
+     * @param stateMachineArn the stack's run state machine: the only one whose executions /sfn reads
+     *        (null: a stack without one, /sfn reads none)
      */
-    public record Config(URI apiUrl, URI awsEndpoint, String region, int port) {
+    public record Config(URI apiUrl, URI awsEndpoint, String region, int port, String stateMachineArn) {
+        public Config {
+            if (stateMachineArn != null && !STATE_MACHINE_ARN.matcher(stateMachineArn).matches()) {
+                throw new IllegalArgumentException("not a Step Functions state machine ARN: " + stateMachineArn);
+            }
+        }
+
         public boolean local() {
             return awsEndpoint != null;
         }
@@ -83,7 +94,7 @@ public final class ConsoleServer implements AutoCloseable {
         }
         sfn = builder.build();
         api = new ApiProxy(config.apiUrl(), config.local() ? null : credentials, config.region());
-        graph = new ExecutionGraph(sfn, config.local());
+        graph = new ExecutionGraph(sfn, config.local(), config.stateMachineArn());
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), config.port()), 64);
         server.setExecutor(executor);
         server.createContext("/", this::handle);
@@ -237,11 +248,12 @@ public final class ConsoleServer implements AutoCloseable {
     }
 
     private static final String USAGE = """
-            usage: runlane console --api-url URL [--region R] [--port N] [--aws-endpoint URL]
-              --api-url       the runlane API (a deployed stack's ApiUrl Output; its calls are SigV4-signed)
-              --region        the stack's region (default: $AWS_REGION, else the region in the API's host name, else us-east-1)
-              --port          the console's port on 127.0.0.1 (default: $RUNLANE_CONSOLE_PORT or 3001)
-              --aws-endpoint  a local cloud's AWS endpoint (its edge): nothing is signed, no AWS console links
+            usage: runlane console --api-url URL --state-machine-arn ARN [--region R] [--port N] [--aws-endpoint URL]
+              --api-url            the runlane API (a deployed stack's ApiUrl Output; its calls are SigV4-signed)
+              --state-machine-arn  the stack's RunStateMachineArn Output: the run graph reads its executions only
+              --region             the stack's region (default: $AWS_REGION, else the region in the API's host name, else us-east-1)
+              --port               the console's port on 127.0.0.1 (default: $RUNLANE_CONSOLE_PORT or 3001)
+              --aws-endpoint       a local cloud's AWS endpoint (its edge): nothing is signed, no AWS console links
             Credentials: the AWS SDK's default chain (environment, profile, SSO, role).
             """;
 
@@ -249,14 +261,17 @@ public final class ConsoleServer implements AutoCloseable {
         URI apiUrl = null;
         URI awsEndpoint = null;
         String region = null;
+        String stateMachineArn = null;
         String envPort = System.getenv("RUNLANE_CONSOLE_PORT");
         int port = envPort == null || envPort.isBlank() ? 3001 : Integer.parseInt(envPort.strip());
+        Config config;
         try {
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
                     case "--api-url" -> apiUrl = URI.create(value(args, ++i));
                     case "--aws-endpoint" -> awsEndpoint = URI.create(value(args, ++i));
                     case "--region" -> region = value(args, ++i);
+                    case "--state-machine-arn" -> stateMachineArn = value(args, ++i);
                     case "--port" -> port = Integer.parseInt(value(args, ++i));
                     case "-h", "--help" -> {
                         System.out.print(USAGE);
@@ -268,12 +283,16 @@ public final class ConsoleServer implements AutoCloseable {
             if (apiUrl == null) {
                 throw new IllegalArgumentException("--api-url is required");
             }
+            if (stateMachineArn == null) {
+                throw new IllegalArgumentException("--state-machine-arn is required (the stack's RunStateMachineArn Output)");
+            }
+            config = new Config(apiUrl, awsEndpoint, region != null ? region : regionOf(apiUrl), port, stateMachineArn);
         } catch (IllegalArgumentException e) {
             System.err.println("runlane console: " + e.getMessage() + "\n" + USAGE);
             System.exit(2);
             return;
         }
-        ConsoleServer console = start(new Config(apiUrl, awsEndpoint, region != null ? region : regionOf(apiUrl), port));
+        ConsoleServer console = start(config);
         Runtime.getRuntime().addShutdownHook(new Thread(console::close, "console-stop"));
         System.out.printf("runlane console: %s  (API %s%s)%n", console.uri(), apiUrl,
                 awsEndpoint == null ? ", SigV4-signed" : ", local, unsigned");

@@ -3,6 +3,7 @@ package dev.runlane.console;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.runlane.runs.RunIds;
 import java.io.IOException;
 import java.util.regex.Pattern;
 import software.amazon.awssdk.services.sfn.SfnClient;
@@ -14,7 +15,9 @@ import software.amazon.awssdk.services.sfn.model.HistoryEvent;
 /**
  * What the run page draws its graph from, read from Step Functions as its console does: the
  * execution (DescribeExecution), the state machine's deployed ASL (DescribeStateMachine) and the
- * execution history (GetExecutionHistory), reduced to the events that say which states ran.
+ * execution history (GetExecutionHistory), reduced to the events that say which states ran. Only
+ * the stack's own state machine's executions (named by their run ids), never any other the
+ * credentials can read.
  */
 final class ExecutionGraph {
     static final Pattern EXECUTION_ARN = Pattern.compile(
@@ -24,15 +27,25 @@ final class ExecutionGraph {
 
     private final SfnClient sfn;
     private final boolean local;
+    private final String stateMachineArn;
+    /** "arn:...:execution:<the state machine's name>:", or null when there is no state machine to read. */
+    private final String executionPrefix;
 
-    ExecutionGraph(SfnClient sfn, boolean local) {
+    /** @param stateMachineArn the stack's; null: none, every read is refused */
+    ExecutionGraph(SfnClient sfn, boolean local, String stateMachineArn) {
         this.sfn = sfn;
         this.local = local;
+        this.stateMachineArn = stateMachineArn;
+        this.executionPrefix = stateMachineArn == null ? null : stateMachineArn.replace(":stateMachine:", ":execution:") + ":";
     }
 
     ApiProxy.Answer read(String executionArn) throws IOException {
         if (executionArn == null || !EXECUTION_ARN.matcher(executionArn).matches()) {
             return Json.error(400, "InvalidExecutionArn", "executionArn must be a Step Functions execution ARN");
+        }
+        if (!ofThisStack(executionArn)) {
+            return Json.error(403, "ForeignExecution", stateMachineArn == null ? "the stack has no state machine to read"
+                    : "the console reads the executions of " + stateMachineArn + " only");
         }
         DescribeExecutionResponse execution;
         try {
@@ -40,7 +53,7 @@ final class ExecutionGraph {
         } catch (ExecutionDoesNotExistException e) {
             return Json.error(404, "ExecutionNotFound", "no execution " + executionArn);
         }
-        String definition = sfn.describeStateMachine(r -> r.stateMachineArn(execution.stateMachineArn())).definition();
+        String definition = sfn.describeStateMachine(r -> r.stateMachineArn(stateMachineArn)).definition();
 
         ObjectNode body = Json.MAPPER.createObjectNode();
         body.put("executionArn", executionArn);
@@ -61,6 +74,12 @@ final class ExecutionGraph {
             nextToken = page.nextToken();
         } while (nextToken != null && read < MAX_EVENTS);
         return Json.of(200, body);
+    }
+
+    /** An execution of the stack's state machine, named by a run id, as the workflow starts them. */
+    boolean ofThisStack(String executionArn) {
+        return executionPrefix != null && executionArn.startsWith(executionPrefix)
+                && RunIds.isValid(executionArn.substring(executionPrefix.length()));
     }
 
     /** id, type, time and, for state events, the state's name; failures keep their error. */

@@ -1,7 +1,9 @@
 package dev.runlane.console;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
@@ -24,6 +26,7 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 
 /** The console server against an in-test HTTP server playing the runlane API (no Step Functions needed). */
 class ConsoleServerTest {
+    private static final String STATE_MACHINE = "arn:aws:states:us-east-1:123456789012:stateMachine:runlane-RunStateMachine";
     private final HttpClient http = HttpClient.newHttpClient();
     private final List<String> received = new CopyOnWriteArrayList<>();
     private HttpServer fakeApi;
@@ -44,7 +47,7 @@ class ConsoleServerTest {
             }
         });
         fakeApi.start();
-        console = ConsoleServer.start(new ConsoleServer.Config(apiUri(), URI.create("http://127.0.0.1:9"), "us-east-1", 0));
+        console = ConsoleServer.start(new ConsoleServer.Config(apiUri(), URI.create("http://127.0.0.1:9"), "us-east-1", 0, STATE_MACHINE));
     }
 
     @AfterEach
@@ -193,6 +196,22 @@ class ConsoleServerTest {
         assertEquals(List.of(), received, "nothing reached the API");
         String own = raw("GET", "/api/runs/r1", "localhost:" + port);
         assertTrue(own.startsWith("HTTP/1.1 200"), own);
+    }
+
+    @Test
+    void readsOnlyTheStacksOwnExecutions() throws Exception {
+        for (String foreign : List.of("arn:aws:states:us-east-1:123456789012:execution:other-machine:run-1",
+                "arn:aws:states:us-east-1:123456789012:execution:runlane-RunStateMachineX:run-1",
+                "arn:aws:states:eu-west-1:123456789012:execution:runlane-RunStateMachine:run-1",
+                "arn:aws:states:us-east-1:210987654321:execution:runlane-RunStateMachine:run-1",
+                "arn:aws:states:us-east-1:123456789012:execution:runlane-RunStateMachine:-run")) {
+            assertRefused(403, "ForeignExecution", send("GET", "/sfn/execution?executionArn=" + foreign, null));
+        }
+        ExecutionGraph graph = new ExecutionGraph(null, true, STATE_MACHINE);
+        assertTrue(graph.ofThisStack("arn:aws:states:us-east-1:123456789012:execution:runlane-RunStateMachine:run-01JDQ8Z6X4R2M7Y9K3T5V8W1AB"));
+        assertFalse(new ExecutionGraph(null, true, null).ofThisStack("arn:aws:states:us-east-1:123456789012:execution:runlane-RunStateMachine:r1"));
+        assertThrows(IllegalArgumentException.class,
+                () -> new ConsoleServer.Config(apiUri(), null, "us-east-1", 0, "arn:aws:states:us-east-1:123456789012:execution:m:r1"));
     }
 
     @Test

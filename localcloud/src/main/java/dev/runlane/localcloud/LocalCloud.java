@@ -167,8 +167,10 @@ public final class LocalCloud implements AutoCloseable {
             watcher.start();
             started.push(watcher);
         }
-        // The web console, next to the API: its API calls go to the API front, its Step Functions reads to the edge.
-        ConsoleServer console = ConsoleServer.start(new ConsoleServer.Config(apiUri, edgeUri, Stack.REGION, options.consolePort()));
+        // The web console, next to the API: its API calls go to the API front, its Step Functions reads to the edge
+        // (the executions of the stack's state machine only).
+        ConsoleServer console = ConsoleServer.start(new ConsoleServer.Config(apiUri, edgeUri, Stack.REGION, options.consolePort(),
+                stateMachineArns.isEmpty() ? null : stateMachineArns.getFirst()));
         started.push(console);
         consoleUri = console.uri();
 
