@@ -6,11 +6,14 @@
 //   LIVE_THREAD, LIVE_RUNNING, LIVE_QUEUED, LIVE_CANCELLED   a RUNNING run, one QUEUED behind it, one CANCELLED
 //   FAILED_THREAD, FAILED_RUN                   a FAILED run (a fatal agent error)
 //   PAUSED_THREAD, PAUSED_QUEUED                a paused thread with a run QUEUED
+//   VICTIM_THREAD, VICTIM_RUN                   a thread with one ended run, which pages of other origins try
+//                                               to pause and to rerun (ConsoleBrowserIT then checks neither happened)
 // Prints one line per check ("ok ..."), the screenshots' paths ("screenshot ..."), and exits 1 on the
 // first failed check.
 import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -20,6 +23,7 @@ const env = (name) => {
   return v;
 };
 const CONSOLE = env('CONSOLE_URL');
+const CONSOLE_PORT = new URL(CONSOLE).port;
 const SHOTS = env('SCREENSHOTS');
 const BOUND = 30_000; // every wait is bounded; the pages update every 1.5-2 s
 mkdirSync(SHOTS, { recursive: true });
@@ -31,7 +35,9 @@ const browser = await chromium.launchPersistentContext(profile, {
   headless: true,
   viewport: { width: 1280, height: 800 },
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    // a DNS-rebound name: evil.example resolves to the console's address
+    '--host-resolver-rules=MAP evil.example 127.0.0.1'],
 });
 const ok = (what) => console.log(`ok ${what}`);
 let failed = false;
@@ -197,6 +203,69 @@ try {
     assert.ok(overflow <= 1, `${name} page at 420 px scrolls sideways by ${overflow} px`);
     ok(`${name} page at 420 px: no sideways scrolling`);
     await shot(page, `${name}-420`);
+  }
+
+  // Another origin (127.0.0.1 on another port, served here) tries the console's actions from its page. It can
+  // send simple requests (a text/plain fetch, forms) but can neither read the token nor send its header
+  // without a CORS preflight: the console refuses them all (403, never forwarded).
+  const VICTIM = env('VICTIM_THREAD');
+  const VICTIM_RUN = env('VICTIM_RUN');
+  const elsewhere = createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end('<!doctype html><title>elsewhere</title>');
+  });
+  await new Promise((resolve) => elsewhere.listen(0, '127.0.0.1', resolve));
+  try {
+    const evil = await browser.newPage();
+    const answered = []; // the console's answers to that page, as the browser saw them
+    evil.on('response', (r) => { if (r.url().startsWith(CONSOLE)) answered.push(`${r.status()} ${r.request().method()} ${r.url()}`); });
+    const ELSEWHERE = `http://127.0.0.1:${elsewhere.address().port}/`;
+    await evil.goto(ELSEWHERE);
+    const tried = await evil.evaluate(async ({ target, victim, run }) => {
+      const outcome = async (f) => { try { return await f(); } catch (e) { return `rejected (${e.name})`; } };
+      return {
+        textPlainPause: await outcome(() => fetch(`${target}/api/threads/${victim}/pause`,
+          { method: 'POST', mode: 'no-cors', headers: { 'content-type': 'text/plain' }, body: '{}' }).then((r) => r.type)),
+        jsonPauseWithAGuessedToken: await outcome(() => fetch(`${target}/api/threads/${victim}/pause`,
+          { method: 'POST', headers: { 'content-type': 'application/json', 'x-runlane-token': 'guess' }, body: '{}' }).then((r) => r.status)),
+        readARun: await outcome(() => fetch(`${target}/api/runs/${run}`).then((r) => r.status)),
+        readTheToken: await outcome(() => fetch(`${target}/`).then((r) => r.text())),
+      };
+    }, { target: CONSOLE, victim: VICTIM, run: VICTIM_RUN });
+    assert.deepEqual(tried, { textPlainPause: 'opaque', jsonPauseWithAGuessedToken: 'rejected (TypeError)',
+      readARun: 'rejected (TypeError)', readTheToken: 'rejected (TypeError)' }, JSON.stringify(tried));
+    ok('another origin: a text/plain POST is sent but its answer hidden; a token header needs a preflight, refused; nothing is readable');
+    for (const [enctype, path] of [['application/x-www-form-urlencoded', `/api/threads/${VICTIM}/pause`],
+      ['text/plain', `/api/threads/${VICTIM}/pause`], ['application/x-www-form-urlencoded', `/api/runs/${VICTIM_RUN}/rerun`]]) {
+      // the page itself navigates (the console refuses to be framed)
+      await evil.goto(ELSEWHERE);
+      await Promise.all([evil.waitForURL(`${CONSOLE}${path}`, { timeout: BOUND }), evil.evaluate(({ action, enctype }) => {
+        const form = Object.assign(document.createElement('form'), { method: 'POST', action, enctype });
+        form.append(Object.assign(document.createElement('input'), { name: '{"x":"', value: '"}' }));
+        document.body.append(form);
+        form.submit();
+      }, { action: `${CONSOLE}${path}`, enctype })]);
+      assert.match(await evil.locator('body').textContent(), /"code":"ForbiddenOrigin"/, `form ${enctype} ${path}`);
+    }
+    ok('another origin: form POSTs (urlencoded, text/plain) to pause and rerun are refused');
+    // at least the text/plain POST and the three forms (the browser may not report the answers it kept from the page)
+    assert.ok(answered.length >= 4 && answered.every((a) => a.startsWith('403 ')), `the console's answers: ${answered.join(', ')}`);
+    ok(`another origin: the console answered each of its ${answered.length} requests 403`);
+    await evil.close();
+
+    // DNS rebinding: the console's own port under another name is refused, page and calls alike.
+    const rebound = await browser.newPage();
+    const page403 = await rebound.goto(`http://evil.example:${CONSOLE_PORT}/`);
+    assert.equal(page403.status(), 403, 'the console under another name');
+    const statuses = await rebound.evaluate(async ({ victim, run }) => [
+      await fetch(`/api/threads/${victim}/pause`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-runlane-token': 'guess' }, body: '{}' }).then((r) => r.status),
+      await fetch(`/api/runs/${run}`).then((r) => r.status),
+    ], { victim: VICTIM, run: VICTIM_RUN });
+    assert.deepEqual(statuses, [403, 403], 'calls through the rebound name');
+    ok('DNS rebinding: the page and its calls through evil.example are refused (403)');
+    await rebound.close();
+  } finally {
+    elsewhere.close();
   }
 } catch (e) {
   console.log(`FAILED: ${e.message}`);

@@ -1,6 +1,7 @@
 package dev.runlane.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -26,6 +27,9 @@ import org.junit.jupiter.api.Timeout;
  * a paused thread with a run queued), then the script opens each page and checks what it shows, cancels
  * a queued and a running run and pauses and resumes a thread from the page (the pause with the
  * keyboard), and saves screenshots (1280x800 and 420 px wide) to {@code target/console-screenshots/}.
+ * Then a page of another origin tries to pause a thread and rerun its run (a text/plain fetch, a fetch
+ * with a guessed token, form POSTs) and a DNS-rebound name tries the same: the console refuses them,
+ * and the API shows the thread neither paused nor given a second run.
  */
 class ConsoleBrowserIT extends Scenario {
     private static final Path CHROMIUM = Path.of(System.getenv().getOrDefault("RUNLANE_CHROMIUM", "/usr/bin/chromium"));
@@ -63,6 +67,10 @@ class ConsoleBrowserIT extends Scenario {
         String cancelled = api.startRun(live, Api.echo("cancelled")).path("runId").asText();
         assertEquals(200, api.cancel(cancelled).status());
 
+        // What pages of other origins try to pause and rerun.
+        String victim = Ids.thread("console-victim");
+        String victimRun = api.startRun(victim, Api.echo("victim")).path("runId").asText();
+
         try {
             assertEquals("SUCCEEDED", api.awaitTerminal(first, Duration.ofSeconds(90)).path("status").asText());
             assertEquals("SUCCEEDED", api.awaitTerminal(second, Duration.ofSeconds(90)).path("status").asText());
@@ -71,6 +79,7 @@ class ConsoleBrowserIT extends Scenario {
             Poll.until(Duration.ofSeconds(30), "a progress event of " + running, () -> api.events(running), e -> !e.isEmpty());
             assertEquals("QUEUED", api.run(queued).path("status").asText());
             assertEquals("QUEUED", api.run(pausedQueued).path("status").asText());
+            assertEquals("SUCCEEDED", api.awaitTerminal(victimRun, Duration.ofSeconds(90)).path("status").asText());
 
             env.put("DEMO_THREAD", demo);
             env.put("DEMO_FIRST", first);
@@ -83,6 +92,8 @@ class ConsoleBrowserIT extends Scenario {
             env.put("LIVE_RUNNING", running);
             env.put("LIVE_QUEUED", queued);
             env.put("LIVE_CANCELLED", cancelled);
+            env.put("VICTIM_THREAD", victim);
+            env.put("VICTIM_RUN", victimRun);
             Path shots = Path.of("target", "console-screenshots").toAbsolutePath();
             env.put("SCREENSHOTS", shots.toString());
             env.put("CHROMIUM", CHROMIUM.toString());
@@ -99,11 +110,15 @@ class ConsoleBrowserIT extends Scenario {
             assertEquals("CANCELLED", api.awaitTerminal(running, Duration.ofSeconds(30)).path("status").asText(),
                     "the running run cancelled from its page");
             assertTrue(!api.threadView(live).path("paused").asBoolean(true), "paused, then resumed from the thread page");
+            assertFalse(api.threadView(victim).path("paused").asBoolean(true), "no page of another origin paused the thread");
+            assertEquals(List.of(victimRun), api.threadRuns(victim).stream().map(r -> r.path("runId").asText()).toList(),
+                    "no page of another origin reran its run");
         } finally {
             // Leave nothing running or paused for the scenarios that share the stack.
             api.cancelThread(live, "all");
             api.cancelThread(paused, "all");
             api.resume(paused);
+            api.resume(victim);
         }
     }
 
