@@ -98,10 +98,11 @@ public class ApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGate
     private APIGatewayV2HTTPResponse cancelThread(APIGatewayV2HTTPEvent request) {
         JsonNode body = Http.optionalJsonBody(request, OPTIONS_BODY_BYTES);
         RunService.Include include = RunService.Include.QUEUED;
-        if (!body.isMissingNode()) {
+        if (!body.isMissingNode() && !(body.isObject() && body.isEmpty())) { // none or {}: the default, queued
             if (!body.isObject() || body.size() != 1 || !body.path("include").isTextual()
                     || !Set.of("queued", "all").contains(body.get("include").asText())) {
-                throw RefusedException.invalid("InvalidInclude", "the body is {\"include\":\"queued\"} or {\"include\":\"all\"}");
+                throw RefusedException.invalid("InvalidInclude",
+                        "the body is {}, {\"include\":\"queued\"} (the default) or {\"include\":\"all\"}");
             }
             include = RunService.Include.valueOf(body.get("include").asText().toUpperCase(Locale.ROOT));
         }

@@ -217,6 +217,19 @@ class ApiHandlerTest {
         assertTrue(ports.threads.states.isEmpty(), "no thread changed");
     }
 
+    /** The documented default: no body, {} and {"include":"queued"} all cancel the queued runs only. */
+    @ParameterizedTest(name = "body {0}")
+    @CsvSource(delimiter = '|', nullValues = "-", value = {"-", "{}", "{\"include\":\"queued\"}"})
+    void aThreadCancelWithoutIncludeCancelsTheQueuedRuns(String body) throws Exception {
+        JsonNode queued = JSON.readTree(start(Map.of(), "{\"target\":\"hosted\",\"input\":{}}").getBody());
+        APIGatewayV2HTTPEvent request = event("api-cancel-thread").withThreadId(queued.get("threadId").asText())
+                .as(APIGatewayV2HTTPEvent.class);
+        request.setBody(body);
+        APIGatewayV2HTTPResponse response = api.handleRequest(request, context());
+        assertEquals(200, response.getStatusCode(), response.getBody());
+        assertEquals(queued.get("runId").asText(), JSON.readTree(response.getBody()).get("cancelled").get(0).asText());
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource({"api-get-thread", "api-pause-thread", "api-resume-thread", "api-cancel-thread"})
     void threadRoutesRefuseABadThreadId(String fixture) throws Exception {
