@@ -1,6 +1,7 @@
 package dev.runlane.aws;
 
 import dev.runlane.domain.Frame;
+import dev.runlane.domain.OutputRecordedException;
 import dev.runlane.domain.Run;
 import dev.runlane.domain.RunError;
 import dev.runlane.domain.RunEvent;
@@ -47,6 +48,21 @@ class FenceIT {
         assertEquals(retry, run.fenceToken(), "the zombie took no token");
         assertEquals(2, run.attempts(), "attempts is Step Functions' attempt number");
         assertEquals("{\"ok\":true}", runs.payloads(runId).output());
+    }
+
+    @Test
+    void anAttemptRecordsOneOutputAndANewerAttemptReplacesIt() {
+        String runId = queuedRun();
+        long first = fence.acquire(thread, runId, 1, NOW);
+        fence.recordOutput(thread, runId, first, "{\"attempt\":1}");
+        fence.recordOutput(thread, runId, first, "{\"attempt\":1}"); // the same write again (a retried request)
+        assertThrows(OutputRecordedException.class, () -> fence.recordOutput(thread, runId, first, "{\"again\":1}"));
+        assertEquals("{\"attempt\":1}", runs.payloads(runId).output());
+
+        long second = fence.acquire(thread, runId, 2, NOW.plusSeconds(5));
+        fence.recordOutput(thread, runId, second, "{\"attempt\":2}");
+        assertEquals("{\"attempt\":2}", runs.payloads(runId).output(), "a newer attempt's output replaces an older one's");
+        assertThrows(StaleAttemptException.class, () -> fence.recordOutput(thread, runId, first, "{\"attempt\":1}"));
     }
 
     @Test

@@ -5,6 +5,7 @@ import dev.runlane.domain.Daemons;
 import dev.runlane.domain.Fence;
 import dev.runlane.domain.Frame;
 import dev.runlane.domain.Frames;
+import dev.runlane.domain.OutputRecordedException;
 import dev.runlane.domain.RefusedException;
 import dev.runlane.domain.Run;
 import dev.runlane.domain.RunEvent;
@@ -173,6 +174,9 @@ public class DaemonService {
                     "fence token " + report.fenceToken() + " is not the newest for thread " + run.threadId() + ": abandon the run");
         } catch (TaskEndedException ended) {
             throw new RefusedException(CONFLICT, "RunEnded", "run " + runId + " is no longer waiting: abandon it");
+        } catch (OutputRecordedException again) {
+            throw new RefusedException(CONFLICT, "AlreadySucceeded", "run " + runId + " already reported succeeded under fence token "
+                    + report.fenceToken() + " with another output: abandon the run");
         }
     }
 

@@ -137,6 +137,24 @@ class DaemonServiceTest {
     }
 
     @Test
+    void aSecondSucceededReportOfOneTokenWithAnotherOutputIsRefused() throws Exception {
+        String credential = service.register("laptop-1").credential();
+        String runId = desktopRun("laptop-1", RunStatus.RUNNING, 1);
+        service.report(runId, credential, report("succeeded", 1));
+
+        Report other = Report.of(JSON.readTree("{\"type\":\"succeeded\",\"fenceToken\":1,\"output\":{\"other\":true}}"));
+        RefusedException refused = assertThrows(RefusedException.class, () -> service.report(runId, credential, other));
+        assertEquals(RefusedException.Kind.CONFLICT, refused.kind());
+        assertEquals("AlreadySucceeded", refused.code());
+        assertEquals("{\"ok\":true}", ports.fence.outputs.get(runId), "the first output stays");
+        assertEquals(List.of("succeed:task-" + runId + ":{}"), ports.workflow.taskCalls, "forwarded once");
+
+        // The very report again (a retry after an answer was lost) is the same write: forwarded again.
+        service.report(runId, credential, report("succeeded", 1));
+        assertEquals(2, ports.workflow.taskCalls.size());
+    }
+
+    @Test
     void badReportsAreRefused() throws Exception {
         for (String body : List.of("{\"type\":\"done\",\"fenceToken\":1}", "{\"type\":\"heartbeat\"}",
                 "{\"type\":\"heartbeat\",\"fenceToken\":\"1\"}", "{\"type\":\"heartbeat\",\"fenceToken\":0}",

@@ -288,6 +288,7 @@ public final class InMemoryPorts {
         public final Map<String, Integer> attempts = new HashMap<>();
         public final List<RunEvent> events = new ArrayList<>();
         public final Map<String, String> outputs = new HashMap<>();
+        private final Map<String, Long> outputTokens = new HashMap<>();
 
         @Override
         public long acquire(String threadId, String runId, int attempt, Instant at) {
@@ -302,7 +303,11 @@ public final class InMemoryPorts {
         @Override
         public void recordOutput(String threadId, String runId, long token, String output) {
             check(threadId, runId, token);
+            if (token == outputTokens.getOrDefault(runId, 0L) && !output.equals(outputs.get(runId))) {
+                throw new dev.runlane.domain.OutputRecordedException(runId, token);
+            }
             outputs.put(runId, output);
+            outputTokens.put(runId, token);
         }
 
         @Override public String epoch() { return "in-memory"; }

@@ -133,6 +133,45 @@ class DaemonApiIT {
         assertEquals(1, frames.after(daemon, null, 10).size(), "the start frame was acknowledged on the daemon's behalf");
     }
 
+    @Test
+    void aSecondSucceededReportOfOneTokenIsRefusedAndTheFirstOutputStays() throws Exception {
+        String daemon = uniqueId("d");
+        String credential = register(daemon);
+        String thread = uniqueId("t");
+        String runId = desktopRun(thread, daemon);
+        long token = desktop.handleRequest(event("desktop-dispatch").withRunId(runId).withThreadId(thread)
+                .withDaemonId(daemon).as(DispatchTask.class), context()).get("fenceToken");
+
+        String first = "{\"type\":\"succeeded\",\"fenceToken\":" + token + ",\"output\":{\"by\":\"process-1\"}}";
+        String second = "{\"type\":\"succeeded\",\"fenceToken\":" + token + ",\"output\":{\"by\":\"process-2\"}}";
+        APIGatewayV2HTTPResponse accepted = api.handleRequest(withBody(asDaemon("daemon-report-progress", credential, daemon, runId), first), context());
+        assertEquals(202, accepted.getStatusCode(), accepted.getBody());
+        APIGatewayV2HTTPResponse refused = api.handleRequest(withBody(asDaemon("daemon-report-progress", credential, daemon, runId), second), context());
+        assertEquals(409, refused.getStatusCode(), refused.getBody());
+        assertEquals("AlreadySucceeded", JSON.readTree(refused.getBody()).at("/error/code").asText());
+        assertEquals("{\"by\":\"process-1\"}", runs.payloads(runId).output(), "the first output stays");
+
+        // The first report again, as its daemon retries it when an answer was lost: the same write, accepted.
+        APIGatewayV2HTTPResponse retried = api.handleRequest(withBody(asDaemon("daemon-report-progress", credential, daemon, runId), first), context());
+        assertEquals(202, retried.getStatusCode(), retried.getBody());
+        assertEquals("{\"by\":\"process-1\"}", runs.payloads(runId).output());
+    }
+
+    private String register(String daemon) throws Exception {
+        return JSON.readTree(api.handleRequest(event("api-register-daemon").withDaemonId(daemon)
+                .as(APIGatewayV2HTTPEvent.class), context()).getBody()).get("credential").asText();
+    }
+
+    private String desktopRun(String thread, String daemon) {
+        return service.start(thread, StartRequest.of(JSON.createObjectNode().put("target", "desktop")
+                .put("daemonId", daemon).set("input", JSON.createObjectNode())), null).run().runId();
+    }
+
+    private static APIGatewayV2HTTPEvent withBody(APIGatewayV2HTTPEvent request, String body) {
+        return Fixtures.httpRequest(request.getRouteKey(), request.getHeaders(), null, request.getPathParameters(), body, false,
+                request.getRequestContext());
+    }
+
     private static APIGatewayV2HTTPEvent asDaemon(String fixture, String credential, String daemon, String runId) {
         return event(fixture).replace(Fixtures.CREDENTIAL, credential).replaceIfPresent(Fixtures.DAEMON_ID, daemon)
                 .replaceIfPresent(Fixtures.RUN_ID, runId).as(APIGatewayV2HTTPEvent.class);
