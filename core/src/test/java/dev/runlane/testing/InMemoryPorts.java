@@ -115,14 +115,17 @@ public final class InMemoryPorts {
         @Override public void send(Frame frame) { sent.add(frame); }
 
         @Override
-        public List<Frame> after(String daemonId, String cursor, int limit) {
-            return sent.stream().filter(f -> f.daemonId().equals(daemonId) && (cursor == null || f.frameId().compareTo(cursor) > 0))
+        public List<Frame> unacknowledged(String daemonId, int limit) {
+            return sent.stream().filter(f -> f.daemonId().equals(daemonId))
                     .sorted(Comparator.comparing(Frame::frameId)).limit(limit).toList();
         }
 
         @Override
-        public void acknowledge(String daemonId, List<String> frameIds) {
+        public List<String> acknowledge(String daemonId, List<String> frameIds) {
+            List<String> removed = sent.stream().filter(f -> f.daemonId().equals(daemonId) && frameIds.contains(f.frameId()))
+                    .map(Frame::frameId).toList();
             sent.removeIf(f -> f.daemonId().equals(daemonId) && frameIds.contains(f.frameId()));
+            return removed;
         }
     }
 
