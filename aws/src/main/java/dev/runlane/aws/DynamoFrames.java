@@ -78,6 +78,9 @@ public class DynamoFrames implements Frames {
         if (frame.input() != null) {
             item.put("input", s(frame.input()));
         }
+        if (frame.heartbeatSeconds() > 0) {
+            item.put("heartbeatSeconds", n(frame.heartbeatSeconds()));
+        }
         item.put("createdAt", s(Timestamps.format(frame.createdAt())));
         item.put("expiresAt", n(frame.createdAt().plus(retention).getEpochSecond()));
         return item;
@@ -85,9 +88,10 @@ public class DynamoFrames implements Frames {
 
     static Frame toFrame(Map<String, AttributeValue> item) {
         AttributeValue input = item.get("input");
+        AttributeValue heartbeat = item.get("heartbeatSeconds");
         return new Frame(item.get("frameId").s(), item.get("daemonId").s(),
                 Frame.Kind.valueOf(item.get("kind").s().toUpperCase(Locale.ROOT)), item.get("runId").s(),
                 item.get("threadId").s(), Long.parseLong(item.get("fenceToken").n()), input == null ? null : input.s(),
-                Instant.parse(item.get("createdAt").s()));
+                heartbeat == null ? 0 : Integer.parseInt(heartbeat.n()), Instant.parse(item.get("createdAt").s()));
     }
 }

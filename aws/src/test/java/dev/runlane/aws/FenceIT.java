@@ -161,7 +161,7 @@ class FenceIT {
 
         long laterToken = fence.acquire(thread, later, 1, NOW);
         fence.fenceOut(thread, earlier); // e.g. a late reaper event for the earlier run
-        fence.sendStart(thread, Frame.start("d1", later, thread, laterToken, "{}", NOW), "task-token");
+        fence.sendStart(thread, Frame.start("d1", later, thread, laterToken, "{}", 60, NOW), "task-token");
         fence.append(thread, new RunEvent(later, 1, laterToken, NOW, "progress", "{}"));
         assertEquals(1, runs.events(later, 10, null).items().size());
     }

@@ -124,9 +124,9 @@ class DaemonServiceTest {
         String credential = service.register("laptop-1").credential();
         String ended = desktopRun("laptop-1", RunStatus.TIMED_OUT, 1);
         String running = desktopRun("laptop-1", RunStatus.RUNNING, 1);
-        ports.frames.send(dev.runlane.domain.Frame.start("laptop-1", ended, "thread-" + ended, 1, "{}", NOW));
+        ports.frames.send(dev.runlane.domain.Frame.start("laptop-1", ended, "thread-" + ended, 1, "{}", 60, NOW));
         ports.frames.send(dev.runlane.domain.Frame.cancel("laptop-1", ended, "thread-" + ended, 1, NOW.plusMillis(1)));
-        ports.frames.send(dev.runlane.domain.Frame.start("laptop-1", running, "thread-" + running, 1, "{}", NOW.plusMillis(2)));
+        ports.frames.send(dev.runlane.domain.Frame.start("laptop-1", running, "thread-" + running, 1, "{}", 60, NOW.plusMillis(2)));
 
         DaemonService.FrameBatch batch = service.frames("laptop-1", credential, null, 0);
 
@@ -144,12 +144,12 @@ class DaemonServiceTest {
         String cancelled = desktopRun("laptop-1", RunStatus.RUNNING, 1);
         // A frame id is the dispatcher's clock, read before a write that may be retried: the later-stamped
         // frame commits first, and the daemon reads it (its cursor moves past the earlier id).
-        ports.frames.send(dev.runlane.domain.Frame.start("laptop-1", late, "thread-" + late, 1, "{}", NOW.plusMillis(900)));
+        ports.frames.send(dev.runlane.domain.Frame.start("laptop-1", late, "thread-" + late, 1, "{}", 60, NOW.plusMillis(900)));
         DaemonService.FrameBatch first = service.frames("laptop-1", credential, null, 0);
         assertEquals(List.of(late), first.frames().stream().map(dev.runlane.domain.Frame::runId).toList());
 
         // The earlier-stamped writes commit now, with ids below the cursor.
-        ports.frames.send(dev.runlane.domain.Frame.start("laptop-1", early, "thread-" + early, 1, "{}", NOW));
+        ports.frames.send(dev.runlane.domain.Frame.start("laptop-1", early, "thread-" + early, 1, "{}", 60, NOW));
         ports.frames.send(dev.runlane.domain.Frame.cancel("laptop-1", cancelled, "thread-" + cancelled, 1, NOW.plusMillis(1)));
         DaemonService.FrameBatch next = service.frames("laptop-1", credential, first.cursor(), 0);
 
@@ -163,7 +163,7 @@ class DaemonServiceTest {
     void aLongPollWaitsWhileItHasOnlyFramesTheDaemonAlreadyGot() throws Exception {
         String credential = service.register("laptop-1").credential();
         String runId = desktopRun("laptop-1", RunStatus.RUNNING, 1);
-        ports.frames.send(dev.runlane.domain.Frame.start("laptop-1", runId, "thread-" + runId, 1, "{}", NOW));
+        ports.frames.send(dev.runlane.domain.Frame.start("laptop-1", runId, "thread-" + runId, 1, "{}", 60, NOW));
         DaemonService.FrameBatch first = service.frames("laptop-1", credential, null, 1);
         assertEquals(1, first.frames().size());
 
@@ -177,8 +177,9 @@ class DaemonServiceTest {
     void anAcknowledgementSaysWhichFramesThisCallRemoved() throws Exception {
         String credential = service.register("laptop-1").credential();
         String runId = desktopRun("laptop-1", RunStatus.RUNNING, 1);
-        dev.runlane.domain.Frame start = dev.runlane.domain.Frame.start("laptop-1", runId, "thread-" + runId, 1, "{}", NOW);
+        dev.runlane.domain.Frame start = dev.runlane.domain.Frame.start("laptop-1", runId, "thread-" + runId, 1, "{}", 60, NOW);
         ports.frames.send(start);
+        assertEquals(60, service.frames("laptop-1", credential, null, 0).frames().get(0).heartbeatSeconds());
 
         assertEquals(List.of(start.frameId()), service.acknowledge("laptop-1", credential, List.of(start.frameId())));
         assertEquals(List.of(), service.acknowledge("laptop-1", credential, List.of(start.frameId())),

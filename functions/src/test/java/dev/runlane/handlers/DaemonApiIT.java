@@ -51,7 +51,7 @@ class DaemonApiIT {
 
     DaemonApiIT() {
         api.daemons = new DaemonService(daemons, frames, runs, fence, workflow, Clock.systemUTC());
-        desktop.dispatcher = new Dispatcher(fence, runs, daemons, Clock.systemUTC());
+        desktop.dispatcher = new Dispatcher(fence, runs, daemons, aws.settings.heartbeatSeconds(), Clock.systemUTC());
     }
 
     @Test
@@ -83,6 +83,7 @@ class DaemonApiIT {
         assertEquals(token, start.get("fenceToken").asLong());
         assertEquals(input.toString(), start.get("input").toString(), "the run's input as sent, for the command's stdin");
         assertEquals(fence.epoch(), start.get("epoch").asText(), "the backend's epoch, for the daemon's token books");
+        assertEquals(aws.settings.heartbeatSeconds(), start.get("heartbeatSeconds").asInt(), "the stack's heartbeat window");
         assertEquals(start.get("frameId"), fetched.get("cursor"));
 
         APIGatewayV2HTTPEvent ack = request(Fixtures.event("daemon-fetch-frames").replace(Fixtures.CREDENTIAL, credential)
@@ -145,11 +146,11 @@ class DaemonApiIT {
         String late = desktopRun(uniqueId("t"), daemon);
         Instant now = Instant.now();
         // The dispatch of "early" stamped its frame first, but its write was retried: "late" commits first.
-        frames.send(Frame.start(daemon, late, "t-late", 1, "{}", now.plusSeconds(1)));
+        frames.send(Frame.start(daemon, late, "t-late", 1, "{}", 60, now.plusSeconds(1)));
         JsonNode first = fetch(daemon, credential, null);
         assertEquals(List.of(late), runIds(first));
 
-        frames.send(Frame.start(daemon, early, "t-early", 1, "{}", now));
+        frames.send(Frame.start(daemon, early, "t-early", 1, "{}", 60, now));
         frames.send(Frame.cancel(daemon, early, "t-early", 1, now.plusMillis(1)));
         JsonNode next = fetch(daemon, credential, first.get("cursor").asText());
         assertEquals(List.of(early, early, late), runIds(next), "every unacknowledged frame, oldest first: " + next);
@@ -161,7 +162,7 @@ class DaemonApiIT {
         String daemon = uniqueId("d");
         String credential = register(daemon);
         String runId = desktopRun(uniqueId("t"), daemon);
-        Frame start = Frame.start(daemon, runId, "t-claim", 1, "{}", Instant.now());
+        Frame start = Frame.start(daemon, runId, "t-claim", 1, "{}", 60, Instant.now());
         frames.send(start);
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
         try {
