@@ -18,23 +18,30 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * The daemon's loop: polls its frames (a long poll while active: a command running or a frame within the
  * last minute; else every {@code --idle-poll-seconds}) and hands each to its thread's lane, where a start frame is
  * fenced ({@link FenceBook}, per backend epoch), supersedes a stale command still running in the directory,
- * and starts a {@link CommandRun} once the API has accepted the run's {@link PreStartHeartbeat}; a start frame
- * the fence refuses runs nothing and fails its run at once; a cancel frame abandons the run. Frames are
- * acknowledged once handled. Network errors are retried with capped backoff; a rejected credential stops the
- * daemon.
+ * and starts a {@link CommandRun} once the API has accepted the run's {@link PreStartHeartbeat} and this process
+ * has claimed the frame; a start frame the fence refuses runs nothing and fails its run at once; a cancel frame
+ * abandons the run. Every poll returns every unacknowledged frame (frames can commit out of id order, so the
+ * API never hides one behind a cursor): a frame still in a lane is skipped, and one already handled, whose
+ * acknowledgement failed, is only acknowledged again. Claiming a start frame is acknowledging it: the API
+ * removes each frame for one call only, so of several processes sharing the daemon's credential only the one
+ * whose acknowledgement removed the frame runs it. Network errors are retried with capped backoff; a rejected
+ * credential stops the daemon.
  */
 public final class Daemon implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int REMEMBERED_CANCELS = 10_000;
+    private static final int REMEMBERED_FRAMES = 10_000;
     /**
      * How long after its last frame or command the daemon keeps long-polling. Past it, idle, it polls
      * without waiting every {@code --idle-poll-seconds}: a held long poll bills the frames function for
@@ -55,12 +62,11 @@ public final class Daemon implements AutoCloseable {
     private final ExecutorService lanes = Executors.newVirtualThreadPerTaskExecutor();
     private final CommandRun.Settings runSettings;
     private final PreStartHeartbeat preStartHeartbeat;
-    private final Set<String> cancelled = Collections.newSetFromMap(new LinkedHashMap<>() {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
-            return size() > REMEMBERED_CANCELS;
-        }
-    });
+    private final Set<String> cancelled = bounded(REMEMBERED_CANCELS);
+    /** Frames handed to a lane and not yet done with: a poll that returns them again does not hand them over twice. */
+    private final Set<String> inHand = ConcurrentHashMap.newKeySet();
+    /** Frames done with (acknowledged, or their acknowledgement given up): a poll that returns one only acknowledges it. */
+    private final Set<String> handled = bounded(REMEMBERED_FRAMES);
     private final Object lifecycle = new Object();
 
     private volatile boolean stopping;
@@ -172,6 +178,15 @@ public final class Daemon implements AutoCloseable {
         rootLock.release();
     }
 
+    private static Set<String> bounded(int size) {
+        return Collections.synchronizedSet(Collections.newSetFromMap(new LinkedHashMap<>() {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+                return size() > size;
+            }
+        }));
+    }
+
     /** The highest fence token admitted for a thread's directory from frames without an epoch (for tests and diagnostics). */
     public Optional<FenceBook.Entry> highestToken(String threadId) {
         return fences.highest(threadId);
@@ -182,53 +197,83 @@ public final class Daemon implements AutoCloseable {
         return fences.highest(threadId, epoch);
     }
 
+    /** What handling a frame came to. */
+    private enum Handled {
+        /** Done with: acknowledge it. */
+        ACK,
+        /** Done with, and already out of the channel (claimed by this process or another). */
+        GONE,
+        /** Not handled: it stays unacknowledged and is handled again when a poll returns it. */
+        AGAIN
+    }
+
     private void dispatch(Frame frame) {
-        if (frame.frameId() == null) {
+        String frameId = frame.frameId();
+        if (frameId == null) {
             log.warn("ignored a frame without frameId (kind " + Log.oneLine(frame.kind()) + ", run "
                     + Log.oneLine(frame.runId()) + ")");
+            return;
+        }
+        if (!inHand.add(frameId)) {
+            return; // still being handled
+        }
+        if (handled.contains(frameId)) {
+            lanes.execute(() -> handle(frame, () -> Handled.ACK));
             return;
         }
         RunRef ref = frame.run();
         boolean start = Frame.START.equals(frame.kind());
         if (!start && !Frame.CANCEL.equals(frame.kind())) {
-            log.warn(ref + ": ignored frame " + Log.oneLine(frame.frameId()) + " of unknown kind '"
+            log.warn(ref + ": ignored frame " + Log.oneLine(frameId) + " of unknown kind '"
                     + Log.oneLine(frame.kind()) + "'");
-            ackAsync(frame);
+            lanes.execute(() -> handle(frame, () -> Handled.ACK));
             return;
         }
         if (frame.runId() == null || frame.fenceToken() < 0 || (start && frame.epoch() == null)) {
-            log.error(ref + ": refused " + frame.kind() + " frame " + Log.oneLine(frame.frameId())
+            log.error(ref + ": refused " + frame.kind() + " frame " + Log.oneLine(frameId)
                     + ": it lacks a runId or a fenceToken, or its epoch is not a string");
-            ackAsync(frame);
+            lanes.execute(() -> handle(frame, () -> Handled.ACK));
             return;
         }
         if (!WorkingDirectories.isValidThreadId(frame.threadId())) {
             log.error(ref + ": refused " + frame.kind() + " frame: the thread id must be " + RunIds.RULE);
-            if (start) {
-                lanes.execute(() -> reportStartFailure(ref, "InvalidThreadId",
-                        "the daemon refuses thread id '" + Log.oneLine(frame.threadId()) + "' as a directory name"));
-            }
-            ackAsync(frame);
+            lanes.execute(() -> handle(frame, () -> {
+                if (start) {
+                    reportStartFailure(ref, "InvalidThreadId",
+                            "the daemon refuses thread id '" + Log.oneLine(frame.threadId()) + "' as a directory name");
+                }
+                return Handled.ACK;
+            }));
             return;
         }
-        directories.inLane(frame.threadId(), () -> {
-            boolean handled = start ? start(frame) : cancel(frame);
-            if (handled) {
-                ack(frame);
-            }
-        });
+        directories.inLane(frame.threadId(), () -> handle(frame, () -> start ? start(frame) : cancel(frame)));
     }
 
-    /** Handles a start frame in its thread's lane; false when it must stay unacknowledged. */
-    private boolean start(Frame frame) {
+    /** Handles a frame in hand, acknowledges it if that is what handling came to, and lets it go. */
+    private void handle(Frame frame, Supplier<Handled> handling) {
+        try {
+            Handled result = handling.get();
+            if (result != Handled.AGAIN) {
+                handled.add(frame.frameId());
+            }
+            if (result == Handled.ACK) {
+                ack(frame);
+            }
+        } finally {
+            inHand.remove(frame.frameId());
+        }
+    }
+
+    /** Handles a start frame in its thread's lane. */
+    private Handled start(Frame frame) {
         RunRef ref = frame.run();
         if (stopping) {
-            return false;
+            return Handled.AGAIN;
         }
         synchronized (cancelled) {
             if (cancelled.contains(ref.runId())) {
                 log.info(ref + ": refused: the run was already cancelled");
-                return true;
+                return Handled.ACK;
             }
         }
         String epoch = frame.epoch();
@@ -241,7 +286,7 @@ public final class Daemon implements AutoCloseable {
         } catch (UncheckedIOException e) {
             log.error(ref + ": refused, the fence book failed (" + Log.oneLine(e.getMessage())
                     + "); the frame stays unacknowledged");
-            return false;
+            return Handled.AGAIN;
         }
         String seen = " seen for thread " + ref.threadId()
                 + (epoch.isEmpty() ? " in frames without an epoch" : " in backend epoch '" + Log.oneLine(epoch) + "'");
@@ -250,24 +295,24 @@ public final class Daemon implements AutoCloseable {
                 String refusal = "token " + ref.fenceToken() + " is lower than the highest token " + highest.token() + seen;
                 log.warn(ref + ": refused: " + refusal + " (" + directories.of(ref.threadId()) + ")");
                 refused(ref, "StaleFenceToken", refusal);
-                return true;
+                return Handled.ACK;
             }
             case DUPLICATE -> {
                 log.info(ref + ": already started under this token (or refused by the API), not running it again");
-                return true;
+                return Handled.ACK;
             }
             case CONFLICT -> {
                 String refusal = "token " + ref.fenceToken() + ", the highest token" + seen + ", was already given to run "
                         + Log.oneLine(highest.runId());
                 log.warn(ref + ": refused: " + refusal);
                 refused(ref, "FenceTokenConflict", refusal);
-                return true;
+                return Handled.ACK;
             }
             case ADMITTED -> {
                 return launch(frame);
             }
         }
-        return true;
+        return Handled.ACK;
     }
 
     /**
@@ -282,7 +327,7 @@ public final class Daemon implements AutoCloseable {
         reportStartFailure(ref, code, "the daemon refused the start frame, the command did not run: " + refusal);
     }
 
-    private boolean launch(Frame frame) {
+    private Handled launch(Frame frame) {
         RunRef ref = frame.run();
         CommandRun previous = directories.current(ref.threadId());
         if (previous != null && previous.isProcessAlive()) {
@@ -292,9 +337,7 @@ public final class Daemon implements AutoCloseable {
             previous.abandon("superseded by token " + ref.fenceToken());
             if (previous.isProcessAlive()) {
                 log.error(ref + ": not started: the superseded command would not die");
-                remember(frame);
-                reportStartFailure(ref, "WorkingDirectoryBusy", "the previous command in the working directory would not die");
-                return true;
+                return failClaimed(frame, "WorkingDirectoryBusy", "the previous command in the working directory would not die");
             }
         }
         Path dir;
@@ -302,29 +345,41 @@ public final class Daemon implements AutoCloseable {
             dir = directories.create(ref.threadId());
         } catch (IOException | RuntimeException e) {
             log.error(ref + ": not started: cannot create the working directory (" + describe(e) + ")");
-            remember(frame);
-            reportStartFailure(ref, "StartFailed", "cannot create the working directory: " + describe(e));
-            return true;
+            return failClaimed(frame, "StartFailed", "cannot create the working directory: " + describe(e));
         }
         switch (preStart(frame)) {
             case NO_ANSWER -> {
-                return false;
+                return Handled.AGAIN;
             }
             case NOT_TO_START -> {
-                return true;
+                return Handled.ACK;
             }
             case START -> {
-                // The book remembers the token before the command starts (see FenceBook).
-                if (!remember(frame)) {
-                    log.error(ref + ": not started; the frame stays unacknowledged");
-                    return false;
+                if (stopping) {
+                    return Handled.AGAIN; // left for a restarted daemon, not claimed
+                }
+                switch (claim(frame)) {
+                    case NO_ANSWER -> {
+                        return Handled.AGAIN;
+                    }
+                    case LOST -> {
+                        return Handled.GONE;
+                    }
+                    case WON -> {
+                        // The book remembers the token before the command starts (see FenceBook).
+                        if (!remember(frame)) {
+                            reportStartFailure(ref, "StartFailed", "the daemon cannot write its fence book");
+                            return Handled.GONE;
+                        }
+                    }
                 }
             }
         }
         CommandRun run = new CommandRun(ref, dir, frame.input(), api, log, runSettings);
         synchronized (lifecycle) {
             if (stopping) {
-                return false;
+                // Claimed but never started: nothing runs; the run times out on the server.
+                return Handled.GONE;
             }
             directories.occupy(ref.threadId(), run);
             try {
@@ -334,14 +389,62 @@ public final class Daemon implements AutoCloseable {
                 directories.release(ref.threadId(), run);
                 log.error(ref + ": not started: " + describe(e));
                 lanes.execute(() -> reportStartFailure(ref, "StartFailed", "the command did not start: " + describe(e)));
-                return true;
+                return Handled.GONE;
             }
         }
         run.ended().whenComplete((ok, failure) -> {
             running.clear(ref.threadId(), ref.runId());
             directories.release(ref.threadId(), run);
         });
-        return true;
+        return Handled.GONE;
+    }
+
+    /** What claiming a start frame (acknowledging it before its command starts) came to. */
+    private enum Claim {
+        /** This call removed the frame: this process runs it. */
+        WON,
+        /** The frame was gone: another process of the daemon claimed it (or the API dropped it as its run ended). */
+        LOST,
+        /** No answer: the frame may still be there, and is handled again when a poll returns it. */
+        NO_ANSWER
+    }
+
+    /**
+     * Claims a start frame: acknowledges it, and runs it only if this call removed it. A claim whose answer was
+     * lost after it removed the frame leaves the run to time out: never run twice beats always run.
+     */
+    private Claim claim(Frame frame) {
+        RunRef ref = frame.run();
+        try {
+            if (api.ack(List.of(frame.frameId())).contains(frame.frameId())) {
+                return Claim.WON;
+            }
+            log.info(ref + ": not started: its start frame was claimed by another process of daemon " + config.daemonId()
+                    + " (or dropped as its run ended)");
+            return Claim.LOST;
+        } catch (ApiClient.CredentialRejected e) {
+            credentialRejected(e.getMessage());
+            return Claim.NO_ANSWER;
+        } catch (IOException e) {
+            log.warn(ref + ": not started: the claim of its start frame got no answer (" + describe(e)
+                    + "); it is tried again when a poll returns the frame");
+            return Claim.NO_ANSWER;
+        } catch (InterruptedException e) {
+            return Claim.NO_ANSWER;
+        }
+    }
+
+    /** A start frame this process cannot run: once it has claimed the frame, it fails the run (under the frame's token). */
+    private Handled failClaimed(Frame frame, String code, String message) {
+        return switch (claim(frame)) {
+            case WON -> {
+                remember(frame);
+                reportStartFailure(frame.run(), code, message);
+                yield Handled.GONE;
+            }
+            case LOST -> Handled.GONE;
+            case NO_ANSWER -> Handled.AGAIN;
+        };
     }
 
     /** What the pre-start heartbeat decided for a start frame. */
@@ -364,12 +467,12 @@ public final class Daemon implements AutoCloseable {
             if (stopping) {
                 return PreStart.NO_ANSWER;
             }
-            // Not acknowledged, so that a restarted daemon asks again (the API drops the frame instead if the
-            // run has ended by then). This daemon does not fetch it again (its poll cursor is past it), so
-            // nothing spins, and the lane is free again for the thread's later frames.
+            // Not acknowledged: it is handled again when a later poll returns it (every poll returns every
+            // unacknowledged frame, at the pace of the long poll), or by a restarted daemon; the API drops it
+            // instead once the run has ended. The lane is free again for the thread's later frames.
             log.warn(ref + ": not started: no answer to the pre-start heartbeat within "
                     + preStartHeartbeat.patience().toSeconds() + "s (" + describe(e)
-                    + "); the frame stays unacknowledged for a restarted daemon");
+                    + "); the frame stays unacknowledged and is tried again");
             return PreStart.NO_ANSWER;
         } catch (InterruptedException e) {
             return PreStart.NO_ANSWER;
@@ -419,7 +522,7 @@ public final class Daemon implements AutoCloseable {
     }
 
     /** Handles a cancel frame in its thread's lane. */
-    private boolean cancel(Frame frame) {
+    private Handled cancel(Frame frame) {
         RunRef ref = frame.run();
         synchronized (cancelled) {
             cancelled.add(ref.runId());
@@ -431,11 +534,7 @@ public final class Daemon implements AutoCloseable {
         } else {
             log.info(ref + ": cancel frame for a run that is not running here, nothing to stop");
         }
-        return true;
-    }
-
-    private void ackAsync(Frame frame) {
-        lanes.execute(() -> ack(frame));
+        return Handled.ACK;
     }
 
     private void ack(Frame frame) {
@@ -448,7 +547,7 @@ public final class Daemon implements AutoCloseable {
             credentialRejected(e.getMessage());
         } catch (IOException e) {
             log.warn("frame " + Log.oneLine(frame.frameId()) + " not acknowledged (" + describe(e)
-                    + "); a restarted daemon will see it again and skip it");
+                    + "); it is acknowledged again when a poll returns it");
         } catch (InterruptedException e) {
             // stopping
         }

@@ -292,24 +292,19 @@ class DaemonTest {
     }
 
     @Test
-    void aPreStartHeartbeatWithoutAnAnswerGivesUpAndARestartedDaemonAsksAgain() throws Exception {
+    void aPreStartHeartbeatWithoutAnAnswerGivesUpAndTheFrameIsTriedAgainWhenAPollReturnsIt() throws Exception {
         script("r1", "echo x >> ../r1-runs; echo ok");
         api.failNextReports("r1", "heartbeat", Integer.MAX_VALUE);
         Running first = start("d1", CREDENTIAL);
         String frame = api.addStart("r1", "t1", 2, null);
         awaitTrue("gave up", () -> logs().contains("run r1 thread t1 token 2: not started: no answer to the pre-start "
                 + "heartbeat within 3s"));
-        int attempts = api.reports("r1").size();
-        int polls = api.polls();
-        awaitTrue("the daemon keeps polling", () -> api.polls() >= polls + 2);
-        assertEquals(attempts, api.reports("r1").size(), "no more attempts once given up: " + api.reports("r1"));
-        assertFalse(api.isAcked(frame), "the frame stays for a restarted daemon");
+        assertFalse(api.isAcked(frame), "the frame stays unacknowledged");
         assertFalse(Files.exists(root.resolve("r1-runs")));
         assertTrue(first.daemon().highestToken("t1").isEmpty(), "the token is not recorded");
-        stop(first);
 
+        // Every poll returns every unacknowledged frame: the same daemon tries again, and runs it once answered.
         api.failNextReports("r1", "heartbeat", 0);
-        start("d1", CREDENTIAL);
         awaitTrue("r1 succeeded", () -> !api.reports("r1", "succeeded").isEmpty());
         awaitTrue("frame acknowledged", () -> api.isAcked(frame));
         assertEquals(1, Files.readAllLines(root.resolve("r1-runs")).size());
@@ -458,20 +453,17 @@ class DaemonTest {
     }
 
     @Test
-    void restartedDaemonStillRefusesALowerTokenAndDoesNotRerunAnUnacknowledgedFrame() throws Exception {
+    void restartedDaemonStillRefusesALowerTokenAndDoesNotRerunAReplayedFrame() throws Exception {
         script("r7", "echo x >> ../r7-runs; echo ok");
         script("r6", "touch ../r6-ran");
-        api.failAcks(true);
         Running first = start("d1", CREDENTIAL);
-        String frame = api.addStart("r7", "t1", 7, null);
+        api.addStart("r7", "t1", 7, null);
         awaitTrue("r7 succeeded", () -> !api.reports("r7", "succeeded").isEmpty());
-        awaitTrue("ack given up", () -> logs().contains("not acknowledged"));
         stop(first);
-        assertFalse(api.isAcked(frame));
 
-        api.failAcks(false);
         start("d1", CREDENTIAL);
-        awaitTrue("the replayed frame acknowledged", () -> api.isAcked(frame));
+        String replay = api.addStart("r7", "t1", 7, null);
+        awaitTrue("the replayed frame acknowledged", () -> api.isAcked(replay));
         String stale = api.addStart("r6", "t1", 6, null);
         awaitTrue("stale frame acknowledged", () -> api.isAcked(stale));
         assertEquals(1, Files.readAllLines(root.resolve("r7-runs")).size(), "r7 ran once");
@@ -570,6 +562,61 @@ class DaemonTest {
         awaitTrue("record removed", () -> !Files.exists(record));
     }
 
+    @Test
+    void twoProcessesOfOneDaemonRunEachStartFrameOnce() throws Exception {
+        Path ran = Files.createDirectories(temp.resolve("ran"));
+        List<String> runs = List.of("p1", "p2", "p3", "p4", "p5", "p6");
+        for (String runId : runs) {
+            script(runId, "echo \"$PWD\" >> '" + ran + "'/" + runId + "; echo ok");
+        }
+        start("d1", CREDENTIAL);
+        start("d1", CREDENTIAL, temp.resolve("root-2"), 0, Duration.ofSeconds(60));
+        awaitTrue("both processes poll", () -> api.polls() >= 2);
+        for (int i = 0; i < runs.size(); i++) {
+            api.addStart(runs.get(i), "t" + i, 1, null);
+        }
+        awaitTrue("every run succeeded", () -> runs.stream().noneMatch(r -> api.reports(r, "succeeded").isEmpty()));
+        sentinelRun("t-last");
+        for (String runId : runs) {
+            assertEquals(1, Files.readAllLines(ran.resolve(runId)).size(), runId + " ran more than once: " + read(ran.resolve(runId)));
+            assertEquals(1, api.reports(runId, "succeeded").size(), api.reports(runId).toString());
+        }
+        assertTrue(logs().contains("claimed by another process of daemon d1"), logs());
+    }
+
+    @Test
+    void aStartFrameRunsOnlyOnceItsClaimSucceeded() throws Exception {
+        script("r1", "echo x >> ../r1-runs; echo ok");
+        api.failAcks(true);
+        start("d1", CREDENTIAL);
+        String frame = api.addStart("r1", "t1", 1, null);
+        awaitTrue("the start frame delivered", () -> !api.reports("r1", "heartbeat").isEmpty());
+        int polls = api.polls();
+        awaitTrue("polls go on", () -> api.polls() >= polls + 2);
+        assertFalse(Files.exists(root.resolve("r1-runs")), "the command started before its frame was claimed");
+        assertTrue(logs().contains("run r1 thread t1 token 1: not started: the claim of its start frame got no answer"), logs());
+
+        api.failAcks(false);
+        awaitTrue("r1 succeeded", () -> !api.reports("r1", "succeeded").isEmpty());
+        assertTrue(api.isAcked(frame));
+        assertEquals(1, Files.readAllLines(root.resolve("r1-runs")).size());
+    }
+
+    @Test
+    void aFrameWhoseAcknowledgementFailedIsAcknowledgedAgainNotHandledAgain() throws Exception {
+        api.failAcks(true);
+        start("d1", CREDENTIAL);
+        String cancel = api.addCancel("r9", "t9", 1);
+        String handled = "run r9 thread t9 token 1: cancel frame for a run that is not running here";
+        awaitTrue("the cancel handled", () -> logs().contains(handled));
+        awaitTrue("its ack given up", () -> logs().contains("frame " + cancel + " not acknowledged"));
+        int polls = api.polls();
+        awaitTrue("the frame delivered again", () -> api.polls() >= polls + 2);
+        api.failAcks(false);
+        awaitTrue("acknowledged", () -> api.isAcked(cancel));
+        assertEquals(1, logs().lines().filter(l -> l.contains(handled)).count(), logs());
+    }
+
     // ---- helpers ----
 
     /** Runs a command for the run in thread t1 under a start frame of the epoch; returns the frame's id once it succeeded. */
@@ -618,6 +665,10 @@ class DaemonTest {
     }
 
     private Running start(String daemonId, String credential, int idlePollSeconds, Duration activeWindow) {
+        return start(daemonId, credential, root, idlePollSeconds, activeWindow);
+    }
+
+    private Running start(String daemonId, String credential, Path root, int idlePollSeconds, Duration activeWindow) {
         DaemonConfig config = new DaemonConfig(api.url(), daemonId, credential, root,
                 "sh '" + scripts + "'/\"$RUNLANE_RUN_ID\".sh", 1, 2, idlePollSeconds, 1);
         Daemon daemon = new Daemon(config, new ApiClient(config.apiUrl(), daemonId, credential), log,
