@@ -330,12 +330,13 @@ public final class Daemon implements AutoCloseable {
     private Handled launch(Frame frame) {
         RunRef ref = frame.run();
         CommandRun previous = directories.current(ref.threadId());
-        if (previous != null && previous.isProcessAlive()) {
-            // A newer token proves the previous run stale, whatever the API answers below about this one.
+        if (previous != null && previous.mayStillRun()) {
+            // A newer token proves the previous run stale, whatever the API answers below about this one. A run
+            // abandoned earlier (a 409, its heartbeat window) may still be dying: the kill is waited for too.
             log.info(ref + ": supersedes " + previous.ref() + " still running in "
                     + directories.of(ref.threadId()) + ", killing it first");
             previous.abandon("superseded by token " + ref.fenceToken());
-            if (previous.isProcessAlive()) {
+            if (previous.mayStillRun()) {
                 log.error(ref + ": not started: the superseded command would not die");
                 return failClaimed(frame, "WorkingDirectoryBusy", "the previous command in the working directory would not die");
             }
@@ -347,7 +348,8 @@ public final class Daemon implements AutoCloseable {
             log.error(ref + ": not started: cannot create the working directory (" + describe(e) + ")");
             return failClaimed(frame, "StartFailed", "cannot create the working directory: " + describe(e));
         }
-        switch (preStart(frame)) {
+        PreStartDecision preStart = preStart(frame);
+        switch (preStart.decision()) {
             case NO_ANSWER -> {
                 return Handled.AGAIN;
             }
@@ -375,7 +377,13 @@ public final class Daemon implements AutoCloseable {
                 }
             }
         }
-        CommandRun run = new CommandRun(ref, dir, frame.input(), api, log, runSettings);
+        Duration window = Duration.ofSeconds(frame.heartbeatSeconds());
+        if (frame.heartbeatSeconds() > 0
+                && runSettings.heartbeat().compareTo(CommandRun.stopAfter(window, runSettings.killGrace())) >= 0) {
+            log.warn(ref + ": --heartbeat-seconds " + runSettings.heartbeat().toSeconds() + " is not well below the "
+                    + "stack's heartbeat window (" + window.toSeconds() + "s): the command is stopped between heartbeats");
+        }
+        CommandRun run = new CommandRun(ref, dir, frame.input(), api, log, runSettings, window, preStart.acceptedAt());
         synchronized (lifecycle) {
             if (stopping) {
                 // Claimed but never started: nothing runs; the run times out on the server.
@@ -393,6 +401,12 @@ public final class Daemon implements AutoCloseable {
             }
         }
         run.ended().whenComplete((ok, failure) -> {
+            if (run.mayStillRun()) {
+                // Its directory stays occupied: no other command starts where one of its processes may run.
+                log.error(ref + ": processes of the run survived its kill; no command starts in "
+                        + directories.of(ref.threadId()) + " until the daemon restarts");
+                return;
+            }
             running.clear(ref.threadId(), ref.runId());
             directories.release(ref.threadId(), run);
         });
@@ -457,15 +471,22 @@ public final class Daemon implements AutoCloseable {
         NO_ANSWER
     }
 
+    /** The pre-start heartbeat's decision, and when the heartbeat the API accepted was sent ({@link MonotonicClock}). */
+    private record PreStartDecision(PreStart decision, long acceptedAt) {
+        PreStartDecision(PreStart decision) {
+            this(decision, 0);
+        }
+    }
+
     /** Sends the run's {@link PreStartHeartbeat} and decides from the API's answer. Call from the thread's lane. */
-    private PreStart preStart(Frame frame) {
+    private PreStartDecision preStart(Frame frame) {
         RunRef ref = frame.run();
-        Reporter.Result answer;
+        PreStartHeartbeat.Answer sent;
         try {
-            answer = preStartHeartbeat.send(ref);
+            sent = preStartHeartbeat.send(ref);
         } catch (IOException e) {
             if (stopping) {
-                return PreStart.NO_ANSWER;
+                return new PreStartDecision(PreStart.NO_ANSWER);
             }
             // Not acknowledged: it is handled again when a later poll returns it (every poll returns every
             // unacknowledged frame, at the pace of the long poll), or by a restarted daemon; the API drops it
@@ -473,19 +494,20 @@ public final class Daemon implements AutoCloseable {
             log.warn(ref + ": not started: no answer to the pre-start heartbeat within "
                     + preStartHeartbeat.patience().toSeconds() + "s (" + describe(e)
                     + "); the frame stays unacknowledged and is tried again");
-            return PreStart.NO_ANSWER;
+            return new PreStartDecision(PreStart.NO_ANSWER);
         } catch (InterruptedException e) {
-            return PreStart.NO_ANSWER;
+            return new PreStartDecision(PreStart.NO_ANSWER);
         }
+        Reporter.Result answer = sent.result();
         switch (answer.outcome()) {
             case ACCEPTED -> {
-                return PreStart.START;
+                return new PreStartDecision(PreStart.START, sent.sentAt());
             }
             case CREDENTIAL_REJECTED -> {
                 log.error(ref + ": not started: the API rejected the daemon's credential ("
                         + Log.oneLine(answer.toString()) + ")");
                 credentialRejected(answer.toString());
-                return PreStart.NO_ANSWER;
+                return new PreStartDecision(PreStart.NO_ANSWER);
             }
             case FENCED_OUT -> {
                 log.warn(ref + ": not started: the API answered " + Log.oneLine(answer.toString())
@@ -494,14 +516,14 @@ public final class Daemon implements AutoCloseable {
                 // either way every later legitimate frame for the directory carries a higher token. Recording it
                 // keeps "a lower token is refused" and makes a redelivery of this frame a duplicate.
                 remember(frame);
-                return PreStart.NOT_TO_START;
+                return new PreStartDecision(PreStart.NOT_TO_START);
             }
             default -> {
                 // 403 NotYourRun, 404 RunNotFound, another 4xx: the API vouches for no run under this token here,
                 // so it is not recorded (it would only make later frames look older than they are).
                 log.warn(ref + ": not started: the API answered " + Log.oneLine(answer.toString())
                         + " to the pre-start heartbeat");
-                return PreStart.NOT_TO_START;
+                return new PreStartDecision(PreStart.NOT_TO_START);
             }
         }
     }

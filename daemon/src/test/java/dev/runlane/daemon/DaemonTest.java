@@ -617,6 +617,60 @@ class DaemonTest {
         assertEquals(1, logs().lines().filter(l -> l.contains(handled)).count(), logs());
     }
 
+    @Test
+    void aCommandWhoseRunCannotBeHeartbeatedIsStoppedWithinTheHeartbeatWindow() throws Exception {
+        api.heartbeatSeconds(3);
+        script("r1", "echo $$ > ../r1.pid; while :; do sleep 0.05; done");
+        start("d1", CREDENTIAL);
+        api.addStart("r1", "t1", 1, null);
+        Path pidFile = root.resolve("r1.pid");
+        awaitTrue("r1 runs", () -> !read(pidFile).isBlank());
+        long pid = Long.parseLong(read(pidFile).trim());
+        // The network goes down: no report reaches the API any more.
+        api.failNextReports("r1", "heartbeat", Integer.MAX_VALUE);
+        Instant lastAccepted = last(api.reports("r1", "heartbeat").stream().filter(r -> r.status() == 202).toList()).at();
+
+        awaitTrue("the command stopped", () -> gone(pid));
+        Duration after = Duration.between(lastAccepted, Instant.now());
+        assertTrue(after.compareTo(Duration.ofSeconds(3)) < 0, "stopped " + after + " after the last accepted heartbeat; "
+                + "the server times the run out 3 s after it");
+        assertTrue(logs().contains("run r1 thread t1 token 1: abandoned (no report accepted for"), logs());
+        assertTrue(api.reports("r1", "succeeded").isEmpty() && api.reports("r1", "failed").isEmpty(), api.reports("r1").toString());
+    }
+
+    @Test
+    void aCommandWhoseHeartbeatsAreAcceptedRunsPastTheHeartbeatWindow() throws Exception {
+        api.heartbeatSeconds(3); // stopped after 2 s without an accepted report; heartbeats every 1 s
+        script("r1", "sleep 4; echo done");
+        start("d1", CREDENTIAL);
+        api.addStart("r1", "t1", 1, null);
+        awaitTrue("r1 succeeded", () -> !api.reports("r1", "succeeded").isEmpty());
+        assertEquals("done", api.reports("r1", "succeeded").get(0).body().get("output").asText());
+        assertFalse(logs().contains("no report accepted") || logs().contains("is not well below"), logs());
+    }
+
+    @Test
+    void aStartWaitsUntilTheKilledCommandsWholeTreeIsGone() throws Exception {
+        // r1's child ignores SIGTERM: once r1 is abandoned its shell dies at once, the child only at the SIGKILL.
+        script("r1", "echo $$ > ../r1.pid; (trap '' TERM; while :; do sleep 0.05; done) & echo $! > ../r1.child; echo up; wait");
+        script("r2", """
+                state=$(sed 's/.*) //' "/proc/$(cat ../r1.child)/stat" 2>/dev/null | cut -c1)
+                if [ -n "$state" ] && [ "$state" != Z ]; then echo "overlap $state" >> ../r2.saw; fi
+                echo done
+                """);
+        api.answer409("r1", "progress");
+        start("d1", CREDENTIAL);
+        api.addStart("r1", "t1", 1, null);
+        awaitTrue("r1's child runs", () -> !read(root.resolve("r1.child")).isBlank());
+        long shell = Long.parseLong(read(root.resolve("r1.pid")).trim());
+        long child = Long.parseLong(read(root.resolve("r1.child")).trim());
+        awaitTrue("the 409 killed r1's shell", () -> gone(shell));
+        assertFalse(gone(child), "the child outlives the SIGTERM (until the SIGKILL after the grace)");
+        api.addStart("r2", "t1", 2, null);
+        awaitTrue("r2 succeeded", () -> !api.reports("r2", "succeeded").isEmpty());
+        assertEquals("", read(root.resolve("r2.saw")), "r2 started while r1's child still ran");
+    }
+
     // ---- helpers ----
 
     /** Runs a command for the run in thread t1 under a start frame of the epoch; returns the frame's id once it succeeded. */
