@@ -27,9 +27,9 @@ import java.util.function.Supplier;
 /**
  * The daemon's loop: polls its frames (a long poll while active: a command running or a frame within the
  * last minute; else every {@code --idle-poll-seconds}) and hands each to its thread's lane, where a start frame is
- * fenced ({@link FenceBook}, per backend epoch), supersedes a stale command still running in the directory,
- * and starts a {@link CommandRun} once the API has accepted the run's {@link PreStartHeartbeat} and this process
- * has claimed the frame; a start frame the fence refuses runs nothing and fails its run at once; a cancel frame
+ * fenced ({@link FenceBook}, per backend epoch) and claimed by this process, supersedes a stale command still
+ * running in the directory, and starts a {@link CommandRun} once the API has accepted the run's
+ * {@link PreStartHeartbeat}; a start frame the fence refuses runs nothing and fails its run at once; a cancel frame
  * abandons the run. Every poll returns every unacknowledged frame (frames can commit out of id order, so the
  * API never hides one behind a cursor): a frame still in a lane is skipped, and one already handled, whose
  * acknowledgement failed, is only acknowledged again. Claiming a start frame is acknowledging it: the API
@@ -327,8 +327,27 @@ public final class Daemon implements AutoCloseable {
         reportStartFailure(ref, code, "the daemon refused the start frame, the command did not run: " + refusal);
     }
 
+    /**
+     * Claims the start frame, then clears the directory and starts the command once the pre-start heartbeat is
+     * accepted. The claim comes first so that the accepted heartbeat, from which the run's heartbeat window is
+     * counted, is the last call before the command starts; and so that only the claimant reports on the run.
+     */
     private Handled launch(Frame frame) {
         RunRef ref = frame.run();
+        if (stopping) {
+            return Handled.AGAIN; // left for a restarted daemon, not claimed
+        }
+        switch (claim(frame)) {
+            case NO_ANSWER -> {
+                return Handled.AGAIN;
+            }
+            case LOST -> {
+                return Handled.GONE;
+            }
+            case WON -> {
+                // This process owns the run now: from here on the frame is gone, whatever happens.
+            }
+        }
         CommandRun previous = directories.current(ref.threadId());
         if (previous != null && previous.mayStillRun()) {
             // A newer token proves the previous run stale, whatever the API answers below about this one. A run
@@ -338,7 +357,9 @@ public final class Daemon implements AutoCloseable {
             previous.abandon("superseded by token " + ref.fenceToken());
             if (previous.mayStillRun()) {
                 log.error(ref + ": not started: the superseded command would not die");
-                return failClaimed(frame, "WorkingDirectoryBusy", "the previous command in the working directory would not die");
+                remember(frame);
+                reportStartFailure(ref, "WorkingDirectoryBusy", "the previous command in the working directory would not die");
+                return Handled.GONE;
             }
         }
         Path dir;
@@ -346,36 +367,18 @@ public final class Daemon implements AutoCloseable {
             dir = directories.create(ref.threadId());
         } catch (IOException | RuntimeException e) {
             log.error(ref + ": not started: cannot create the working directory (" + describe(e) + ")");
-            return failClaimed(frame, "StartFailed", "cannot create the working directory: " + describe(e));
+            remember(frame);
+            reportStartFailure(ref, "StartFailed", "cannot create the working directory: " + describe(e));
+            return Handled.GONE;
         }
         PreStartDecision preStart = preStart(frame);
-        switch (preStart.decision()) {
-            case NO_ANSWER -> {
-                return Handled.AGAIN;
-            }
-            case NOT_TO_START -> {
-                return Handled.ACK;
-            }
-            case START -> {
-                if (stopping) {
-                    return Handled.AGAIN; // left for a restarted daemon, not claimed
-                }
-                switch (claim(frame)) {
-                    case NO_ANSWER -> {
-                        return Handled.AGAIN;
-                    }
-                    case LOST -> {
-                        return Handled.GONE;
-                    }
-                    case WON -> {
-                        // The book remembers the token before the command starts (see FenceBook).
-                        if (!remember(frame)) {
-                            reportStartFailure(ref, "StartFailed", "the daemon cannot write its fence book");
-                            return Handled.GONE;
-                        }
-                    }
-                }
-            }
+        if (preStart.decision() != PreStart.START) {
+            return Handled.GONE;
+        }
+        // The book remembers the token before the command starts (see FenceBook).
+        if (!remember(frame)) {
+            reportStartFailure(ref, "StartFailed", "the daemon cannot write its fence book");
+            return Handled.GONE;
         }
         Duration window = Duration.ofSeconds(frame.heartbeatSeconds());
         if (frame.heartbeatSeconds() > 0
@@ -448,26 +451,13 @@ public final class Daemon implements AutoCloseable {
         }
     }
 
-    /** A start frame this process cannot run: once it has claimed the frame, it fails the run (under the frame's token). */
-    private Handled failClaimed(Frame frame, String code, String message) {
-        return switch (claim(frame)) {
-            case WON -> {
-                remember(frame);
-                reportStartFailure(frame.run(), code, message);
-                yield Handled.GONE;
-            }
-            case LOST -> Handled.GONE;
-            case NO_ANSWER -> Handled.AGAIN;
-        };
-    }
-
     /** What the pre-start heartbeat decided for a start frame. */
     private enum PreStart {
         /** 202: the run is live under the frame's token. */
         START,
-        /** A definitive refusal: the run is over or not this daemon's; the frame is acknowledged. */
+        /** A definitive refusal: the run is over or not this daemon's. */
         NOT_TO_START,
-        /** No definitive answer in time (or the daemon stops): the frame stays unacknowledged. */
+        /** No definitive answer in time (or the daemon stops). */
         NO_ANSWER
     }
 
@@ -488,12 +478,10 @@ public final class Daemon implements AutoCloseable {
             if (stopping) {
                 return new PreStartDecision(PreStart.NO_ANSWER);
             }
-            // Not acknowledged: it is handled again when a later poll returns it (every poll returns every
-            // unacknowledged frame, at the pace of the long poll), or by a restarted daemon; the API drops it
-            // instead once the run has ended. The lane is free again for the thread's later frames.
+            // The frame is claimed (gone): nothing runs, and the run times out on the server, whose window has
+            // been running since the dispatch. The lane is free again for the thread's later frames.
             log.warn(ref + ": not started: no answer to the pre-start heartbeat within "
-                    + preStartHeartbeat.patience().toSeconds() + "s (" + describe(e)
-                    + "); the frame stays unacknowledged and is tried again");
+                    + preStartHeartbeat.patience().toSeconds() + "s (" + describe(e) + "); the run times out");
             return new PreStartDecision(PreStart.NO_ANSWER);
         } catch (InterruptedException e) {
             return new PreStartDecision(PreStart.NO_ANSWER);
@@ -514,7 +502,7 @@ public final class Daemon implements AutoCloseable {
                         + " to the pre-start heartbeat");
                 // Recorded: 409 StaleFenceToken proves a newer token exists, and RunEnded means this run is over;
                 // either way every later legitimate frame for the directory carries a higher token. Recording it
-                // keeps "a lower token is refused" and makes a redelivery of this frame a duplicate.
+                // keeps "a lower token is refused" and makes another frame of this run a duplicate.
                 remember(frame);
                 return new PreStartDecision(PreStart.NOT_TO_START);
             }

@@ -1,6 +1,7 @@
 package dev.runlane.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.TextNode;
@@ -39,17 +40,24 @@ class DesktopScenarioK_TwoDaemonProcessesIT extends DesktopScenario {
             runIds.add(api.startRun(Ids.thread("dk"), Api.desktop(daemon.id(), Api.JSON.createObjectNode().put("n", i)))
                     .path("runId").asText());
         }
+        List<JsonNode> runs = new ArrayList<>();
         for (String runId : runIds) {
-            JsonNode run = api.awaitTerminal(runId, Duration.ofSeconds(60));
-            assertEquals("SUCCEEDED", run.path("status").asText(), run + "\n" + daemon.log() + second.log());
-            assertEquals(TextNode.valueOf("done " + runId), run.path("output"), run.toString());
+            runs.add(api.awaitTerminal(runId, Duration.ofSeconds(60)));
         }
         // Time for a second start of any run (a poll and a pre-start heartbeat) to show.
         sleep(Duration.ofSeconds(3));
+        // Never twice (checked first: on an overloaded machine a run can still time out on the server) ...
         for (String runId : runIds) {
             List<String> executions = DesktopDaemon.read(ran.resolve(runId)).orElse("").lines().toList();
-            assertEquals(1, executions.size(), "run " + runId + "'s command ran in " + executions + "\n" + daemon.log() + second.log());
-            assertEquals(1, daemon.logLines(runId, "started '").size() + second.logLines(runId, "started '").size());
+            assertTrue(executions.size() <= 1, "run " + runId + "'s command ran in " + executions + "\n" + daemon.log() + second.log());
+            assertTrue(daemon.logLines(runId, "started '").size() + second.logLines(runId, "started '").size() <= 1);
+        }
+        // ... and each run once, to its end.
+        for (JsonNode run : runs) {
+            String runId = run.path("runId").asText();
+            assertEquals("SUCCEEDED", run.path("status").asText(), run + "\n" + daemon.log() + second.log());
+            assertEquals(TextNode.valueOf("done " + runId), run.path("output"), run.toString());
+            assertEquals(1, DesktopDaemon.read(ran.resolve(runId)).orElse("").lines().count());
             assertEquals(1, api.events(runId).size(), "one progress line accepted: " + api.events(runId));
         }
         System.out.printf("[e2e] desktop k: %d runs, %d started by the first process, %d by the second%n", RUNS,
