@@ -2,6 +2,7 @@ package dev.runlane.aws;
 
 import dev.runlane.domain.Fence;
 import dev.runlane.domain.Frame;
+import dev.runlane.domain.OutputRecordedException;
 import dev.runlane.domain.RunError;
 import dev.runlane.domain.RunEvent;
 import dev.runlane.domain.RunStatus;
@@ -160,7 +161,18 @@ public class DynamoFence implements Fence {
 
     @Override
     public void recordOutput(String threadId, String runId, long token, String output) {
-        fenced(runId, token, threadId, runs.putOutput(runId, token, output));
+        try {
+            fenced(runId, token, threadId, runs.putOutput(runId, token, output));
+        } catch (TransactionCanceledException cancelled) {
+            if (!DynamoRetry.conditionFailed(cancelled, 1)) {
+                throw cancelled;
+            }
+            // This token's output is recorded: the same one is this write again (a retried request that had
+            // committed), another one a second end reported for the attempt.
+            if (!output.equals(runs.payloads(runId).output())) {
+                throw new OutputRecordedException(runId, token);
+            }
+        }
     }
 
     @Override

@@ -5,11 +5,13 @@ import dev.runlane.domain.Frames;
 import dev.runlane.domain.Timestamps;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -18,7 +20,10 @@ import java.util.Map;
 import static dev.runlane.aws.Dynamo.n;
 import static dev.runlane.aws.Dynamo.s;
 
-/** Daemon frames in DynamoDB: partition = daemon, sort key = frame id (creation order). */
+/**
+ * Daemon frames in DynamoDB: partition = daemon, sort key = frame id (the dispatcher's clock, not the
+ * commit order). Acknowledging is a conditional delete, so each frame is removed by exactly one call.
+ */
 public class DynamoFrames implements Frames {
     private final DynamoDbClient dynamo;
     private final String framesTable;
@@ -36,24 +41,25 @@ public class DynamoFrames implements Frames {
     }
 
     @Override
-    public List<Frame> after(String daemonId, String cursor, int limit) {
-        Map<String, AttributeValue> values = new HashMap<>(Map.of(":daemon", s(daemonId)));
-        String condition = "daemonId = :daemon";
-        if (cursor != null) {
-            condition += " AND frameId > :cursor";
-            values.put(":cursor", s(cursor));
-        }
-        String keyCondition = condition;
-        return dynamo.query(QueryRequest.builder().tableName(framesTable).keyConditionExpression(keyCondition)
-                        .expressionAttributeValues(values).consistentRead(true).limit(limit).build())
+    public List<Frame> unacknowledged(String daemonId, int limit) {
+        return dynamo.query(QueryRequest.builder().tableName(framesTable).keyConditionExpression("daemonId = :daemon")
+                        .expressionAttributeValues(Map.of(":daemon", s(daemonId))).consistentRead(true).limit(limit).build())
                 .items().stream().map(DynamoFrames::toFrame).toList();
     }
 
     @Override
-    public void acknowledge(String daemonId, List<String> frameIds) {
-        // Deleting a frame that is already gone succeeds: acknowledging twice is harmless.
-        frameIds.forEach(frameId -> dynamo.deleteItem(r -> r.tableName(framesTable)
-                .key(Map.of("daemonId", s(daemonId), "frameId", s(frameId)))));
+    public List<String> acknowledge(String daemonId, List<String> frameIds) {
+        List<String> removed = new ArrayList<>();
+        for (String frameId : frameIds) {
+            try {
+                dynamo.deleteItem(r -> r.tableName(framesTable).key(Map.of("daemonId", s(daemonId), "frameId", s(frameId)))
+                        .conditionExpression("attribute_exists(frameId)"));
+                removed.add(frameId);
+            } catch (ConditionalCheckFailedException gone) {
+                // Acknowledged before (by another process of the daemon, or dropped as its run ended): not this call's.
+            }
+        }
+        return removed;
     }
 
     /** A frame's put, for the fence to make conditional. */
@@ -72,6 +78,9 @@ public class DynamoFrames implements Frames {
         if (frame.input() != null) {
             item.put("input", s(frame.input()));
         }
+        if (frame.heartbeatSeconds() > 0) {
+            item.put("heartbeatSeconds", n(frame.heartbeatSeconds()));
+        }
         item.put("createdAt", s(Timestamps.format(frame.createdAt())));
         item.put("expiresAt", n(frame.createdAt().plus(retention).getEpochSecond()));
         return item;
@@ -79,9 +88,10 @@ public class DynamoFrames implements Frames {
 
     static Frame toFrame(Map<String, AttributeValue> item) {
         AttributeValue input = item.get("input");
+        AttributeValue heartbeat = item.get("heartbeatSeconds");
         return new Frame(item.get("frameId").s(), item.get("daemonId").s(),
                 Frame.Kind.valueOf(item.get("kind").s().toUpperCase(Locale.ROOT)), item.get("runId").s(),
                 item.get("threadId").s(), Long.parseLong(item.get("fenceToken").n()), input == null ? null : input.s(),
-                Instant.parse(item.get("createdAt").s()));
+                heartbeat == null ? 0 : Integer.parseInt(heartbeat.n()), Instant.parse(item.get("createdAt").s()));
     }
 }

@@ -149,11 +149,16 @@ public class DynamoRunStore implements RunStore {
         return TransactWriteItem.builder().put(p -> p.tableName(eventsTable).item(item)).build();
     }
 
-    /** The run's output, marked with the token of the attempt that wrote it. */
+    /**
+     * The run's output, marked with the token of the attempt that wrote it. One per token: a newer attempt's
+     * replaces an older one's, a second put under the same token fails its condition.
+     */
     TransactWriteItem putOutput(String runId, long token, String output) {
         Map<String, AttributeValue> item = payloadItem(runId, OUTPUT, output, Instant.now().plus(retention));
         item.put("fenceToken", n(token));
-        return TransactWriteItem.builder().put(p -> p.tableName(payloadsTable).item(item)).build();
+        return TransactWriteItem.builder().put(p -> p.tableName(payloadsTable).item(item)
+                .conditionExpression("attribute_not_exists(runId) OR fenceToken < :token")
+                .expressionAttributeValues(Map.of(":token", n(token)))).build();
     }
 
     private static Map<String, AttributeValue> payloadItem(String runId, String kind, String json, Instant expires) {

@@ -32,6 +32,9 @@ public interface Settings {
 
     int holdSeconds();
 
+    /** The desktop task's heartbeat window (HeartbeatSeconds), which start frames tell their daemon. */
+    int heartbeatSeconds();
+
     /** The whole run's limit (RunTimeoutSeconds): bounds how long a run's payloads and hold are needed. */
     int runTimeoutSeconds();
 

@@ -1,6 +1,7 @@
 package dev.runlane.aws;
 
 import dev.runlane.domain.Frame;
+import dev.runlane.domain.OutputRecordedException;
 import dev.runlane.domain.Run;
 import dev.runlane.domain.RunError;
 import dev.runlane.domain.RunEvent;
@@ -48,6 +49,21 @@ class FenceIT {
         assertEquals(retry, run.fenceToken(), "the zombie took no token");
         assertEquals(2, run.attempts(), "attempts is Step Functions' attempt number");
         assertEquals("{\"ok\":true}", runs.payloads(runId).output());
+    }
+
+    @Test
+    void anAttemptRecordsOneOutputAndANewerAttemptReplacesIt() {
+        String runId = queuedRun();
+        long first = fence.acquire(thread, runId, 1, NOW);
+        fence.recordOutput(thread, runId, first, "{\"attempt\":1}");
+        fence.recordOutput(thread, runId, first, "{\"attempt\":1}"); // the same write again (a retried request)
+        assertThrows(OutputRecordedException.class, () -> fence.recordOutput(thread, runId, first, "{\"again\":1}"));
+        assertEquals("{\"attempt\":1}", runs.payloads(runId).output());
+
+        long second = fence.acquire(thread, runId, 2, NOW.plusSeconds(5));
+        fence.recordOutput(thread, runId, second, "{\"attempt\":2}");
+        assertEquals("{\"attempt\":2}", runs.payloads(runId).output(), "a newer attempt's output replaces an older one's");
+        assertThrows(StaleAttemptException.class, () -> fence.recordOutput(thread, runId, first, "{\"attempt\":1}"));
     }
 
     @Test
@@ -147,7 +163,7 @@ class FenceIT {
         long laterToken = fence.acquire(thread, later, 1, NOW);
         assertFalse(fence.end(thread, earlier, RunStatus.CANCELLED, null, NOW, false),
                 "a repeated end (e.g. a late reaper event for the earlier run) writes nothing");
-        fence.sendStart(thread, Frame.start("d1", later, thread, laterToken, "{}", NOW), "task-token");
+        fence.sendStart(thread, Frame.start("d1", later, thread, laterToken, "{}", 60, NOW), "task-token");
         fence.append(thread, new RunEvent(later, 1, laterToken, NOW, "progress", "{}"));
         assertEquals(1, runs.events(later, 10, null).items().size());
     }

@@ -134,6 +134,10 @@ public final class LocalAws {
             @Override public Optional<String> deadLetterQueueUrl() { return Optional.of(env.get("RUNLANE_DEAD_LETTER_QUEUE_URL")); }
             @Override public Optional<String> stateMachineArn() { return Optional.of(env.get("RUNLANE_STATE_MACHINE_ARN")); }
             @Override public int holdSeconds() { return holdSeconds; }
+            @Override public int heartbeatSeconds() {
+                return Integer.parseInt(stack.functions().stream().filter(f -> f.logicalId().equals("DesktopDispatchFunction"))
+                        .findFirst().orElseThrow().environment().get("RUNLANE_HEARTBEAT_SECONDS"));
+            }
             @Override public int retentionDays() { return Integer.parseInt(env.get("RUNLANE_RETENTION_DAYS")); }
             @Override public int runTimeoutSeconds() { return Integer.parseInt(env.get("RUNLANE_RUN_TIMEOUT_SECONDS")); }
             @Override public int threadQueueCap() { return 1000; }

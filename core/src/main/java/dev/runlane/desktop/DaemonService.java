@@ -5,6 +5,7 @@ import dev.runlane.domain.Daemons;
 import dev.runlane.domain.Fence;
 import dev.runlane.domain.Frame;
 import dev.runlane.domain.Frames;
+import dev.runlane.domain.OutputRecordedException;
 import dev.runlane.domain.RefusedException;
 import dev.runlane.domain.Run;
 import dev.runlane.domain.RunEvent;
@@ -23,6 +24,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.logging.Logger;
 import java.util.regex.Pattern;
 
@@ -84,7 +86,13 @@ public class DaemonService {
     public record FrameBatch(List<Frame> frames, String cursor, String epoch) {
     }
 
-    /** The daemon's unacknowledged frames after the cursor, waiting up to {@code waitSeconds} for one. */
+    /**
+     * Every unacknowledged frame of the daemon, oldest first (bounded): a frame is delivered until it is
+     * acknowledged, whatever its id, since frames can commit out of id order. {@code cursor} (the newest
+     * frame id the daemon has had) only decides how long to wait: up to {@code waitSeconds} while no frame
+     * is after it, so that a daemon holding frames it is still handling does not poll in a loop. A frame
+     * committed below the cursor is therefore delivered when the wait ends, never skipped.
+     */
     public FrameBatch frames(String daemonId, String credential, String cursor, int waitSeconds) throws InterruptedException {
         authorize(credential, daemonId);
         if (cursor != null && !FRAME_ID.matcher(cursor).matches()) {
@@ -95,15 +103,15 @@ public class DaemonService {
         }
         Instant deadline = clock.instant().plusSeconds(waitSeconds);
         while (true) {
-            List<Frame> batch = withinResponseLimit(frames.after(daemonId, cursor, FRAMES_PER_POLL));
-            cursor = batch.isEmpty() ? cursor : batch.get(batch.size() - 1).frameId();
-            List<Frame> live = dropEnded(daemonId, batch);
-            if (!live.isEmpty() || !clock.instant().plus(POLL_INTERVAL).isBefore(deadline)) {
-                return new FrameBatch(live, cursor, fence.epoch());
+            List<Frame> batch = withinResponseLimit(frames.unacknowledged(daemonId, FRAMES_PER_POLL));
+            String newest = cursor;
+            for (Frame frame : batch) {
+                newest = newest == null || frame.frameId().compareTo(newest) > 0 ? frame.frameId() : newest;
             }
-            if (batch.isEmpty()) {
-                Thread.sleep(POLL_INTERVAL.toMillis());
+            if (!Objects.equals(newest, cursor) || !clock.instant().plus(POLL_INTERVAL).isBefore(deadline)) {
+                return new FrameBatch(dropEnded(daemonId, batch), newest, fence.epoch());
             }
+            Thread.sleep(POLL_INTERVAL.toMillis());
         }
     }
 
@@ -143,12 +151,16 @@ public class DaemonService {
         return live;
     }
 
-    public void acknowledge(String daemonId, String credential, List<String> frameIds) {
+    /**
+     * Removes the frames and returns the ids this call removed: of two processes of one daemon (one
+     * credential) acknowledging a start frame to claim it, exactly one is told it removed it.
+     */
+    public List<String> acknowledge(String daemonId, String credential, List<String> frameIds) {
         authorize(credential, daemonId);
         if (frameIds.isEmpty() || frameIds.size() > MAX_ACK || !frameIds.stream().allMatch(id -> FRAME_ID.matcher(id).matches())) {
             throw RefusedException.invalid("InvalidFrameIds", "frameIds must be 1-" + MAX_ACK + " frame ids this API returned");
         }
-        frames.acknowledge(daemonId, frameIds);
+        return frames.acknowledge(daemonId, frameIds);
     }
 
     /** Accepts a report of the run's daemon holding the newest token, and forwards it to the run's task. */
@@ -173,6 +185,9 @@ public class DaemonService {
                     "fence token " + report.fenceToken() + " is not the newest for thread " + run.threadId() + ": abandon the run");
         } catch (TaskEndedException ended) {
             throw new RefusedException(CONFLICT, "RunEnded", "run " + runId + " is no longer waiting: abandon it");
+        } catch (OutputRecordedException again) {
+            throw new RefusedException(CONFLICT, "AlreadySucceeded", "run " + runId + " already reported succeeded under fence token "
+                    + report.fenceToken() + " with another output: abandon the run");
         }
     }
 

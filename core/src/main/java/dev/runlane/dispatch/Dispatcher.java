@@ -32,12 +32,18 @@ public class Dispatcher {
     private final Fence fence;
     private final RunStore runs;
     private final Daemons daemons;
+    private final int heartbeatSeconds;
     private final Clock clock;
 
-    public Dispatcher(Fence fence, RunStore runs, Daemons daemons, Clock clock) {
+    /**
+     * @param heartbeatSeconds the desktop task's heartbeat window (the stack's HeartbeatSeconds): start frames
+     *     carry it, so that a daemon that cannot heartbeat stops its command before the run is timed out
+     */
+    public Dispatcher(Fence fence, RunStore runs, Daemons daemons, int heartbeatSeconds, Clock clock) {
         this.fence = fence;
         this.runs = runs;
         this.daemons = daemons;
+        this.heartbeatSeconds = heartbeatSeconds;
         this.clock = clock;
     }
 
@@ -70,7 +76,7 @@ public class Dispatcher {
         if (!daemons.isRegistered(daemonId)) {
             throw new UnknownDaemonException(daemonId);
         }
-        Frame start = Frame.start(daemonId, runId, threadId, token, runs.payloads(runId).input(), clock.instant());
+        Frame start = Frame.start(daemonId, runId, threadId, token, runs.payloads(runId).input(), heartbeatSeconds, clock.instant());
         fenced(runId, token, () -> fence.sendStart(threadId, start, taskToken));
         LOG.info(() -> "run " + runId + " (fence token " + token + ") sent to daemon " + daemonId);
         return token;

@@ -32,7 +32,10 @@ public interface Fence {
     /** Records an event of the attempt holding this token. */
     void append(String threadId, RunEvent event);
 
-    /** Records the run's output, written by the attempt holding this token. */
+    /**
+     * Records the run's output, written by the attempt holding this token, once: the same output again is
+     * the same write retried (a no-op), another one throws {@link OutputRecordedException}.
+     */
     void recordOutput(String threadId, String runId, long token, String output);
 
     /** Leaves a desktop run's start frame, and keeps the task token its daemon's reports complete. */

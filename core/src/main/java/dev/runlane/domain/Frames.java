@@ -8,8 +8,15 @@ public interface Frames {
     /** Leaves a frame that needs no fence (a cancel; start frames go through {@link Fence#sendStart}). */
     void send(Frame frame);
 
-    /** The daemon's frames after the cursor (a frame id), oldest first. */
-    List<Frame> after(String daemonId, String cursor, int limit);
+    /**
+     * Every frame of the daemon not yet acknowledged, oldest (by id) first, at most {@code limit}. Never
+     * "after a cursor": a frame may commit after a later-stamped one was read, and must still be delivered.
+     */
+    List<Frame> unacknowledged(String daemonId, int limit);
 
-    void acknowledge(String daemonId, List<String> frameIds);
+    /**
+     * Removes the frames; returns the ids this call removed. A frame already gone (acknowledged by another
+     * call, or dropped) is not among them: a daemon claims a start frame by being the one that removed it.
+     */
+    List<String> acknowledge(String daemonId, List<String> frameIds);
 }

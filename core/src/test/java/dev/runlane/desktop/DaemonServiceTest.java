@@ -124,9 +124,9 @@ class DaemonServiceTest {
         String credential = service.register("laptop-1").credential();
         String ended = desktopRun("laptop-1", RunStatus.TIMED_OUT, 1);
         String running = desktopRun("laptop-1", RunStatus.RUNNING, 1);
-        ports.frames.send(dev.runlane.domain.Frame.start("laptop-1", ended, "thread-" + ended, 1, "{}", NOW));
+        ports.frames.send(dev.runlane.domain.Frame.start("laptop-1", ended, "thread-" + ended, 1, "{}", 60, NOW));
         ports.frames.send(dev.runlane.domain.Frame.cancel("laptop-1", ended, "thread-" + ended, 1, NOW.plusMillis(1)));
-        ports.frames.send(dev.runlane.domain.Frame.start("laptop-1", running, "thread-" + running, 1, "{}", NOW.plusMillis(2)));
+        ports.frames.send(dev.runlane.domain.Frame.start("laptop-1", running, "thread-" + running, 1, "{}", 60, NOW.plusMillis(2)));
 
         DaemonService.FrameBatch batch = service.frames("laptop-1", credential, null, 0);
 
@@ -134,6 +134,74 @@ class DaemonServiceTest {
                 .map(f -> f.kind().name().toLowerCase() + ":" + f.runId()).toList());
         assertEquals(2, ports.frames.sent.size(), "the ended run's start frame is acknowledged for the daemon");
         assertEquals(batch.frames().get(1).frameId(), batch.cursor());
+    }
+
+    @Test
+    void aFrameWrittenAfterANewerOneTheDaemonHasReadIsStillDelivered() throws Exception {
+        String credential = service.register("laptop-1").credential();
+        String early = desktopRun("laptop-1", RunStatus.RUNNING, 1);
+        String late = desktopRun("laptop-1", RunStatus.RUNNING, 1);
+        String cancelled = desktopRun("laptop-1", RunStatus.RUNNING, 1);
+        // A frame id is the dispatcher's clock, read before a write that may be retried: the later-stamped
+        // frame commits first, and the daemon reads it (its cursor moves past the earlier id).
+        ports.frames.send(dev.runlane.domain.Frame.start("laptop-1", late, "thread-" + late, 1, "{}", 60, NOW.plusMillis(900)));
+        DaemonService.FrameBatch first = service.frames("laptop-1", credential, null, 0);
+        assertEquals(List.of(late), first.frames().stream().map(dev.runlane.domain.Frame::runId).toList());
+
+        // The earlier-stamped writes commit now, with ids below the cursor.
+        ports.frames.send(dev.runlane.domain.Frame.start("laptop-1", early, "thread-" + early, 1, "{}", 60, NOW));
+        ports.frames.send(dev.runlane.domain.Frame.cancel("laptop-1", cancelled, "thread-" + cancelled, 1, NOW.plusMillis(1)));
+        DaemonService.FrameBatch next = service.frames("laptop-1", credential, first.cursor(), 0);
+
+        assertEquals(List.of("start:" + early, "cancel:" + cancelled, "start:" + late), next.frames().stream()
+                .map(f -> f.kind().name().toLowerCase() + ":" + f.runId()).toList(),
+                "every unacknowledged frame, oldest first, whatever the cursor");
+        assertEquals(first.cursor(), next.cursor(), "the cursor never goes back");
+    }
+
+    @Test
+    void aLongPollWaitsWhileItHasOnlyFramesTheDaemonAlreadyGot() throws Exception {
+        String credential = service.register("laptop-1").credential();
+        String runId = desktopRun("laptop-1", RunStatus.RUNNING, 1);
+        ports.frames.send(dev.runlane.domain.Frame.start("laptop-1", runId, "thread-" + runId, 1, "{}", 60, NOW));
+        DaemonService.FrameBatch first = service.frames("laptop-1", credential, null, 1);
+        assertEquals(1, first.frames().size());
+
+        long started = System.nanoTime();
+        DaemonService.FrameBatch again = service.frames("laptop-1", credential, first.cursor(), 1);
+        assertEquals(1, again.frames().size(), "still unacknowledged: delivered again");
+        assertTrue(System.nanoTime() - started >= 500_000_000L, "it waited for a frame after the cursor instead of spinning");
+    }
+
+    @Test
+    void anAcknowledgementSaysWhichFramesThisCallRemoved() throws Exception {
+        String credential = service.register("laptop-1").credential();
+        String runId = desktopRun("laptop-1", RunStatus.RUNNING, 1);
+        dev.runlane.domain.Frame start = dev.runlane.domain.Frame.start("laptop-1", runId, "thread-" + runId, 1, "{}", 60, NOW);
+        ports.frames.send(start);
+        assertEquals(60, service.frames("laptop-1", credential, null, 0).frames().get(0).heartbeatSeconds());
+
+        assertEquals(List.of(start.frameId()), service.acknowledge("laptop-1", credential, List.of(start.frameId())));
+        assertEquals(List.of(), service.acknowledge("laptop-1", credential, List.of(start.frameId())),
+                "a second process acknowledging (claiming) the same frame is told it did not remove it");
+    }
+
+    @Test
+    void aSecondSucceededReportOfOneTokenWithAnotherOutputIsRefused() throws Exception {
+        String credential = service.register("laptop-1").credential();
+        String runId = desktopRun("laptop-1", RunStatus.RUNNING, 1);
+        service.report(runId, credential, report("succeeded", 1));
+
+        Report other = Report.of(JSON.readTree("{\"type\":\"succeeded\",\"fenceToken\":1,\"output\":{\"other\":true}}"));
+        RefusedException refused = assertThrows(RefusedException.class, () -> service.report(runId, credential, other));
+        assertEquals(RefusedException.Kind.CONFLICT, refused.kind());
+        assertEquals("AlreadySucceeded", refused.code());
+        assertEquals("{\"ok\":true}", ports.fence.outputs.get(runId), "the first output stays");
+        assertEquals(List.of("succeed:task-" + runId + ":{}"), ports.workflow.taskCalls, "forwarded once");
+
+        // The very report again (a retry after an answer was lost) is the same write: forwarded again.
+        service.report(runId, credential, report("succeeded", 1));
+        assertEquals(2, ports.workflow.taskCalls.size());
     }
 
     @Test

@@ -129,14 +129,17 @@ public final class InMemoryPorts {
         @Override public void send(Frame frame) { sent.add(frame); }
 
         @Override
-        public List<Frame> after(String daemonId, String cursor, int limit) {
-            return sent.stream().filter(f -> f.daemonId().equals(daemonId) && (cursor == null || f.frameId().compareTo(cursor) > 0))
+        public List<Frame> unacknowledged(String daemonId, int limit) {
+            return sent.stream().filter(f -> f.daemonId().equals(daemonId))
                     .sorted(Comparator.comparing(Frame::frameId)).limit(limit).toList();
         }
 
         @Override
-        public void acknowledge(String daemonId, List<String> frameIds) {
+        public List<String> acknowledge(String daemonId, List<String> frameIds) {
+            List<String> removed = sent.stream().filter(f -> f.daemonId().equals(daemonId) && frameIds.contains(f.frameId()))
+                    .map(Frame::frameId).toList();
             sent.removeIf(f -> f.daemonId().equals(daemonId) && frameIds.contains(f.frameId()));
+            return removed;
         }
     }
 
@@ -323,6 +326,7 @@ public final class InMemoryPorts {
         public final Map<String, Integer> attempts = new HashMap<>();
         public final List<RunEvent> events = new ArrayList<>();
         public final Map<String, String> outputs = new HashMap<>();
+        private final Map<String, Long> outputTokens = new HashMap<>();
 
         Fences(Runs runs) {
             this.runs = runs;
@@ -341,7 +345,11 @@ public final class InMemoryPorts {
         @Override
         public void recordOutput(String threadId, String runId, long token, String output) {
             check(threadId, runId, token);
+            if (token == outputTokens.getOrDefault(runId, 0L) && !output.equals(outputs.get(runId))) {
+                throw new dev.runlane.domain.OutputRecordedException(runId, token);
+            }
             outputs.put(runId, output);
+            outputTokens.put(runId, token);
         }
 
         @Override public String epoch() { return "in-memory"; }

@@ -88,8 +88,11 @@ public final class ApiClient implements Reporter {
                 ? cursor.asText() : after);
     }
 
-    /** Acknowledges frames: the API forgets them. */
-    public void ack(List<String> frameIds) throws IOException, InterruptedException, CredentialRejected {
+    /**
+     * Acknowledges frames: the API forgets them. Returns the ids this call removed (a frame another process of
+     * the daemon acknowledged first is not among them); all of them from a server that does not say (204).
+     */
+    public List<String> ack(List<String> frameIds) throws IOException, InterruptedException, CredentialRejected {
         ObjectNode body = JSON.createObjectNode();
         frameIds.forEach(body.putArray("frameIds")::add);
         HttpResponse<String> response = postJson("/daemons/" + segment(daemonId) + "/frames/ack", body);
@@ -97,6 +100,22 @@ public final class ApiClient implements Reporter {
         if (response.statusCode() / 100 != 2) {
             throw new ApiException("POST frames/ack answered " + describe(response));
         }
+        if (response.statusCode() == 204) {
+            return frameIds;
+        }
+        JsonNode removed;
+        try {
+            JsonNode answer = JSON.readTree(response.body());
+            removed = answer == null ? null : answer.get("acknowledged");
+        } catch (JsonProcessingException e) {
+            throw new ApiException("POST frames/ack answered a body that is not JSON");
+        }
+        if (removed == null || !removed.isArray()) {
+            throw new ApiException("POST frames/ack answered without an acknowledged array");
+        }
+        List<String> ids = new ArrayList<>();
+        removed.forEach(id -> ids.add(id.asText()));
+        return ids;
     }
 
     @Override

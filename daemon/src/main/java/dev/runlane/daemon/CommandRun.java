@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One run's command: {@code sh -c <command>} in the thread's working directory with the run's input on
@@ -26,6 +27,14 @@ import java.util.concurrent.TimeUnit;
  * reported as {@code succeeded} (output: the last stdout line, as JSON when it parses) or {@code failed}.
  * Once abandoned (cancel frame, a 409/404 on any report, a newer token for the directory, daemon stop)
  * the process tree is killed and nothing more is reported for the run.
+ *
+ * <p>A run it cannot heartbeat is abandoned too: the server times the run out once no report reached it for
+ * the stack's heartbeat window (the start frame names it), and the thread's next run may then start, so a
+ * command still running would work beside it. Once no report was accepted for {@code stopAfter} (the window
+ * less the kill grace: the tree is gone when the window ends), measured from when the last accepted report
+ * was sent on a {@link MonotonicClock} that counts a stopped process or a suspended machine, the command is
+ * killed; on resuming from a stop or a suspend that is the first thing done for the run, before any report.
+ * This is the client half of fencing, not a lease: the server waits for none of it.
  */
 public final class CommandRun {
 
@@ -51,19 +60,44 @@ public final class CommandRun {
     private final CountDownLatch heartbeatsStop = new CountDownLatch(1);
     private final CompletableFuture<Void> ended = new CompletableFuture<>();
     private final CompletableFuture<Boolean> killed = new CompletableFuture<>();
+    private final Duration window;
+    private final long stopAfter;
+    private final AtomicLong lastAccepted;
     private volatile boolean abandoned;
     private boolean killStarted;
+    /** Whether the kill left no process of the tree running; null until it has ended. */
+    private volatile Boolean killedAll;
     private volatile String lastStdout;
     private volatile String lastStderr;
     private Process process;
 
-    public CommandRun(RunRef ref, Path dir, JsonNode input, Reporter reporter, Log log, Settings settings) {
+    /**
+     * @param window     the stack's heartbeat window, from the start frame; zero when it names none (an older
+     *                   server): then the command is never stopped for want of heartbeats
+     * @param acceptedAt when ({@link MonotonicClock}) the run's last accepted report, its pre-start heartbeat, was sent
+     */
+    public CommandRun(RunRef ref, Path dir, JsonNode input, Reporter reporter, Log log, Settings settings,
+                      Duration window, long acceptedAt) {
         this.ref = ref;
         this.dir = dir;
         this.input = input;
         this.reporter = reporter;
         this.log = log;
         this.settings = settings;
+        this.window = window;
+        this.stopAfter = stopAfter(window, settings.killGrace()).toNanos();
+        this.lastAccepted = new AtomicLong(acceptedAt);
+    }
+
+    /**
+     * How long a run may go without an accepted report before its command is killed: the window less the kill
+     * grace (SIGTERM, the grace, SIGKILL), so the tree is gone as the server times the run out; at least half
+     * the window, so that a long grace does not kill between heartbeats.
+     */
+    static Duration stopAfter(Duration window, Duration killGrace) {
+        Duration early = window.minus(killGrace);
+        Duration half = window.dividedBy(2);
+        return early.compareTo(half) > 0 ? early : half;
     }
 
     public RunRef ref() {
@@ -87,12 +121,23 @@ public final class CommandRun {
         Thread stdout = Thread.ofPlatform().daemon().name("stdout-" + ref.runId()).start(this::pumpStdout);
         Thread stderr = Thread.ofPlatform().daemon().name("stderr-" + ref.runId()).start(this::pumpStderr);
         Thread.ofVirtual().name("heartbeat-" + ref.runId()).start(this::heartbeat);
+        if (stopAfter > 0) {
+            Thread.ofVirtual().name("watchdog-" + ref.runId()).start(this::watchdog);
+        }
         Thread.ofVirtual().name("exit-" + ref.runId()).start(() -> awaitExit(stdout, stderr));
     }
 
     /** Whether the command's process is still alive. */
     public synchronized boolean isProcessAlive() {
         return process != null && process.isAlive();
+    }
+
+    /**
+     * Whether a process of the command may still run: its shell, or, once a kill began, any process of its tree
+     * until the kill has seen them all gone. No other command may start in its directory meanwhile.
+     */
+    public synchronized boolean mayStillRun() {
+        return isProcessAlive() || killStarted && !Boolean.TRUE.equals(killedAll);
     }
 
     public synchronized long pid() {
@@ -138,6 +183,7 @@ public final class CommandRun {
                     log.error(ref + ": some processes of the run survived SIGKILL");
                 }
                 // ended first: its callbacks (forgetting the run) finish before abandon() returns.
+                killedAll = gone;
                 ended.complete(null);
                 killed.complete(gone);
             });
@@ -200,11 +246,11 @@ public final class CommandRun {
     private void heartbeat() {
         try {
             while (!heartbeatsStop.await(settings.heartbeat().toMillis(), TimeUnit.MILLISECONDS)) {
-                if (abandoned) {
+                if (abandoned || stoppedAsOverdue()) {
                     return;
                 }
                 try {
-                    handle("heartbeat", reporter.report(ref.runId(), body("heartbeat")));
+                    report("heartbeat", body("heartbeat"));
                 } catch (IOException e) {
                     log.warn(ref + ": heartbeat not sent (" + describe(e) + "), next in " + settings.heartbeat().toSeconds() + "s");
                 }
@@ -212,6 +258,47 @@ public final class CommandRun {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** Kills the command once no report was accepted for {@code stopAfter}; ends with the command. */
+    private void watchdog() {
+        try {
+            while (!abandoned && !stoppedAsOverdue()) {
+                long left = lastAccepted.get() + stopAfter - MonotonicClock.nanos();
+                // Short steps: after a stop or a suspend, the check comes at once, whatever the clock the wait uses.
+                if (heartbeatsStop.await(Math.clamp(TimeUnit.NANOSECONDS.toMillis(left) + 1, 1, 250), TimeUnit.MILLISECONDS)) {
+                    return;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Abandons the run (kills its command) when no report was accepted for {@code stopAfter}; true when it did or
+     * had: nothing more may be sent for the run. Checked before every heartbeat and progress report.
+     */
+    private boolean stoppedAsOverdue() {
+        long since = MonotonicClock.nanos() - lastAccepted.get();
+        if (stopAfter <= 0 || since <= stopAfter) {
+            return abandoned;
+        }
+        if (!abandoned) {
+            abandonAsync(String.format("no report accepted for %.1fs: the server times the run out %ds after its last "
+                    + "heartbeat, and the thread's next run may start", since / 1e9, window.toSeconds()));
+        }
+        return true;
+    }
+
+    /** Sends a report that heartbeats the run; a 202 restarts the window from when it was sent. */
+    private boolean report(String type, ObjectNode body) throws IOException, InterruptedException {
+        long sentAt = MonotonicClock.nanos();
+        boolean accepted = handle(type, reporter.report(ref.runId(), body));
+        if (accepted) {
+            lastAccepted.accumulateAndGet(sentAt, (last, sent) -> sent - last > 0 ? sent : last);
+        }
+        return accepted;
     }
 
     private void awaitExit(Thread stdout, Thread stderr) {
@@ -273,9 +360,9 @@ public final class CommandRun {
 
     private void sendProgress(ObjectNode body) {
         Backoff backoff = new Backoff(settings.retryFirst(), settings.retryCap());
-        for (int attempt = 1; attempt <= PROGRESS_ATTEMPTS && !abandoned; attempt++) {
+        for (int attempt = 1; attempt <= PROGRESS_ATTEMPTS && !abandoned && !stoppedAsOverdue(); attempt++) {
             try {
-                handle("progress", reporter.report(ref.runId(), body));
+                report("progress", body);
                 return;
             } catch (IOException e) {
                 if (attempt == PROGRESS_ATTEMPTS) {

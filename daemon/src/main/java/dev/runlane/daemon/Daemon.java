@@ -18,23 +18,30 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * The daemon's loop: polls its frames (a long poll while active: a command running or a frame within the
  * last minute; else every {@code --idle-poll-seconds}) and hands each to its thread's lane, where a start frame is
- * fenced ({@link FenceBook}, per backend epoch), supersedes a stale command still running in the directory,
- * and starts a {@link CommandRun} once the API has accepted the run's {@link PreStartHeartbeat}; a start frame
- * the fence refuses runs nothing and fails its run at once; a cancel frame abandons the run. Frames are
- * acknowledged once handled. Network errors are retried with capped backoff; a rejected credential stops the
- * daemon.
+ * fenced ({@link FenceBook}, per backend epoch) and claimed by this process, supersedes a stale command still
+ * running in the directory, and starts a {@link CommandRun} once the API has accepted the run's
+ * {@link PreStartHeartbeat}; a start frame the fence refuses runs nothing and fails its run at once; a cancel frame
+ * abandons the run. Every poll returns every unacknowledged frame (frames can commit out of id order, so the
+ * API never hides one behind a cursor): a frame still in a lane is skipped, and one already handled, whose
+ * acknowledgement failed, is only acknowledged again. Claiming a start frame is acknowledging it: the API
+ * removes each frame for one call only, so of several processes sharing the daemon's credential only the one
+ * whose acknowledgement removed the frame runs it. Network errors are retried with capped backoff; a rejected
+ * credential stops the daemon.
  */
 public final class Daemon implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int REMEMBERED_CANCELS = 10_000;
+    private static final int REMEMBERED_FRAMES = 10_000;
     /**
      * How long after its last frame or command the daemon keeps long-polling. Past it, idle, it polls
      * without waiting every {@code --idle-poll-seconds}: a held long poll bills the frames function for
@@ -55,12 +62,11 @@ public final class Daemon implements AutoCloseable {
     private final ExecutorService lanes = Executors.newVirtualThreadPerTaskExecutor();
     private final CommandRun.Settings runSettings;
     private final PreStartHeartbeat preStartHeartbeat;
-    private final Set<String> cancelled = Collections.newSetFromMap(new LinkedHashMap<>() {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
-            return size() > REMEMBERED_CANCELS;
-        }
-    });
+    private final Set<String> cancelled = bounded(REMEMBERED_CANCELS);
+    /** Frames handed to a lane and not yet done with: a poll that returns them again does not hand them over twice. */
+    private final Set<String> inHand = ConcurrentHashMap.newKeySet();
+    /** Frames done with (acknowledged, or their acknowledgement given up): a poll that returns one only acknowledges it. */
+    private final Set<String> handled = bounded(REMEMBERED_FRAMES);
     private final Object lifecycle = new Object();
 
     private volatile boolean stopping;
@@ -172,6 +178,15 @@ public final class Daemon implements AutoCloseable {
         rootLock.release();
     }
 
+    private static Set<String> bounded(int size) {
+        return Collections.synchronizedSet(Collections.newSetFromMap(new LinkedHashMap<>() {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+                return size() > size;
+            }
+        }));
+    }
+
     /** The highest fence token admitted for a thread's directory from frames without an epoch (for tests and diagnostics). */
     public Optional<FenceBook.Entry> highestToken(String threadId) {
         return fences.highest(threadId);
@@ -182,53 +197,83 @@ public final class Daemon implements AutoCloseable {
         return fences.highest(threadId, epoch);
     }
 
+    /** What handling a frame came to. */
+    private enum Handled {
+        /** Done with: acknowledge it. */
+        ACK,
+        /** Done with, and already out of the channel (claimed by this process or another). */
+        GONE,
+        /** Not handled: it stays unacknowledged and is handled again when a poll returns it. */
+        AGAIN
+    }
+
     private void dispatch(Frame frame) {
-        if (frame.frameId() == null) {
+        String frameId = frame.frameId();
+        if (frameId == null) {
             log.warn("ignored a frame without frameId (kind " + Log.oneLine(frame.kind()) + ", run "
                     + Log.oneLine(frame.runId()) + ")");
+            return;
+        }
+        if (!inHand.add(frameId)) {
+            return; // still being handled
+        }
+        if (handled.contains(frameId)) {
+            lanes.execute(() -> handle(frame, () -> Handled.ACK));
             return;
         }
         RunRef ref = frame.run();
         boolean start = Frame.START.equals(frame.kind());
         if (!start && !Frame.CANCEL.equals(frame.kind())) {
-            log.warn(ref + ": ignored frame " + Log.oneLine(frame.frameId()) + " of unknown kind '"
+            log.warn(ref + ": ignored frame " + Log.oneLine(frameId) + " of unknown kind '"
                     + Log.oneLine(frame.kind()) + "'");
-            ackAsync(frame);
+            lanes.execute(() -> handle(frame, () -> Handled.ACK));
             return;
         }
         if (frame.runId() == null || frame.fenceToken() < 0 || (start && frame.epoch() == null)) {
-            log.error(ref + ": refused " + frame.kind() + " frame " + Log.oneLine(frame.frameId())
+            log.error(ref + ": refused " + frame.kind() + " frame " + Log.oneLine(frameId)
                     + ": it lacks a runId or a fenceToken, or its epoch is not a string");
-            ackAsync(frame);
+            lanes.execute(() -> handle(frame, () -> Handled.ACK));
             return;
         }
         if (!WorkingDirectories.isValidThreadId(frame.threadId())) {
             log.error(ref + ": refused " + frame.kind() + " frame: the thread id must be " + RunIds.RULE);
-            if (start) {
-                lanes.execute(() -> reportStartFailure(ref, "InvalidThreadId",
-                        "the daemon refuses thread id '" + Log.oneLine(frame.threadId()) + "' as a directory name"));
-            }
-            ackAsync(frame);
+            lanes.execute(() -> handle(frame, () -> {
+                if (start) {
+                    reportStartFailure(ref, "InvalidThreadId",
+                            "the daemon refuses thread id '" + Log.oneLine(frame.threadId()) + "' as a directory name");
+                }
+                return Handled.ACK;
+            }));
             return;
         }
-        directories.inLane(frame.threadId(), () -> {
-            boolean handled = start ? start(frame) : cancel(frame);
-            if (handled) {
-                ack(frame);
-            }
-        });
+        directories.inLane(frame.threadId(), () -> handle(frame, () -> start ? start(frame) : cancel(frame)));
     }
 
-    /** Handles a start frame in its thread's lane; false when it must stay unacknowledged. */
-    private boolean start(Frame frame) {
+    /** Handles a frame in hand, acknowledges it if that is what handling came to, and lets it go. */
+    private void handle(Frame frame, Supplier<Handled> handling) {
+        try {
+            Handled result = handling.get();
+            if (result != Handled.AGAIN) {
+                handled.add(frame.frameId());
+            }
+            if (result == Handled.ACK) {
+                ack(frame);
+            }
+        } finally {
+            inHand.remove(frame.frameId());
+        }
+    }
+
+    /** Handles a start frame in its thread's lane. */
+    private Handled start(Frame frame) {
         RunRef ref = frame.run();
         if (stopping) {
-            return false;
+            return Handled.AGAIN;
         }
         synchronized (cancelled) {
             if (cancelled.contains(ref.runId())) {
                 log.info(ref + ": refused: the run was already cancelled");
-                return true;
+                return Handled.ACK;
             }
         }
         String epoch = frame.epoch();
@@ -241,7 +286,7 @@ public final class Daemon implements AutoCloseable {
         } catch (UncheckedIOException e) {
             log.error(ref + ": refused, the fence book failed (" + Log.oneLine(e.getMessage())
                     + "); the frame stays unacknowledged");
-            return false;
+            return Handled.AGAIN;
         }
         String seen = " seen for thread " + ref.threadId()
                 + (epoch.isEmpty() ? " in frames without an epoch" : " in backend epoch '" + Log.oneLine(epoch) + "'");
@@ -250,24 +295,24 @@ public final class Daemon implements AutoCloseable {
                 String refusal = "token " + ref.fenceToken() + " is lower than the highest token " + highest.token() + seen;
                 log.warn(ref + ": refused: " + refusal + " (" + directories.of(ref.threadId()) + ")");
                 refused(ref, "StaleFenceToken", refusal);
-                return true;
+                return Handled.ACK;
             }
             case DUPLICATE -> {
                 log.info(ref + ": already started under this token (or refused by the API), not running it again");
-                return true;
+                return Handled.ACK;
             }
             case CONFLICT -> {
                 String refusal = "token " + ref.fenceToken() + ", the highest token" + seen + ", was already given to run "
                         + Log.oneLine(highest.runId());
                 log.warn(ref + ": refused: " + refusal);
                 refused(ref, "FenceTokenConflict", refusal);
-                return true;
+                return Handled.ACK;
             }
             case ADMITTED -> {
                 return launch(frame);
             }
         }
-        return true;
+        return Handled.ACK;
     }
 
     /**
@@ -282,19 +327,39 @@ public final class Daemon implements AutoCloseable {
         reportStartFailure(ref, code, "the daemon refused the start frame, the command did not run: " + refusal);
     }
 
-    private boolean launch(Frame frame) {
+    /**
+     * Claims the start frame, then clears the directory and starts the command once the pre-start heartbeat is
+     * accepted. The claim comes first so that the accepted heartbeat, from which the run's heartbeat window is
+     * counted, is the last call before the command starts; and so that only the claimant reports on the run.
+     */
+    private Handled launch(Frame frame) {
         RunRef ref = frame.run();
+        if (stopping) {
+            return Handled.AGAIN; // left for a restarted daemon, not claimed
+        }
+        switch (claim(frame)) {
+            case NO_ANSWER -> {
+                return Handled.AGAIN;
+            }
+            case LOST -> {
+                return Handled.GONE;
+            }
+            case WON -> {
+                // This process owns the run now: from here on the frame is gone, whatever happens.
+            }
+        }
         CommandRun previous = directories.current(ref.threadId());
-        if (previous != null && previous.isProcessAlive()) {
-            // A newer token proves the previous run stale, whatever the API answers below about this one.
+        if (previous != null && previous.mayStillRun()) {
+            // A newer token proves the previous run stale, whatever the API answers below about this one. A run
+            // abandoned earlier (a 409, its heartbeat window) may still be dying: the kill is waited for too.
             log.info(ref + ": supersedes " + previous.ref() + " still running in "
                     + directories.of(ref.threadId()) + ", killing it first");
             previous.abandon("superseded by token " + ref.fenceToken());
-            if (previous.isProcessAlive()) {
+            if (previous.mayStillRun()) {
                 log.error(ref + ": not started: the superseded command would not die");
                 remember(frame);
                 reportStartFailure(ref, "WorkingDirectoryBusy", "the previous command in the working directory would not die");
-                return true;
+                return Handled.GONE;
             }
         }
         Path dir;
@@ -304,27 +369,28 @@ public final class Daemon implements AutoCloseable {
             log.error(ref + ": not started: cannot create the working directory (" + describe(e) + ")");
             remember(frame);
             reportStartFailure(ref, "StartFailed", "cannot create the working directory: " + describe(e));
-            return true;
+            return Handled.GONE;
         }
-        switch (preStart(frame)) {
-            case NO_ANSWER -> {
-                return false;
-            }
-            case NOT_TO_START -> {
-                return true;
-            }
-            case START -> {
-                // The book remembers the token before the command starts (see FenceBook).
-                if (!remember(frame)) {
-                    log.error(ref + ": not started; the frame stays unacknowledged");
-                    return false;
-                }
-            }
+        PreStartDecision preStart = preStart(frame);
+        if (preStart.decision() != PreStart.START) {
+            return Handled.GONE;
         }
-        CommandRun run = new CommandRun(ref, dir, frame.input(), api, log, runSettings);
+        // The book remembers the token before the command starts (see FenceBook).
+        if (!remember(frame)) {
+            reportStartFailure(ref, "StartFailed", "the daemon cannot write its fence book");
+            return Handled.GONE;
+        }
+        Duration window = Duration.ofSeconds(frame.heartbeatSeconds());
+        if (frame.heartbeatSeconds() > 0
+                && runSettings.heartbeat().compareTo(CommandRun.stopAfter(window, runSettings.killGrace())) >= 0) {
+            log.warn(ref + ": --heartbeat-seconds " + runSettings.heartbeat().toSeconds() + " is not well below the "
+                    + "stack's heartbeat window (" + window.toSeconds() + "s): the command is stopped between heartbeats");
+        }
+        CommandRun run = new CommandRun(ref, dir, frame.input(), api, log, runSettings, window, preStart.acceptedAt());
         synchronized (lifecycle) {
             if (stopping) {
-                return false;
+                // Claimed but never started: nothing runs; the run times out on the server.
+                return Handled.GONE;
             }
             directories.occupy(ref.threadId(), run);
             try {
@@ -334,71 +400,118 @@ public final class Daemon implements AutoCloseable {
                 directories.release(ref.threadId(), run);
                 log.error(ref + ": not started: " + describe(e));
                 lanes.execute(() -> reportStartFailure(ref, "StartFailed", "the command did not start: " + describe(e)));
-                return true;
+                return Handled.GONE;
             }
         }
         run.ended().whenComplete((ok, failure) -> {
+            if (run.mayStillRun()) {
+                // Its directory stays occupied: no other command starts where one of its processes may run.
+                log.error(ref + ": processes of the run survived its kill; no command starts in "
+                        + directories.of(ref.threadId()) + " until the daemon restarts");
+                return;
+            }
             running.clear(ref.threadId(), ref.runId());
             directories.release(ref.threadId(), run);
         });
-        return true;
+        return Handled.GONE;
+    }
+
+    /** What claiming a start frame (acknowledging it before its command starts) came to. */
+    private enum Claim {
+        /** This call removed the frame: this process runs it. */
+        WON,
+        /** The frame was gone: another process of the daemon claimed it (or the API dropped it as its run ended). */
+        LOST,
+        /** No answer: the frame may still be there, and is handled again when a poll returns it. */
+        NO_ANSWER
+    }
+
+    /**
+     * Claims a start frame: acknowledges it, and runs it only if this call removed it. A claim whose answer was
+     * lost after it removed the frame leaves the run to time out: never run twice beats always run.
+     */
+    private Claim claim(Frame frame) {
+        RunRef ref = frame.run();
+        try {
+            if (api.ack(List.of(frame.frameId())).contains(frame.frameId())) {
+                return Claim.WON;
+            }
+            log.info(ref + ": not started: its start frame was claimed by another process of daemon " + config.daemonId()
+                    + " (or dropped as its run ended)");
+            return Claim.LOST;
+        } catch (ApiClient.CredentialRejected e) {
+            credentialRejected(e.getMessage());
+            return Claim.NO_ANSWER;
+        } catch (IOException e) {
+            log.warn(ref + ": not started: the claim of its start frame got no answer (" + describe(e)
+                    + "); it is tried again when a poll returns the frame");
+            return Claim.NO_ANSWER;
+        } catch (InterruptedException e) {
+            return Claim.NO_ANSWER;
+        }
     }
 
     /** What the pre-start heartbeat decided for a start frame. */
     private enum PreStart {
         /** 202: the run is live under the frame's token. */
         START,
-        /** A definitive refusal: the run is over or not this daemon's; the frame is acknowledged. */
+        /** A definitive refusal: the run is over or not this daemon's. */
         NOT_TO_START,
-        /** No definitive answer in time (or the daemon stops): the frame stays unacknowledged. */
+        /** No definitive answer in time (or the daemon stops). */
         NO_ANSWER
     }
 
+    /** The pre-start heartbeat's decision, and when the heartbeat the API accepted was sent ({@link MonotonicClock}). */
+    private record PreStartDecision(PreStart decision, long acceptedAt) {
+        PreStartDecision(PreStart decision) {
+            this(decision, 0);
+        }
+    }
+
     /** Sends the run's {@link PreStartHeartbeat} and decides from the API's answer. Call from the thread's lane. */
-    private PreStart preStart(Frame frame) {
+    private PreStartDecision preStart(Frame frame) {
         RunRef ref = frame.run();
-        Reporter.Result answer;
+        PreStartHeartbeat.Answer sent;
         try {
-            answer = preStartHeartbeat.send(ref);
+            sent = preStartHeartbeat.send(ref);
         } catch (IOException e) {
             if (stopping) {
-                return PreStart.NO_ANSWER;
+                return new PreStartDecision(PreStart.NO_ANSWER);
             }
-            // Not acknowledged, so that a restarted daemon asks again (the API drops the frame instead if the
-            // run has ended by then). This daemon does not fetch it again (its poll cursor is past it), so
-            // nothing spins, and the lane is free again for the thread's later frames.
+            // The frame is claimed (gone): nothing runs, and the run times out on the server, whose window has
+            // been running since the dispatch. The lane is free again for the thread's later frames.
             log.warn(ref + ": not started: no answer to the pre-start heartbeat within "
-                    + preStartHeartbeat.patience().toSeconds() + "s (" + describe(e)
-                    + "); the frame stays unacknowledged for a restarted daemon");
-            return PreStart.NO_ANSWER;
+                    + preStartHeartbeat.patience().toSeconds() + "s (" + describe(e) + "); the run times out");
+            return new PreStartDecision(PreStart.NO_ANSWER);
         } catch (InterruptedException e) {
-            return PreStart.NO_ANSWER;
+            return new PreStartDecision(PreStart.NO_ANSWER);
         }
+        Reporter.Result answer = sent.result();
         switch (answer.outcome()) {
             case ACCEPTED -> {
-                return PreStart.START;
+                return new PreStartDecision(PreStart.START, sent.sentAt());
             }
             case CREDENTIAL_REJECTED -> {
                 log.error(ref + ": not started: the API rejected the daemon's credential ("
                         + Log.oneLine(answer.toString()) + ")");
                 credentialRejected(answer.toString());
-                return PreStart.NO_ANSWER;
+                return new PreStartDecision(PreStart.NO_ANSWER);
             }
             case FENCED_OUT -> {
                 log.warn(ref + ": not started: the API answered " + Log.oneLine(answer.toString())
                         + " to the pre-start heartbeat");
                 // Recorded: 409 StaleFenceToken proves a newer token exists, and RunEnded means this run is over;
                 // either way every later legitimate frame for the directory carries a higher token. Recording it
-                // keeps "a lower token is refused" and makes a redelivery of this frame a duplicate.
+                // keeps "a lower token is refused" and makes another frame of this run a duplicate.
                 remember(frame);
-                return PreStart.NOT_TO_START;
+                return new PreStartDecision(PreStart.NOT_TO_START);
             }
             default -> {
                 // 403 NotYourRun, 404 RunNotFound, another 4xx: the API vouches for no run under this token here,
                 // so it is not recorded (it would only make later frames look older than they are).
                 log.warn(ref + ": not started: the API answered " + Log.oneLine(answer.toString())
                         + " to the pre-start heartbeat");
-                return PreStart.NOT_TO_START;
+                return new PreStartDecision(PreStart.NOT_TO_START);
             }
         }
     }
@@ -419,7 +532,7 @@ public final class Daemon implements AutoCloseable {
     }
 
     /** Handles a cancel frame in its thread's lane. */
-    private boolean cancel(Frame frame) {
+    private Handled cancel(Frame frame) {
         RunRef ref = frame.run();
         synchronized (cancelled) {
             cancelled.add(ref.runId());
@@ -431,11 +544,7 @@ public final class Daemon implements AutoCloseable {
         } else {
             log.info(ref + ": cancel frame for a run that is not running here, nothing to stop");
         }
-        return true;
-    }
-
-    private void ackAsync(Frame frame) {
-        lanes.execute(() -> ack(frame));
+        return Handled.ACK;
     }
 
     private void ack(Frame frame) {
@@ -448,7 +557,7 @@ public final class Daemon implements AutoCloseable {
             credentialRejected(e.getMessage());
         } catch (IOException e) {
             log.warn("frame " + Log.oneLine(frame.frameId()) + " not acknowledged (" + describe(e)
-                    + "); a restarted daemon will see it again and skip it");
+                    + "); it is acknowledged again when a poll returns it");
         } catch (InterruptedException e) {
             // stopping
         }

@@ -45,19 +45,25 @@ final class PreStartHeartbeat {
         return patience;
     }
 
+    /** The API's definitive answer, and when ({@link MonotonicClock}) the attempt it answered was sent. */
+    record Answer(Reporter.Result result, long sentAt) {
+    }
+
     /**
      * Sends the heartbeat; a network error or a 5xx is retried with backoff while the patience lasts.
      *
-     * @return the API's definitive answer (202, 409, 404, 403, 401, other 4xx)
+     * @return the API's definitive answer (202, 409, 404, 403, 401, other 4xx): a 202 starts the run's heartbeat
+     *     window on the daemon's side from when that attempt was sent
      * @throws IOException the last failure, once the patience has run out or the daemon is stopping
      */
-    Reporter.Result send(RunRef ref) throws IOException, InterruptedException {
+    Answer send(RunRef ref) throws IOException, InterruptedException {
         ObjectNode body = JSON.createObjectNode().put("type", "heartbeat").put("fenceToken", ref.fenceToken());
         Backoff backoff = new Backoff(retryFirst, retryCap);
         long deadline = System.nanoTime() + patience.toNanos();
         while (true) {
+            long sentAt = MonotonicClock.nanos();
             try {
-                return reporter.report(ref.runId(), body);
+                return new Answer(reporter.report(ref.runId(), body), sentAt);
             } catch (IOException e) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0 || stopping.getAsBoolean()) {

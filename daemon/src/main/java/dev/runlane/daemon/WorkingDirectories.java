@@ -74,10 +74,13 @@ public final class WorkingDirectories {
         return current.get(threadId);
     }
 
-    /** Makes the run the directory's command; the previous one must have ended. Call from the thread's lane. */
+    /**
+     * Makes the run the directory's command; no process of the previous one may still run (a killed command's
+     * tree included). Call from the thread's lane.
+     */
     public synchronized void occupy(String threadId, CommandRun run) {
         CommandRun previous = current.get(threadId);
-        if (previous != null && previous.isProcessAlive()) {
+        if (previous != null && previous.mayStillRun()) {
             throw new IllegalStateException("a command still runs in " + threadId);
         }
         current.put(threadId, run);

@@ -223,7 +223,7 @@ class DaemonTest {
         start("d1", CREDENTIAL);
         String frame = api.addStart("r1", "t1", 12, null);
         awaitTrue("frame acknowledged", () -> api.isAcked(frame));
-        // The command would have started before the acknowledgement.
+        awaitTrue("the start decided", () -> logs().contains("run r1 thread t1 token 12: not started"));
         assertFalse(Files.exists(root.resolve("r1-ran")), "the ended run's command ran");
         List<FakeDaemonApi.Report> reports = api.reports("r1");
         assertEquals(1, reports.size(), reports.toString());
@@ -250,6 +250,7 @@ class DaemonTest {
         start("d1", CREDENTIAL);
         String frame = api.addStart("r1", "t1", 3, null);
         awaitTrue("frame acknowledged", () -> api.isAcked(frame));
+        awaitTrue("the start decided", () -> logs().contains("run r1 thread t1 token 3: not started"));
         assertFalse(Files.exists(root.resolve("r1-ran")), "the fenced-out run's command ran");
         assertEquals(List.of(409), api.reports("r1").stream().map(FakeDaemonApi.Report::status).toList());
         assertTrue(logs().contains("run r1 thread t1 token 3: not started: the API answered 409 StaleFenceToken"), logs());
@@ -265,6 +266,8 @@ class DaemonTest {
         String first = api.addStart("r1", "t1", 5, null);
         String second = api.addStart("r2", "t2", 5, null);
         awaitTrue("frames acknowledged", () -> api.isAcked(first) && api.isAcked(second));
+        awaitTrue("the starts decided", () -> logs().contains("run r1 thread t1 token 5: not started")
+                && logs().contains("run r2 thread t2 token 5: not started"));
         assertFalse(Files.exists(root.resolve("r1-ran")) || Files.exists(root.resolve("r2-ran")));
         assertEquals(List.of(403), api.reports("r1").stream().map(FakeDaemonApi.Report::status).toList());
         assertEquals(List.of(404), api.reports("r2").stream().map(FakeDaemonApi.Report::status).toList());
@@ -292,7 +295,7 @@ class DaemonTest {
     }
 
     @Test
-    void aPreStartHeartbeatWithoutAnAnswerGivesUpAndARestartedDaemonAsksAgain() throws Exception {
+    void aPreStartHeartbeatWithoutAnAnswerGivesUpAndNothingRuns() throws Exception {
         script("r1", "echo x >> ../r1-runs; echo ok");
         api.failNextReports("r1", "heartbeat", Integer.MAX_VALUE);
         Running first = start("d1", CREDENTIAL);
@@ -303,16 +306,9 @@ class DaemonTest {
         int polls = api.polls();
         awaitTrue("the daemon keeps polling", () -> api.polls() >= polls + 2);
         assertEquals(attempts, api.reports("r1").size(), "no more attempts once given up: " + api.reports("r1"));
-        assertFalse(api.isAcked(frame), "the frame stays for a restarted daemon");
+        assertTrue(api.isAcked(frame), "the frame was claimed before the heartbeat: the run times out on the server");
         assertFalse(Files.exists(root.resolve("r1-runs")));
         assertTrue(first.daemon().highestToken("t1").isEmpty(), "the token is not recorded");
-        stop(first);
-
-        api.failNextReports("r1", "heartbeat", 0);
-        start("d1", CREDENTIAL);
-        awaitTrue("r1 succeeded", () -> !api.reports("r1", "succeeded").isEmpty());
-        awaitTrue("frame acknowledged", () -> api.isAcked(frame));
-        assertEquals(1, Files.readAllLines(root.resolve("r1-runs")).size());
     }
 
     @Test
@@ -458,20 +454,17 @@ class DaemonTest {
     }
 
     @Test
-    void restartedDaemonStillRefusesALowerTokenAndDoesNotRerunAnUnacknowledgedFrame() throws Exception {
+    void restartedDaemonStillRefusesALowerTokenAndDoesNotRerunAReplayedFrame() throws Exception {
         script("r7", "echo x >> ../r7-runs; echo ok");
         script("r6", "touch ../r6-ran");
-        api.failAcks(true);
         Running first = start("d1", CREDENTIAL);
-        String frame = api.addStart("r7", "t1", 7, null);
+        api.addStart("r7", "t1", 7, null);
         awaitTrue("r7 succeeded", () -> !api.reports("r7", "succeeded").isEmpty());
-        awaitTrue("ack given up", () -> logs().contains("not acknowledged"));
         stop(first);
-        assertFalse(api.isAcked(frame));
 
-        api.failAcks(false);
         start("d1", CREDENTIAL);
-        awaitTrue("the replayed frame acknowledged", () -> api.isAcked(frame));
+        String replay = api.addStart("r7", "t1", 7, null);
+        awaitTrue("the replayed frame acknowledged", () -> api.isAcked(replay));
         String stale = api.addStart("r6", "t1", 6, null);
         awaitTrue("stale frame acknowledged", () -> api.isAcked(stale));
         assertEquals(1, Files.readAllLines(root.resolve("r7-runs")).size(), "r7 ran once");
@@ -570,6 +563,115 @@ class DaemonTest {
         awaitTrue("record removed", () -> !Files.exists(record));
     }
 
+    @Test
+    void twoProcessesOfOneDaemonRunEachStartFrameOnce() throws Exception {
+        Path ran = Files.createDirectories(temp.resolve("ran"));
+        List<String> runs = List.of("p1", "p2", "p3", "p4", "p5", "p6");
+        for (String runId : runs) {
+            script(runId, "echo \"$PWD\" >> '" + ran + "'/" + runId + "; echo ok");
+        }
+        start("d1", CREDENTIAL);
+        start("d1", CREDENTIAL, temp.resolve("root-2"), 0, Duration.ofSeconds(60));
+        awaitTrue("both processes poll", () -> api.polls() >= 2);
+        for (int i = 0; i < runs.size(); i++) {
+            api.addStart(runs.get(i), "t" + i, 1, null);
+        }
+        awaitTrue("every run succeeded", () -> runs.stream().noneMatch(r -> api.reports(r, "succeeded").isEmpty()));
+        sentinelRun("t-last");
+        for (String runId : runs) {
+            assertEquals(1, Files.readAllLines(ran.resolve(runId)).size(), runId + " ran more than once: " + read(ran.resolve(runId)));
+            assertEquals(1, api.reports(runId, "succeeded").size(), api.reports(runId).toString());
+        }
+        assertTrue(logs().contains("claimed by another process of daemon d1"), logs());
+    }
+
+    @Test
+    void aStartFrameRunsOnlyOnceItsClaimSucceeded() throws Exception {
+        script("r1", "echo x >> ../r1-runs; echo ok");
+        api.failAcks(true);
+        start("d1", CREDENTIAL);
+        String frame = api.addStart("r1", "t1", 1, null);
+        awaitTrue("the claim failed", () -> logs().contains("run r1 thread t1 token 1: not started: the claim of its start frame got no answer"));
+        int polls = api.polls();
+        awaitTrue("polls go on", () -> api.polls() >= polls + 2);
+        assertFalse(Files.exists(root.resolve("r1-runs")), "the command started before its frame was claimed");
+        assertTrue(api.reports("r1").isEmpty(), "nothing is sent for a run before its frame is claimed: " + api.reports("r1"));
+
+        api.failAcks(false);
+        awaitTrue("r1 succeeded", () -> !api.reports("r1", "succeeded").isEmpty());
+        assertTrue(api.isAcked(frame));
+        assertEquals(1, Files.readAllLines(root.resolve("r1-runs")).size());
+    }
+
+    @Test
+    void aFrameWhoseAcknowledgementFailedIsAcknowledgedAgainNotHandledAgain() throws Exception {
+        api.failAcks(true);
+        start("d1", CREDENTIAL);
+        String cancel = api.addCancel("r9", "t9", 1);
+        String handled = "run r9 thread t9 token 1: cancel frame for a run that is not running here";
+        awaitTrue("the cancel handled", () -> logs().contains(handled));
+        awaitTrue("its ack given up", () -> logs().contains("frame " + cancel + " not acknowledged"));
+        int polls = api.polls();
+        awaitTrue("the frame delivered again", () -> api.polls() >= polls + 2);
+        api.failAcks(false);
+        awaitTrue("acknowledged", () -> api.isAcked(cancel));
+        assertEquals(1, logs().lines().filter(l -> l.contains(handled)).count(), logs());
+    }
+
+    @Test
+    void aCommandWhoseRunCannotBeHeartbeatedIsStoppedWithinTheHeartbeatWindow() throws Exception {
+        api.heartbeatSeconds(3);
+        script("r1", "echo $$ > ../r1.pid; while :; do sleep 0.05; done");
+        start("d1", CREDENTIAL);
+        api.addStart("r1", "t1", 1, null);
+        Path pidFile = root.resolve("r1.pid");
+        awaitTrue("r1 runs", () -> !read(pidFile).isBlank());
+        long pid = Long.parseLong(read(pidFile).trim());
+        // The network goes down: no report reaches the API any more.
+        api.failNextReports("r1", "heartbeat", Integer.MAX_VALUE);
+        Instant lastAccepted = last(api.reports("r1", "heartbeat").stream().filter(r -> r.status() == 202).toList()).at();
+
+        awaitTrue("the command stopped", () -> gone(pid));
+        Duration after = Duration.between(lastAccepted, Instant.now());
+        assertTrue(after.compareTo(Duration.ofSeconds(3)) < 0, "stopped " + after + " after the last accepted heartbeat; "
+                + "the server times the run out 3 s after it");
+        assertTrue(logs().contains("run r1 thread t1 token 1: abandoned (no report accepted for"), logs());
+        assertTrue(api.reports("r1", "succeeded").isEmpty() && api.reports("r1", "failed").isEmpty(), api.reports("r1").toString());
+    }
+
+    @Test
+    void aCommandWhoseHeartbeatsAreAcceptedRunsPastTheHeartbeatWindow() throws Exception {
+        api.heartbeatSeconds(3); // stopped after 2 s without an accepted report; heartbeats every 1 s
+        script("r1", "sleep 4; echo done");
+        start("d1", CREDENTIAL);
+        api.addStart("r1", "t1", 1, null);
+        awaitTrue("r1 succeeded", () -> !api.reports("r1", "succeeded").isEmpty());
+        assertEquals("done", api.reports("r1", "succeeded").get(0).body().get("output").asText());
+        assertFalse(logs().contains("no report accepted") || logs().contains("is not well below"), logs());
+    }
+
+    @Test
+    void aStartWaitsUntilTheKilledCommandsWholeTreeIsGone() throws Exception {
+        // r1's child ignores SIGTERM: once r1 is abandoned its shell dies at once, the child only at the SIGKILL.
+        script("r1", "echo $$ > ../r1.pid; (trap '' TERM; while :; do sleep 0.05; done) & echo $! > ../r1.child; echo up; wait");
+        script("r2", """
+                state=$(sed 's/.*) //' "/proc/$(cat ../r1.child)/stat" 2>/dev/null | cut -c1)
+                if [ -n "$state" ] && [ "$state" != Z ]; then echo "overlap $state" >> ../r2.saw; fi
+                echo done
+                """);
+        api.answer409("r1", "progress");
+        start("d1", CREDENTIAL);
+        api.addStart("r1", "t1", 1, null);
+        awaitTrue("r1's child runs", () -> !read(root.resolve("r1.child")).isBlank());
+        long shell = Long.parseLong(read(root.resolve("r1.pid")).trim());
+        long child = Long.parseLong(read(root.resolve("r1.child")).trim());
+        awaitTrue("the 409 killed r1's shell", () -> gone(shell));
+        assertFalse(gone(child), "the child outlives the SIGTERM (until the SIGKILL after the grace)");
+        api.addStart("r2", "t1", 2, null);
+        awaitTrue("r2 succeeded", () -> !api.reports("r2", "succeeded").isEmpty());
+        assertEquals("", read(root.resolve("r2.saw")), "r2 started while r1's child still ran");
+    }
+
     // ---- helpers ----
 
     /** Runs a command for the run in thread t1 under a start frame of the epoch; returns the frame's id once it succeeded. */
@@ -618,6 +720,10 @@ class DaemonTest {
     }
 
     private Running start(String daemonId, String credential, int idlePollSeconds, Duration activeWindow) {
+        return start(daemonId, credential, root, idlePollSeconds, activeWindow);
+    }
+
+    private Running start(String daemonId, String credential, Path root, int idlePollSeconds, Duration activeWindow) {
         DaemonConfig config = new DaemonConfig(api.url(), daemonId, credential, root,
                 "sh '" + scripts + "'/\"$RUNLANE_RUN_ID\".sh", 1, 2, idlePollSeconds, 1);
         Daemon daemon = new Daemon(config, new ApiClient(config.apiUrl(), daemonId, credential), log,

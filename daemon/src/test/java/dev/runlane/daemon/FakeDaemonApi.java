@@ -29,9 +29,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Plays the runlane daemon API contract for one daemon, in memory: frames kept until acknowledged and
- * long-polled with a cursor, reports recorded, bearer authentication (401 unknown, 403 another daemon's).
- * Tests steer it: answer 409, 403, 404 or 500 to some reports, fail some polls or acks with 500.
+ * Plays the runlane daemon API contract for one daemon, in memory: frames kept until acknowledged, every
+ * unacknowledged one in each poll (a long poll waits for one after the cursor), an acknowledgement that
+ * answers which frames it removed, reports recorded, bearer authentication (401 unknown, 403 another
+ * daemon's). Start frames carry the stack's heartbeat window ({@link #heartbeatSeconds(int)}). Tests steer
+ * it: answer 409, 403, 404 or 500 to some reports, fail some polls or acks with 500, commit a frame late.
  */
 final class FakeDaemonApi implements AutoCloseable {
 
@@ -67,6 +69,7 @@ final class FakeDaemonApi implements AutoCloseable {
     private final List<Integer> pollWaits = new ArrayList<>();
     private int authFailures;
     private long nextSeq = 1;
+    private int heartbeatSeconds = 30;
 
     FakeDaemonApi(String daemonId, String credential) throws IOException {
         this.daemonId = daemonId;
@@ -88,6 +91,21 @@ final class FakeDaemonApi implements AutoCloseable {
             f.set("input", input);
         }
         return add(f);
+    }
+
+    /** The heartbeat window that later start frames carry (the stack's HeartbeatSeconds); 0: none, as an older server. */
+    synchronized void heartbeatSeconds(int seconds) {
+        heartbeatSeconds = seconds;
+    }
+
+    /** Takes a frame id now for a frame committed later ({@link #addStartAt}): its id sorts before later frames'. */
+    synchronized long reserveSeq() {
+        return nextSeq++;
+    }
+
+    /** A start frame committed only now under an id taken earlier, as a dispatch whose write was retried. */
+    String addStartAt(long seq, String runId, String threadId, long token) {
+        return add(frame("start", runId, threadId, token), seq);
     }
 
     /** A start frame of a server that names its epoch (the backend's identity, new when it is reset). */
@@ -162,13 +180,20 @@ final class FakeDaemonApi implements AutoCloseable {
         return authFailures;
     }
 
-    private ObjectNode frame(String kind, String runId, String threadId, long token) {
-        return JSON.createObjectNode().put("kind", kind).put("runId", runId).put("threadId", threadId)
+    private synchronized ObjectNode frame(String kind, String runId, String threadId, long token) {
+        ObjectNode frame = JSON.createObjectNode().put("kind", kind).put("runId", runId).put("threadId", threadId)
                 .put("fenceToken", token).put("createdAt", Instant.now().toString());
+        if (kind.equals("start") && heartbeatSeconds > 0) {
+            frame.put("heartbeatSeconds", heartbeatSeconds);
+        }
+        return frame;
     }
 
     private synchronized String add(ObjectNode frame) {
-        long seq = nextSeq++;
+        return add(frame, nextSeq++);
+    }
+
+    private synchronized String add(ObjectNode frame, long seq) {
         String id = String.format("%08d-%s-%s", seq, frame.get("kind").asText(), frame.get("runId").asText());
         frame.put("frameId", id);
         frames.add(frame);
@@ -240,10 +265,10 @@ final class FakeDaemonApi implements AutoCloseable {
                 return;
             }
             long deadline = System.currentTimeMillis() + wait * 1000L;
-            List<ObjectNode> page = pending(after);
-            while (page.isEmpty() && System.currentTimeMillis() < deadline) {
+            List<ObjectNode> page = pending();
+            while (page.stream().noneMatch(f -> seqOf(f) > after) && System.currentTimeMillis() < deadline) {
                 wait(Math.max(1, deadline - System.currentTimeMillis()));
-                page = pending(after);
+                page = pending();
             }
             ArrayNode array = body.putArray("frames");
             long cursor = after;
@@ -256,8 +281,10 @@ final class FakeDaemonApi implements AutoCloseable {
         send(exchange, 200, body);
     }
 
-    private List<ObjectNode> pending(long after) {
-        return frames.stream().filter(f -> seqOf(f) > after && !acked.containsKey(f.get("frameId").asText())).toList();
+    /** Every unacknowledged frame, oldest (by id) first. */
+    private List<ObjectNode> pending() {
+        return frames.stream().filter(f -> !acked.containsKey(f.get("frameId").asText()))
+                .sorted(java.util.Comparator.comparingLong(FakeDaemonApi::seqOf)).toList();
     }
 
     private static long seqOf(ObjectNode frame) {
@@ -266,15 +293,22 @@ final class FakeDaemonApi implements AutoCloseable {
 
     private void ack(HttpExchange exchange) throws IOException {
         JsonNode body = JSON.readTree(exchange.getRequestBody());
+        ObjectNode answer = JSON.createObjectNode();
+        ArrayNode removed = answer.putArray("acknowledged");
         synchronized (this) {
             if (failingAcks) {
                 send(exchange, 500, error("InternalError", "planned failure"));
                 return;
             }
             Instant now = Instant.now();
-            body.path("frameIds").forEach(id -> acked.putIfAbsent(id.asText(), now));
+            body.path("frameIds").forEach(id -> {
+                if (acked.putIfAbsent(id.asText(), now) == null) {
+                    removed.add(id.asText());
+                }
+            });
+            notifyAll();
         }
-        exchange.sendResponseHeaders(204, -1);
+        send(exchange, 200, answer);
     }
 
     private void report(HttpExchange exchange, String runId) throws IOException {

@@ -3,6 +3,7 @@ package dev.runlane.e2e;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -35,9 +36,13 @@ public final class DesktopDaemon implements AutoCloseable {
     private final List<ProcessHandle> orphans = new ArrayList<>();
 
     private DesktopDaemon(Api api, String daemonId, String credential) {
+        this(api, daemonId, credential, BASE.resolve(daemonId));
+    }
+
+    private DesktopDaemon(Api api, String daemonId, String credential, Path dir) {
         this.api = api;
         this.daemonId = daemonId;
-        this.dir = BASE.resolve(daemonId);
+        this.dir = dir;
         this.credential = credential;
         try {
             Files.createDirectories(root());
@@ -51,6 +56,14 @@ public final class DesktopDaemon implements AutoCloseable {
     static DesktopDaemon register(Api api, String scenario) {
         String daemonId = "e2e-" + scenario + "-daemon-" + Ids.random();
         return new DesktopDaemon(api, daemonId, api.daemonCredential(daemonId));
+    }
+
+    /**
+     * Another process of this daemon, as on a second machine (or started twice by mistake): the same daemon id
+     * and credential, its own root, credential file and logs (under {@code <daemonId>-<name>}).
+     */
+    DesktopDaemon sameCredential(String name) {
+        return new DesktopDaemon(api, daemonId, credential, BASE.resolve(daemonId + "-" + name));
     }
 
     public String id() {
@@ -82,6 +95,15 @@ public final class DesktopDaemon implements AutoCloseable {
 
     /** Starts the daemon with the credential in {@code credentialFile}; returns once it logged its start or exited. */
     public Process start(String command, Path credentialFile) {
+        return start(command, credentialFile, api.base());
+    }
+
+    /** Starts the daemon with its credential against {@code apiUrl} (e.g. a proxy in front of the API). */
+    public Process start(String command, URI apiUrl) {
+        return start(command, credentialFile(), apiUrl);
+    }
+
+    private Process start(String command, Path credentialFile, URI apiUrl) {
         Path jar = E2eStack.repositoryRoot().resolve("daemon/target/runlane-daemon.jar");
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(jar + " is missing: build the daemon module first (mvn -pl e2e -am verify builds it)");
@@ -91,7 +113,7 @@ public final class DesktopDaemon implements AutoCloseable {
                 // A small, quick-starting JVM: the machine is busy with the local cloud.
                 "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx128m",
                 "-jar", jar.toString(),
-                "--api-url", api.base().toString(),
+                "--api-url", apiUrl.toString(),
                 "--daemon-id", daemonId,
                 "--credential-file", credentialFile.toString(),
                 "--root", root().toString(),
@@ -131,6 +153,21 @@ public final class DesktopDaemon implements AutoCloseable {
         orphans.addAll(process.descendants().toList());
         process.destroyForcibly();
         awaitExit(process, Duration.ofSeconds(20));
+    }
+
+    /** Sends a signal ({@code STOP}, {@code CONT}, ...) to the daemon's JVM only, not to its commands. */
+    public void signal(String signal) {
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process().pid())).inheritIO().start();
+            if (kill.waitFor() != 0) {
+                throw new IllegalStateException("kill -" + signal + " " + process().pid() + " exited " + kill.exitValue());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     /** SIGTERM, as a user stops the daemon: it kills its commands and exits. Returns its exit code. */

@@ -18,6 +18,13 @@ abstract class DesktopScenario extends Scenario {
         return daemon;
     }
 
+    /** A second process of the daemon: its id and credential, another root (killed with the scenario's daemons). */
+    DesktopDaemon secondProcess(DesktopDaemon daemon) {
+        DesktopDaemon second = daemon.sameCredential("2");
+        daemons.add(second);
+        return second;
+    }
+
     @AfterEach
     void killDaemons() {
         daemons.forEach(DesktopDaemon::close);

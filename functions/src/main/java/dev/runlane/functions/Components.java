@@ -131,7 +131,7 @@ public class Components {
 
     @Produces
     @ApplicationScoped
-    Dispatcher dispatcher(Fence fence, RunStore runs, Daemons daemons) {
-        return new Dispatcher(fence, runs, daemons, Clock.systemUTC());
+    Dispatcher dispatcher(Fence fence, RunStore runs, Daemons daemons, FunctionSettings settings) {
+        return new Dispatcher(fence, runs, daemons, settings.heartbeatSeconds(), Clock.systemUTC());
     }
 }

@@ -81,7 +81,9 @@ public class DaemonApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, A
         }
         List<String> frameIds = new ArrayList<>();
         ids.forEach(id -> frameIds.add(id.asText("")));
-        daemons.acknowledge(Http.pathParameter(request, "daemonId"), Http.bearer(request), frameIds);
-        return Http.noContent();
+        List<String> removed = daemons.acknowledge(Http.pathParameter(request, "daemonId"), Http.bearer(request), frameIds);
+        ObjectNode body = RunViews.object();
+        removed.forEach(body.putArray("acknowledged")::add);
+        return Http.json(200, body, Map.of());
     }
 }

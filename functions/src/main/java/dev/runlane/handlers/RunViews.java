@@ -116,6 +116,9 @@ final class RunViews {
         if (frame.input() != null) {
             view.set("input", parse(frame.input()));
         }
+        if (frame.heartbeatSeconds() > 0) {
+            view.put("heartbeatSeconds", frame.heartbeatSeconds());
+        }
         view.put("createdAt", Timestamps.format(frame.createdAt()));
         return view;
     }

@@ -12,6 +12,7 @@ import dev.runlane.aws.SqsThreadQueue;
 import dev.runlane.aws.StepFunctionsWorkflow;
 import dev.runlane.desktop.DaemonService;
 import dev.runlane.dispatch.Dispatcher;
+import dev.runlane.domain.Frame;
 import dev.runlane.runs.Finalizer;
 import dev.runlane.runs.RunService;
 import dev.runlane.runs.StartRequest;
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.Test;
 import java.time.Instant;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 import static dev.runlane.testing.Fixtures.event;
@@ -49,7 +51,7 @@ class DaemonApiIT {
 
     DaemonApiIT() {
         api.daemons = new DaemonService(daemons, frames, runs, fence, workflow, Clock.systemUTC());
-        desktop.dispatcher = new Dispatcher(fence, runs, daemons, Clock.systemUTC());
+        desktop.dispatcher = new Dispatcher(fence, runs, daemons, aws.settings.heartbeatSeconds(), Clock.systemUTC());
     }
 
     @Test
@@ -81,12 +83,15 @@ class DaemonApiIT {
         assertEquals(token, start.get("fenceToken").asLong());
         assertEquals(input.toString(), start.get("input").toString(), "the run's input as sent, for the command's stdin");
         assertEquals(fence.epoch(), start.get("epoch").asText(), "the backend's epoch, for the daemon's token books");
+        assertEquals(aws.settings.heartbeatSeconds(), start.get("heartbeatSeconds").asInt(), "the stack's heartbeat window");
         assertEquals(start.get("frameId"), fetched.get("cursor"));
 
         APIGatewayV2HTTPEvent ack = request(Fixtures.event("daemon-fetch-frames").replace(Fixtures.CREDENTIAL, credential)
                 .withDaemonId(daemon).as(APIGatewayV2HTTPEvent.class), "POST /daemons/{daemonId}/frames/ack",
                 "{\"frameIds\":[\"" + start.get("frameId").asText() + "\"]}");
-        assertEquals(204, api.handleRequest(ack, context()).getStatusCode());
+        APIGatewayV2HTTPResponse acknowledged = api.handleRequest(ack, context());
+        assertEquals(200, acknowledged.getStatusCode(), acknowledged.getBody());
+        assertEquals("[" + start.get("frameId") + "]", JSON.readTree(acknowledged.getBody()).get("acknowledged").toString());
         APIGatewayV2HTTPEvent again = asDaemon("daemon-fetch-frames", credential, daemon, runId);
         assertEquals(0, JSON.readTree(api.handleRequest(Fixtures.httpRequest(again.getRouteKey(), again.getHeaders(),
                 Map.of("waitSeconds", "1"), again.getPathParameters(), null, false, again.getRequestContext()), context()).getBody())
@@ -130,7 +135,112 @@ class DaemonApiIT {
         assertEquals("cancel", fetched.get(0).get("kind").asText());
         assertEquals(runId, fetched.get(0).get("runId").asText());
         assertEquals(token, fetched.get(0).get("fenceToken").asLong());
-        assertEquals(1, frames.after(daemon, null, 10).size(), "the start frame was acknowledged on the daemon's behalf");
+        assertEquals(1, frames.unacknowledged(daemon, 10).size(), "the start frame was acknowledged on the daemon's behalf");
+    }
+
+    @Test
+    void aFrameCommittedAfterANewerOneTheDaemonHasReadIsStillDelivered() throws Exception {
+        String daemon = uniqueId("d");
+        String credential = register(daemon);
+        String early = desktopRun(uniqueId("t"), daemon);
+        String late = desktopRun(uniqueId("t"), daemon);
+        Instant now = Instant.now();
+        // The dispatch of "early" stamped its frame first, but its write was retried: "late" commits first.
+        frames.send(Frame.start(daemon, late, "t-late", 1, "{}", 60, now.plusSeconds(1)));
+        JsonNode first = fetch(daemon, credential, null);
+        assertEquals(List.of(late), runIds(first));
+
+        frames.send(Frame.start(daemon, early, "t-early", 1, "{}", 60, now));
+        frames.send(Frame.cancel(daemon, early, "t-early", 1, now.plusMillis(1)));
+        JsonNode next = fetch(daemon, credential, first.get("cursor").asText());
+        assertEquals(List.of(early, early, late), runIds(next), "every unacknowledged frame, oldest first: " + next);
+        assertEquals(first.get("cursor"), next.get("cursor"));
+    }
+
+    @Test
+    void ofTwoProcessesAcknowledgingOneFrameOnlyOneRemovesIt() throws Exception {
+        String daemon = uniqueId("d");
+        String credential = register(daemon);
+        String runId = desktopRun(uniqueId("t"), daemon);
+        Frame start = Frame.start(daemon, runId, "t-claim", 1, "{}", 60, Instant.now());
+        frames.send(start);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            List<java.util.concurrent.Future<APIGatewayV2HTTPResponse>> answers = pool.invokeAll(List.of(
+                    () -> acknowledge(daemon, credential, start.frameId()), () -> acknowledge(daemon, credential, start.frameId())));
+            List<JsonNode> bodies = new java.util.ArrayList<>();
+            for (var answer : answers) {
+                assertEquals(200, answer.get().getStatusCode(), answer.get().getBody());
+                bodies.add(JSON.readTree(answer.get().getBody()).get("acknowledged"));
+            }
+            assertEquals(1, bodies.stream().mapToInt(JsonNode::size).sum(), "exactly one call removed the frame: " + bodies);
+            assertTrue(bodies.stream().anyMatch(b -> b.size() == 1 && b.get(0).asText().equals(start.frameId())), bodies.toString());
+        } finally {
+            pool.shutdown();
+        }
+        assertEquals(List.of(), frames.unacknowledged(daemon, 10));
+    }
+
+    @Test
+    void aSecondSucceededReportOfOneTokenIsRefusedAndTheFirstOutputStays() throws Exception {
+        String daemon = uniqueId("d");
+        String credential = register(daemon);
+        String thread = uniqueId("t");
+        String runId = desktopRun(thread, daemon);
+        long token = desktop.handleRequest(event("desktop-dispatch").withRunId(runId).withThreadId(thread)
+                .withDaemonId(daemon).as(DispatchTask.class), context()).get("fenceToken");
+
+        String first = "{\"type\":\"succeeded\",\"fenceToken\":" + token + ",\"output\":{\"by\":\"process-1\"}}";
+        String second = "{\"type\":\"succeeded\",\"fenceToken\":" + token + ",\"output\":{\"by\":\"process-2\"}}";
+        APIGatewayV2HTTPResponse accepted = api.handleRequest(withBody(asDaemon("daemon-report-progress", credential, daemon, runId), first), context());
+        assertEquals(202, accepted.getStatusCode(), accepted.getBody());
+        APIGatewayV2HTTPResponse refused = api.handleRequest(withBody(asDaemon("daemon-report-progress", credential, daemon, runId), second), context());
+        assertEquals(409, refused.getStatusCode(), refused.getBody());
+        assertEquals("AlreadySucceeded", JSON.readTree(refused.getBody()).at("/error/code").asText());
+        assertEquals("{\"by\":\"process-1\"}", runs.payloads(runId).output(), "the first output stays");
+
+        // The first report again, as its daemon retries it when an answer was lost: the same write, accepted.
+        APIGatewayV2HTTPResponse retried = api.handleRequest(withBody(asDaemon("daemon-report-progress", credential, daemon, runId), first), context());
+        assertEquals(202, retried.getStatusCode(), retried.getBody());
+        assertEquals("{\"by\":\"process-1\"}", runs.payloads(runId).output());
+    }
+
+    private String register(String daemon) throws Exception {
+        return JSON.readTree(api.handleRequest(event("api-register-daemon").withDaemonId(daemon)
+                .as(APIGatewayV2HTTPEvent.class), context()).getBody()).get("credential").asText();
+    }
+
+    private String desktopRun(String thread, String daemon) {
+        return service.start(thread, StartRequest.of(JSON.createObjectNode().put("target", "desktop")
+                .put("daemonId", daemon).set("input", JSON.createObjectNode())), null).run().runId();
+    }
+
+    private JsonNode fetch(String daemon, String credential, String after) throws Exception {
+        APIGatewayV2HTTPEvent template = asDaemon("daemon-fetch-frames", credential, daemon, "unused");
+        Map<String, String> query = new java.util.HashMap<>(Map.of("waitSeconds", "0"));
+        if (after != null) {
+            query.put("after", after);
+        }
+        APIGatewayV2HTTPResponse response = api.handleRequest(Fixtures.httpRequest(template.getRouteKey(), template.getHeaders(),
+                query, template.getPathParameters(), null, false, template.getRequestContext()), context());
+        assertEquals(200, response.getStatusCode(), response.getBody());
+        return JSON.readTree(response.getBody());
+    }
+
+    private static List<String> runIds(JsonNode batch) {
+        List<String> ids = new java.util.ArrayList<>();
+        batch.get("frames").forEach(frame -> ids.add(frame.get("runId").asText()));
+        return ids;
+    }
+
+    private APIGatewayV2HTTPResponse acknowledge(String daemon, String credential, String frameId) {
+        return api.handleRequest(request(asDaemon("daemon-fetch-frames", credential, daemon, "unused"),
+                "POST /daemons/{daemonId}/frames/ack", "{\"frameIds\":[\"" + frameId + "\"]}"), context());
+    }
+
+    private static APIGatewayV2HTTPEvent withBody(APIGatewayV2HTTPEvent request, String body) {
+        return Fixtures.httpRequest(request.getRouteKey(), request.getHeaders(), null, request.getPathParameters(), body, false,
+                request.getRequestContext());
     }
 
     private static APIGatewayV2HTTPEvent asDaemon(String fixture, String credential, String daemon, String runId) {

@@ -69,7 +69,7 @@ class HandlersIT {
     HandlersIT() {
         api.runs = service;
         gate.gate = new Gate(runs, threads, queue, workflow, finalizer, cancellation, aws.settings.holdSeconds(), Clock.systemUTC());
-        Dispatcher dispatcher = new Dispatcher(fence, runs, daemons, Clock.systemUTC());
+        Dispatcher dispatcher = new Dispatcher(fence, runs, daemons, aws.settings.heartbeatSeconds(), Clock.systemUTC());
         hosted.dispatcher = dispatcher;
         desktop.dispatcher = dispatcher;
         finalize.finalizer = finalizer;
