@@ -3,6 +3,7 @@ package dev.runlane.runs;
 import dev.runlane.domain.Frame;
 import dev.runlane.domain.Frames;
 import dev.runlane.domain.Run;
+import dev.runlane.domain.RunStatus;
 import dev.runlane.domain.Target;
 import dev.runlane.domain.Workflow;
 
@@ -30,18 +31,20 @@ public class Cancellation {
 
     /**
      * Ends the run with this (cancelled) outcome unless it has ended, or, with {@code onlyIfQueued},
-     * unless it is no longer queued. Returns whether this call ended it.
+     * unless it is no longer queued, then completes the steps after its end. A run already CANCELLED
+     * has those steps done again: a repeat of a cancel that was cut short finishes it. Returns whether
+     * this call ended the run.
      */
     public boolean cancel(String runId, Outcome outcome, boolean onlyIfQueued) {
         Finalizer.Finished finished = finalizer.end(runId, Optional.of(outcome), onlyIfQueued);
-        if (finished.endedNow()) {
+        if (finished.run() != null && finished.run().status() == RunStatus.CANCELLED) {
             complete(finished.run());
         }
         return finished.endedNow();
     }
 
     /** The steps after the end of a run ended by request (cancelled, expired): stop its execution, tell its daemon, free its thread. */
-    public void complete(Run cancelled) {
+    private void complete(Run cancelled) {
         // A run admitted by the gate has its execution's ARN even if the execution has not started yet:
         // the gate stops what it starts for a run that has ended.
         if (cancelled.executionArn() != null) {

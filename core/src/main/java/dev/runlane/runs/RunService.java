@@ -269,18 +269,14 @@ public class RunService {
      * daemon also gets a cancel frame, so it stops the command at once.
      */
     public Run cancel(String runId) {
-        Run run = get(runId);
-        if (!run.isTerminal() && cancellation.cancel(runId, Outcome.cancelled("cancelled by request"), false)) {
-            return get(runId);
+        get(runId);
+        // A run already CANCELLED (a retry, a concurrent cancel) has the steps after its end redone.
+        cancellation.cancel(runId, Outcome.cancelled("cancelled by request"), false);
+        Run now = get(runId);
+        if (now.status() != RunStatus.CANCELLED) {
+            throw new RefusedException(CONFLICT, "RunEnded", "run " + runId + " has already ended " + now.status());
         }
-        Run ended = get(runId);
-        if (ended.status() != RunStatus.CANCELLED) {
-            throw new RefusedException(CONFLICT, "RunEnded", "run " + runId + " has already ended " + ended.status());
-        }
-        // Cancelled already (a retry, or a concurrent cancel): redo the steps after its end, which the
-        // first cancel may not have finished.
-        cancellation.complete(ended);
-        return ended;
+        return now;
     }
 
     public ThreadView thread(String threadId) {

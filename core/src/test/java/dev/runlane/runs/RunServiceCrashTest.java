@@ -49,9 +49,14 @@ class RunServiceCrashTest {
             super.done(receiptHandle);
         }
     };
+    private int stopFailures;
     private final InMemoryPorts.Flow workflow = new InMemoryPorts.Flow() {
         @Override
         public void stop(String runId, String error, String cause) {
+            if (stopFailures > 0) {
+                stopFailures--;
+                throw new IllegalStateException("states:StopExecution failed");
+            }
             steps.add("stop " + runId);
             super.stop(runId, error, cause);
         }
@@ -121,6 +126,29 @@ class RunServiceCrashTest {
         steps.clear();
         assertEquals(RunStatus.CANCELLED, service.cancel(run.runId()).status(), "a retry answers with the run, not 409");
         assertEquals(List.of("stop " + run.runId(), "release r-m1"), steps, "and redoes what the first may have left undone");
+    }
+
+    /** A thread cancel or a cancel-others start cut short after the running run's end is completed by its retry. */
+    @Test
+    void aRetriedThreadCancelOrSupersedeStopsTheRunTheFirstTryEnded() {
+        Run running = service.start("t", ECHO, null).run();
+        gate.admit(List.of(message("m1", running)));
+        stopFailures = 1;
+        assertThrows(IllegalStateException.class, () -> service.cancelThread("t", RunService.Include.ALL));
+        assertEquals(RunStatus.CANCELLED, ports.runs.items.get(running.runId()).status());
+        assertEquals(List.of(), steps, "cut short: not stopped, the thread still held");
+
+        service.cancelThread("t", RunService.Include.ALL);
+        assertEquals(List.of("stop " + running.runId(), "release r-m1"), steps, "the retry stops it, then frees the thread");
+
+        steps.clear();
+        Run next = service.start("t2", ECHO, null).run();
+        gate.admit(List.of(message("m2", next)));
+        StartRequest cancelOthers = new StartRequest(Target.HOSTED, null, ECHO.input(), new StartOptions(BusyPolicy.CANCEL_OTHERS, null));
+        stopFailures = 1;
+        assertThrows(IllegalStateException.class, () -> service.start("t2", cancelOthers, "k"));
+        service.start("t2", cancelOthers, "k");
+        assertEquals(List.of("stop " + next.runId(), "release r-m2"), steps, "the keyed retry of the start completes the supersede");
     }
 
     @Test
