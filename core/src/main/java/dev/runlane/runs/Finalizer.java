@@ -58,7 +58,7 @@ public class Finalizer {
     public Finished record(String runId, Optional<Outcome> outcome) {
         Finished finished = end(runId, outcome, false);
         Run run = finished.run();
-        if (run != null && run.isTerminal() && outcome.isPresent() && (finished.endedNow() || sameEnd(outcome.get(), run))) {
+        if (run != null && run.isTerminal() && outcome.isPresent() && sameEnd(outcome.get(), run)) {
             release(run);
         }
         return finished;
