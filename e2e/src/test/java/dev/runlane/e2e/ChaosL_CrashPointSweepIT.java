@@ -48,8 +48,8 @@ import software.amazon.awssdk.services.sfn.model.HistoryEvent;
  *
  * <p>The table (operation x call x before/after -> outcome) is printed as {@code [sweep]} lines and written to
  * {@code e2e/target/crash-sweep.md}; every failing case is collected and the test fails once, with the table.
- * It runs with {@code -Drunlane.sweep=true}, or {@code -Drunlane.sweep.operations=cancel,pause}, which sweeps only
- * the operations whose names contain one of those words.
+ * It runs with the rest of the suite ({@code ./runlane test}); {@code -Drunlane.sweep.operations=cancel,pause} sweeps
+ * only the operations whose names contain one of those words.
  *
  * <p>Desktop runs: a desktop dispatch is crashed with the run's daemon away (the run must end FAILED, its dispatch never
  * replayed, and its start frame never given to the daemon once it ended), and a daemon's {@code succeeded} and
@@ -680,12 +680,8 @@ class ChaosL_CrashPointSweepIT extends ChaosScenario {
     private int threads;
 
     @Test
-    @Timeout(value = 30, unit = TimeUnit.MINUTES)
+    @Timeout(value = 45, unit = TimeUnit.MINUTES)
     void everyOperationSurvivesACrashBeforeAndAfterEachOfItsAwsCalls() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(Boolean.getBoolean("runlane.sweep")
-                        || !System.getProperty("runlane.sweep.operations", "").isBlank(),
-                "the crash-point sweep runs with -Drunlane.sweep=true (all operations, about 25 minutes on 2 cores)"
-                        + " or -Drunlane.sweep.operations=…; not yet in ./runlane test");
         Instant began = Instant.now();
         List<String> only = Arrays.stream(System.getProperty("runlane.sweep.operations", "").split(","))
                 .map(String::trim).filter(s -> !s.isEmpty()).map(s -> s.toLowerCase(Locale.ROOT)).toList();
@@ -1274,8 +1270,8 @@ class ChaosL_CrashPointSweepIT extends ChaosScenario {
         long failed = all.stream().filter(c -> !c.failures.isEmpty()).count();
         out.append("# Crash-point sweep (ChaosL_CrashPointSweepIT)\n\n")
                 .append(String.format(Locale.ROOT, "%d cases, %d failed, in %.1f s. Crash: the function's sandbox SIGKILLed just"
-                        + " before / just after its k-th AWS call; API operations are then retried by the client (the same"
-                        + " request), the others by the platform. Probe bound: %d s (HoldSeconds %d + %d s), %d s for the gate"
+                        + " before / just after its k-th AWS call; API requests and daemon reports are then retried by their client"
+                        + " (the same request), the others by the platform. Probe bound: %d s (HoldSeconds %d + %d s), %d s for the gate"
                         + " (VisibilityTimeout %d + %d s).%n%n", all.size(), failed, took.toMillis() / 1000.0,
                         HOLD_BOUND.toSeconds(), E2eStack.HOLD_SECONDS, PROBE_MARGIN.toSeconds(), REDELIVERY_BOUND.toSeconds(),
                         VISIBILITY_TIMEOUT.toSeconds(), PROBE_MARGIN.toSeconds()));
