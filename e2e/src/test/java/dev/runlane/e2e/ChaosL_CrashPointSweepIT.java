@@ -36,8 +36,9 @@ import software.amazon.awssdk.services.sfn.model.HistoryEvent;
  * (the local cloud's {@code crash} fault: its function's sandbox SIGKILLed) just before and just after each of
  * its AWS calls, then retried as its client would (the same request again, with the same Idempotency-Key; a
  * daemon's report again), or left to the platform (gate, finalize, reaper, hosted and desktop dispatch: SQS
- * redelivery, Step Functions' Retry or Catch, the gate's hold re-check). Then, per case: no orphan run, no stuck thread (a probe run succeeds in bound), no two
- * runs of the thread overlapping or out of queue order, and the operation's documented end state.
+ * redelivery, Step Functions' Retry or Catch, the gate's hold re-check). Then, per case: no orphan run, no stuck
+ * thread (a probe run succeeds in bound), no two runs of the thread overlapping or out of queue order, and the
+ * operation's documented end state.
  *
  * <p>How: each {@link Operation} is calibrated once without faults (its invocation's N calls, read from
  * {@code /_runlane/invocations}), then its 2N cases run back to back (preconditions set up a few at a time with
@@ -1214,7 +1215,12 @@ class ChaosL_CrashPointSweepIT extends ChaosScenario {
         boolean claim(JsonNode frame) {
             String frameId = frame.path("frameId").asText();
             Api.Response acknowledged = api.acknowledge(id, credential, List.of(frameId));
-            return acknowledged.status() == 200 && acknowledged.body().path("acknowledged").toString().contains('"' + frameId + '"');
+            for (JsonNode removed : acknowledged.body().path("acknowledged")) {
+                if (acknowledged.status() == 200 && frameId.equals(removed.asText())) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         Api.Response report(String runId, JsonNode report) {
