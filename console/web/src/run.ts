@@ -102,7 +102,8 @@ export function runPage(runId: string) {
         h('td', { class: 'mono' }, time(es[0].time)), h('td', { class: 'mono' }, time(es[es.length - 1].time))));
       attempts.replaceChildren(...rows, h('tr', {}, h('td', { colspan: 5, class: 'muted' },
         `${run?.attempts ?? 0} attempt(s) started; the run's fence token: ${run?.fenceToken ?? '–'}; stale writes refused: ${run?.staleWrites ?? 0}. `
-        + 'Rows: the attempts whose writes were accepted.')));
+        + 'Rows: the attempts whose writes were accepted. Fence tokens are the thread\'s: each attempt takes the next one '
+        + 'and a run\'s end takes one more, so a thread\'s runs show 1, 3, 5.')));
     }
 
     // Events: the API's long poll (returns as soon as one is written, or the run ends).
