@@ -74,10 +74,11 @@ public final class Daemon implements AutoCloseable {
     private volatile Thread loop;
 
     public Daemon(DaemonConfig config, ApiClient api, Log log, Duration retryFirst, Duration retryCap) {
-        this(config, api, log, retryFirst, retryCap, ACTIVE_WINDOW);
+        this(config, api, log, retryFirst, retryCap, ACTIVE_WINDOW, CommandRun.PROGRESS_LINGER);
     }
 
-    Daemon(DaemonConfig config, ApiClient api, Log log, Duration retryFirst, Duration retryCap, Duration activeWindow) {
+    Daemon(DaemonConfig config, ApiClient api, Log log, Duration retryFirst, Duration retryCap, Duration activeWindow,
+           Duration progressLinger) {
         this.activeWindow = activeWindow;
         this.config = config;
         this.api = api;
@@ -89,7 +90,8 @@ public final class Daemon implements AutoCloseable {
         this.running = new RunningRecords(config.root(), log);
         this.rootLock = new RootLock(config.root());
         this.runSettings = new CommandRun.Settings(config.command(), Duration.ofSeconds(config.heartbeatSeconds()),
-                Duration.ofSeconds(config.killGraceSeconds()), retryFirst, retryCap, this::credentialRejected);
+                Duration.ofSeconds(config.killGraceSeconds()), retryFirst, retryCap, this::credentialRejected,
+                progressLinger);
         // Three heartbeat intervals: well inside the server's heartbeat window (60 s by default), which counts
         // from the dispatch; past it the run times out anyway.
         this.preStartHeartbeat = new PreStartHeartbeat(api, log, Duration.ofSeconds(3L * config.heartbeatSeconds()),
