@@ -119,6 +119,24 @@ class DaemonTest {
     }
 
     @Test
+    void aQuietDaemonPollsEverySecondThenEveryIdleIntervalAndLogsEachChange() throws Exception {
+        // The first poll is a long one (2 s): it ends in the recent window (0.3 s to 3.3 s after the start).
+        start("d1", CREDENTIAL, root, 3, Duration.ofMillis(300), Duration.ofSeconds(3));
+        awaitTrue("recently active", () -> logs().contains(
+                "polling: no frame or command for 0.3s: a poll every 1s without waiting, for 3s"));
+        awaitTrue("idle", () -> logs().contains("polling: idle (no frame or command for 3.3s): a poll every 3s without waiting"));
+        List<Integer> quiet = api.pollWaits();
+        assertEquals(2, quiet.get(0), "a daemon starts active: " + quiet);
+        assertTrue(quiet.size() >= 2 && quiet.subList(1, quiet.size()).stream().allMatch(w -> w == 0),
+                "once quiet, no poll waits: " + quiet);
+
+        script("r-q", "echo done");
+        api.addStart("r-q", "t-q", 1, null);
+        awaitTrue("the run succeeded", () -> !api.reports("r-q", "succeeded").isEmpty());
+        assertTrue(logs().contains("polling: active (a frame or a command): long polls of 2s"), logs());
+    }
+
+    @Test
     void lastLineThatIsNotJsonIsTheOutputAsAString() throws Exception {
         script("r1", "echo '{\"partial\": 1}'; echo 'all done'");
         start("d1", CREDENTIAL);
@@ -791,10 +809,15 @@ class DaemonTest {
     }
 
     private Running start(String daemonId, String credential, Path root, int idlePollSeconds, Duration activeWindow) {
+        return start(daemonId, credential, root, idlePollSeconds, activeWindow, Duration.ZERO);
+    }
+
+    private Running start(String daemonId, String credential, Path root, int idlePollSeconds, Duration activeWindow,
+                          Duration recentWindow) {
         DaemonConfig config = new DaemonConfig(api.url(), daemonId, credential, root,
                 "sh '" + scripts + "'/\"$RUNLANE_RUN_ID\".sh", 1, 2, idlePollSeconds, 1);
         Daemon daemon = new Daemon(config, new ApiClient(config.apiUrl(), daemonId, credential), log,
-                Duration.ofMillis(50), Duration.ofMillis(400), activeWindow, PROGRESS_LINGER);
+                Duration.ofMillis(50), Duration.ofMillis(400), activeWindow, recentWindow, PROGRESS_LINGER);
         AtomicReference<Exception> failure = new AtomicReference<>();
         Thread thread = new Thread(() -> {
             try {
