@@ -103,5 +103,6 @@ export function drawGraph(definition: any, tr: Trace, status: string): SVGElemen
 export function graphLegend(): HTMLElement {
   return h('div', { class: 'legend', 'aria-hidden': 'true' },
     h('span', { style: '--c:#e2f3e6' }, 'on the path'), h('span', { style: '--c:#dbe9fb' }, 'current state'),
-    h('span', { style: '--c:#fbe3e1' }, 'failed'), h('span', { style: '--c:#ffffff' }, 'not taken'));
+    h('span', { style: '--c:#fbe3e1' }, 'failed'), h('span', { style: '--c:#ffffff' }, 'not taken'),
+    h('span', { class: 'edge' }, 'transition'), h('span', { class: 'edge catch' }, 'on an error (Catch)'));
 }

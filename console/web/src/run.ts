@@ -20,6 +20,7 @@ export function runPage(runId: string) {
     const output = h('pre', { 'data-testid': 'output', tabindex: 0, 'aria-label': 'Output' });
     const graph = h('div', { class: 'graph-wrap', 'data-testid': 'graph-wrap' }, h('p', { class: 'muted', style: 'padding:8px' }, 'Loading the execution…'));
     const consoleLink = h('p');
+    const eventsHeading = h('h2', { id: 'h-events' }, 'Events (live)');
     const eventList: any[] = [];
     let run: any = null;
 
@@ -33,7 +34,7 @@ export function runPage(runId: string) {
         h('div', { class: 'scroll' }, h('table', { 'aria-label': 'Attempts' },
           h('thead', {}, h('tr', {}, ...['Attempt', 'Fence token', 'Events', 'First event', 'Last event'].map((c) => h('th', { scope: 'col' }, c)))),
           attempts))),
-      h('section', { 'aria-labelledby': 'h-events' }, h('h2', { id: 'h-events' }, 'Events (live)'),
+      h('section', { 'aria-labelledby': 'h-events' }, eventsHeading,
         h('div', { class: 'scroll events', tabindex: 0, role: 'region', 'aria-label': 'Events, scrollable' }, h('table', { 'aria-label': 'Events' },
           h('thead', {}, h('tr', {}, ...['Time', 'Attempt', 'Fence token', 'Type', 'Data'].map((c) => h('th', { scope: 'col' }, c)))),
           events))),
@@ -62,6 +63,8 @@ export function runPage(runId: string) {
       const changed = !run || run.status !== r.status || run.executionArn !== r.executionArn || run.attempts !== r.attempts;
       run = r;
       heading.replaceChildren(badge(r.status));
+      // An ended run writes no more events: its list is complete, not live.
+      eventsHeading.textContent = TERMINAL.has(r.status) ? 'Events' : 'Events (live)';
       heading.setAttribute('data-status', r.status);
       threadLink.replaceChildren(h('a', { href: `#/threads/${encodeURIComponent(r.threadId)}` }, `← Thread ${r.threadId}`));
       fields.replaceChildren(...FIELDS.flatMap((f) => [h('dt', {}, f), h('dd', { class: 'mono', 'data-field': f }, show(f, r[f]))]));
@@ -102,7 +105,8 @@ export function runPage(runId: string) {
         h('td', { class: 'mono' }, time(es[0].time)), h('td', { class: 'mono' }, time(es[es.length - 1].time))));
       attempts.replaceChildren(...rows, h('tr', {}, h('td', { colspan: 5, class: 'muted' },
         `${run?.attempts ?? 0} attempt(s) started; the run's fence token: ${run?.fenceToken ?? '–'}; stale writes refused: ${run?.staleWrites ?? 0}. `
-        + 'Rows: the attempts whose writes were accepted.')));
+        + 'Rows: the attempts whose writes were accepted. Fence tokens are the thread\'s: each attempt takes the next one '
+        + 'and a run\'s end takes one more, so a thread\'s runs show 1, 3, 5.')));
     }
 
     // Events: the API's long poll (returns as soon as one is written, or the run ends).

@@ -92,7 +92,8 @@ const COLORS: Record<string, string> = {
 function legend(): HTMLElement {
   return h('div', { class: 'legend', 'aria-hidden': 'true' },
     h('span', { style: '--c:#d5dbe1' }, 'queued'),
-    ...['RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'].map((s) => h('span', { style: `--c:${COLORS[s]}` }, s.toLowerCase())));
+    ...['RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'].map((s) => h('span', { style: `--c:${COLORS[s]}` }, s.toLowerCase())),
+    h('span', { class: 'ended-unstarted' }, 'ended while queued (its status colour)'));
 }
 
 /** The runs on a time axis: a lane with every execution, then a row per run, queued then running. */
@@ -123,10 +124,15 @@ function drawTimeline(runs: any[]): SVGElement | HTMLElement {
     const label = `${i + 1}. ${r.runId.slice(-10)}`;
     const queuedEnd = r.startedAt ? t(r.startedAt) : t(r.finishedAt);
     const title = `run ${i + 1} ${r.runId}: ${r.status}; queued ${duration(queuedEnd - t(r.createdAt))}`
-      + (r.startedAt ? `, running ${duration(t(r.finishedAt) - t(r.startedAt))}` : ', never started');
+      + (r.startedAt ? `, running ${duration(t(r.finishedAt) - t(r.startedAt))}`
+        : TERMINAL.has(r.status) ? `, then ${r.status} without starting` : ', not started yet');
     const g = svg('g', { 'data-run': r.runId, 'data-status': r.status }, svg('title', {}, title));
     g.append(svg('text', { x: 8, y: y + 13, 'font-size': 11, fill: '#1b1f24', 'font-family': 'monospace' }, label),
       svg('rect', { x: x(t(r.createdAt)), y: y + 3, width: Math.max(1, x(queuedEnd) - x(t(r.createdAt))), height: 12, fill: '#d5dbe1', class: 'queued' }));
+    if (!r.startedAt && TERMINAL.has(r.status)) {
+      // Ended while queued (cancelled, expired, rejected): its queued bar ends in a mark of its status colour.
+      g.append(svg('rect', { x: x(queuedEnd) - 3, y: y + 1, width: 6, height: 16, fill: color, class: 'ended-unstarted' }));
+    }
     if (r.startedAt) {
       const bar = { x: x(t(r.startedAt)), width: Math.max(2, x(t(r.finishedAt)) - x(t(r.startedAt))), fill: color };
       g.append(svg('rect', { ...bar, y: y + 1, height: 16, class: 'running' }));

@@ -58,6 +58,15 @@ async function text(locator, pattern, what) {
   ok(what);
 }
 
+/** No empty band between the actions (and the status line under them) and the first heading below: at most `px`. */
+async function tight(page, heading, where, px = 48) {
+  const actions = await page.locator('.actions').first().boundingBox();
+  const h2 = await page.locator(heading).first().boundingBox();
+  const gap = h2.y - (actions.y + actions.height);
+  assert.ok(gap >= 0 && gap <= px, `${where}: ${Math.round(gap)} px between the actions and ${heading}`);
+  ok(`${where}: the first heading follows the actions closely (${Math.round(gap)} px)`);
+}
+
 /** Every button and input has an accessible name; every table a label. */
 async function labelled(page, where) {
   const missing = await page.evaluate(() => {
@@ -111,6 +120,7 @@ try {
   assert.equal(lane[0].run, env('DEMO_FIRST'));
   assert.ok(lane[0].x + lane[0].w <= lane[1].x + 0.5, `the second run starts after the first ends on the lane: ${JSON.stringify(lane)}`);
   ok('thread: the timeline shows the two runs one after the other on one lane');
+  await tight(page, 'main > h2', 'thread page');
   await labelled(page, 'thread page');
   await contrast(page, 'thread page');
   await shot(page, 'thread-1280');
@@ -131,6 +141,9 @@ try {
   assert.ok(await page.locator('svg[data-testid=graph] path[data-taken=true]').count() >= 4, 'the path taken is drawn');
   ok('run: the graph shows the path Route by target → Run hosted agent → Record success');
   await text(page.locator('p', { hasText: 'local cloud: no AWS console' }), 'Execution arn:aws:states', 'run: no AWS console link locally');
+  await text(page.locator('#h-events'), /^Events$/, 'run: an ended run\'s events are a complete list, not live');
+  await text(page.locator('.legend'), 'on an error (Catch)', 'run: the legend names the dashed Catch edges');
+  await tight(page, '#h-fields', 'run page');
   await labelled(page, 'run page');
   await shot(page, 'run-1280');
 
@@ -149,6 +162,9 @@ try {
   await text(page.locator(`tr[data-run="${env('LIVE_QUEUED')}"] [data-col=status]`), 'QUEUED', 'live thread: a QUEUED run');
   await text(page.locator(`tr[data-run="${env('LIVE_CANCELLED')}"] [data-col=status]`), 'CANCELLED', 'live thread: a CANCELLED run');
   await text(page.locator('h1 [data-state]'), 'running', 'live thread: state running');
+  await page.locator(`svg[data-testid=timeline] g[data-run="${env('LIVE_CANCELLED')}"] rect.ended-unstarted`).waitFor({ timeout: BOUND });
+  assert.equal(await page.locator(`svg[data-testid=timeline] g[data-run="${env('LIVE_RUNNING')}"] rect.ended-unstarted`).count(), 0);
+  ok('live thread: the run cancelled while queued ends in a mark of its status colour, unlike a queued one');
   await shot(page, 'thread-live-1280');
   await page.locator(`tr[data-run="${env('LIVE_QUEUED')}"] button`, { hasText: 'Cancel' }).click();
   await text(page.locator(`tr[data-run="${env('LIVE_QUEUED')}"] [data-col=status]`), 'CANCELLED', 'live thread: clicking Cancel cancels the queued run');
@@ -173,6 +189,7 @@ try {
   await page.locator('g.state[data-state="Run hosted agent"][data-status=current]').waitFor({ timeout: BOUND });
   ok('running run: the graph highlights the current state, Run hosted agent');
   await text(page.locator('table[aria-label=Events] td'), 'progress', 'running run: its progress events, live');
+  await text(page.locator('#h-events'), 'Events (live)', 'running run: its events are live');
   await shot(page, 'run-running-1280');
   await page.locator('#cancel-run').click();
   await text(page.locator('[data-field=status]'), 'CANCELLED', 'running run: clicking Cancel run cancels it');

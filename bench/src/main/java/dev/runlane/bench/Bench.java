@@ -151,7 +151,7 @@ public final class Bench implements Callable<Integer> {
     }
 
     /**
-     * What an idle connected daemon costs a month, before and now: a 20 s long poll held all the time,
+     * What an idle connected daemon costs a month, polling two ways: a 20 s long poll held all the time,
      * or (the reference daemon's default once idle) a poll without waiting every 5 s. Each measured on
      * a daemon with no frames: the frames function's billed time and the read units per poll.
      */
@@ -162,8 +162,9 @@ public final class Bench implements Callable<Integer> {
         progress("a connected daemon's idle polls: one 20 s long poll, then 20 polls without waiting");
         driver.pollFrames(daemonId, credential, 0); // its sandbox warm
         return List.of(
-                measurePolls("long polls only, 20 s each (before)", 20, 0, 1, driver, edge, reports, bill, daemonId, credential),
-                measurePolls("idle: a poll every 5 s without waiting (now)", 0, IDLE_POLL_SECONDS, 20, driver, edge, reports, bill,
+                measurePolls("a 20 s long poll held all the time", 20, 0, 1, driver, edge, reports, bill, daemonId, credential),
+                measurePolls("a poll every 5 s without waiting (the reference daemon, idle)", 0, IDLE_POLL_SECONDS, 20, driver,
+                        edge, reports, bill,
                         daemonId, credential));
     }
 

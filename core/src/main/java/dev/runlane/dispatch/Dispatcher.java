@@ -60,7 +60,15 @@ public class Dispatcher {
         Agent agent = Agents.named(agentName)
                 .orElseThrow(() -> new FatalAgentException("unknown agent '" + agentName + "'"));
         LOG.info(() -> "run " + runId + " attempt " + attempt + " (fence token " + token + ") runs agent " + agentName);
-        JsonNode output = agent.run(new Attempt(runId, threadId, attempt, token, input, remainingTime));
+        JsonNode output;
+        try {
+            output = agent.run(new Attempt(runId, threadId, attempt, token, input, remainingTime));
+        } catch (StaleAttemptException fencedOut) {
+            throw fencedOut;
+        } catch (RuntimeException failed) {
+            recordError(runId, threadId, attempt, token, failed);
+            throw failed;
+        }
         String text = String.valueOf(output);
         int bytes = text.getBytes(StandardCharsets.UTF_8).length;
         if (bytes > RunPayloads.MAX_OUTPUT_BYTES) {
@@ -68,6 +76,24 @@ public class Dispatcher {
         }
         fenced(runId, token, () -> fence.recordOutput(threadId, runId, token, text));
         return new HostedResult(attempt, token);
+    }
+
+    /**
+     * Records the attempt's error as its last event, {@code {"code","message"}}, so that a retried attempt's
+     * failure shows in the run's events (a crash or a timeout leaves none: the execution history has those).
+     * Best effort: the agent's error is what the attempt ends with, whether or not this write is accepted.
+     */
+    private void recordError(String runId, String threadId, int attempt, long token, RuntimeException failed) {
+        String code = failed.getClass().getName().startsWith("dev.runlane.") ? failed.getClass().getSimpleName()
+                : failed.getClass().getName();
+        JsonNode data = Json.MAPPER.createObjectNode().put("code", code).put("message", failed.getMessage());
+        try {
+            fenced(runId, token, () -> fence.append(threadId,
+                    new RunEvent(runId, attempt, token, clock.instant(), "error", data.toString())));
+        } catch (RuntimeException notRecorded) {
+            LOG.warning(() -> "run " + runId + " attempt " + attempt + ": its error was not recorded as an event: " + notRecorded);
+            failed.addSuppressed(notRecorded);
+        }
     }
 
     /** Leaves a start frame for the run's daemon. Always attempt 1: desktop dispatch is never replayed. */

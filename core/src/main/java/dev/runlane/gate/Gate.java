@@ -182,7 +182,7 @@ public class Gate {
                     return end(run, message, position, Outcome.expired());
                 }
                 case SUPERSEDE -> {
-                    return end(run, message, position, Outcome.superseded(null));
+                    return end(run, message, position, Outcome.superseded());
                 }
                 case CANCEL -> {
                     return end(run, message, position, Outcome.cancelledWithThread());

@@ -2,10 +2,12 @@ package dev.runlane.runs;
 
 import dev.runlane.domain.Fence;
 import dev.runlane.domain.Run;
+import dev.runlane.domain.RunStatus;
 import dev.runlane.domain.RunStore;
 import dev.runlane.domain.ThreadQueue;
 
 import java.time.Clock;
+import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.logging.Logger;
@@ -82,11 +84,20 @@ public class Finalizer {
         }
         Run run = found.get();
         boolean ended = outcome.isPresent() && !run.isTerminal() && fence.end(run.threadId(), runId,
-                outcome.get().status(), outcome.get().error(), clock.instant(), onlyIfQueued);
+                outcome.get().status(), outcome.get().error(), endTime(run, outcome.get(), clock.instant()), onlyIfQueued);
         if (ended) {
             LOG.info(() -> "run " + runId + " of thread " + run.threadId() + " ended " + outcome.get().status());
         }
         return new Finished(ended, ended || !run.isTerminal() ? runs.find(runId).orElse(run) : run);
+    }
+
+    /**
+     * When the run ended: now, except for a run that expired, which ended at its deadline however late
+     * the gate or a read noticed it (its {@code finishedAt} is its {@code expiresAt}).
+     */
+    static Instant endTime(Run run, Outcome outcome, Instant now) {
+        Instant deadline = run.options().expiresAt();
+        return outcome.status() == RunStatus.EXPIRED && deadline != null && deadline.isBefore(now) ? deadline : now;
     }
 
     /**

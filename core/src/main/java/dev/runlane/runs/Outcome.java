@@ -32,11 +32,13 @@ public record Outcome(RunStatus status, RunError error) {
         return new Outcome(RunStatus.CANCELLED, new RunError("Cancelled", why));
     }
 
-    /** Cancelled by a later {@code cancel-others} start on its thread. */
-    public static Outcome superseded(String byRunId) {
+    /**
+     * Cancelled by a later {@code cancel-others} start on its thread. One message whoever ends it (the
+     * start, or the gate, which knows only the thread's queue position, not the run that set it).
+     */
+    public static Outcome superseded() {
         return new Outcome(RunStatus.CANCELLED, new RunError("Superseded",
-                byRunId == null ? "superseded by a later run started with onBusy cancel-others"
-                        : "superseded by run " + byRunId + " (onBusy cancel-others)"));
+                "superseded by a later run of its thread started with onBusy cancel-others"));
     }
 
     /** Cancelled by a cancel of its thread's queue ({@code POST /threads/{threadId}/cancel}). */

@@ -180,12 +180,12 @@ public class RunService {
         ThreadState thread = threads.supersedeBefore(run.threadId(), run.queueSeq());
         if (thread.admittedRun() != null && !thread.admittedRun().equals(run.runId())
                 && thread.supersedes(thread.admittedPosition())) {
-            cancellation.cancel(thread.admittedRun(), Outcome.superseded(run.runId()), false);
+            cancellation.cancel(thread.admittedRun(), Outcome.superseded(), false);
         }
         for (Run other : runs.unfinished(run.threadId())) {
             String seq = other.queueSeq();
             if (!other.runId().equals(run.runId()) && seq != null && seq.compareTo(run.queueSeq()) < 0) {
-                cancellation.cancel(other.runId(), Outcome.superseded(run.runId()), false);
+                cancellation.cancel(other.runId(), Outcome.superseded(), false);
             }
         }
     }

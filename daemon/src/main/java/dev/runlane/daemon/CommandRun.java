@@ -16,6 +16,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -23,8 +26,12 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One run's command: {@code sh -c <command>} in the thread's working directory with the run's input on
- * stdin; each stdout line is reported as progress, heartbeats go out while it runs, and its exit is
- * reported as {@code succeeded} (output: the last stdout line, as JSON when it parses) or {@code failed}.
+ * stdin; heartbeats go out while it runs, and its exit is reported as {@code succeeded} (output: the last
+ * stdout line, as JSON when it parses) or {@code failed}. Every stdout line but the output is reported as
+ * progress, {@code {"json": value}} for a line that is one JSON value, else {@code {"line": text}}: a line
+ * is held until the command prints the next one, exits, or stays quiet for {@link #PROGRESS_LINGER}, so
+ * the last line, printed just before the exit, is recorded once, as the output (on a failure it is
+ * reported as progress before the end).
  * Once abandoned (cancel frame, a 409/404 on any report, a newer token for the directory, daemon stop)
  * the process tree is killed and nothing more is reported for the run.
  *
@@ -40,8 +47,16 @@ public final class CommandRun {
 
     /** How a run talks to the rest of the daemon. */
     public record Settings(String command, Duration heartbeat, Duration killGrace, Duration retryFirst,
-                           Duration retryCap, Runnable onCredentialRejected) {
+                           Duration retryCap, Runnable onCredentialRejected, Duration progressLinger) {
     }
+
+    /**
+     * How long a stdout line may wait for the next one before it is reported as progress. A line the command
+     * printed last (its output) is not reported as progress when the command exits within it.
+     */
+    public static final Duration PROGRESS_LINGER = Duration.ofSeconds(1);
+    /** Stdout lines read but not yet reported: the pump waits (the command blocks on its pipe) beyond it. */
+    private static final int PENDING_LINES = 1_000;
 
     static final int MAX_PROGRESS_LINE_CHARS = 32 * 1024;
     /** The daemon API takes report bodies up to 256 KiB. */
@@ -68,6 +83,9 @@ public final class CommandRun {
     /** Whether the kill left no process of the tree running; null until it has ended. */
     private volatile Boolean killedAll;
     private volatile String lastStdout;
+    /** The last stdout line when it was not reported as progress (set once stdout has ended): the output. */
+    private volatile String unreported;
+    private final BlockingQueue<Line> lines = new ArrayBlockingQueue<>(PENDING_LINES);
     private volatile String lastStderr;
     private Process process;
 
@@ -119,12 +137,13 @@ public final class CommandRun {
 
         Thread.ofVirtual().name("stdin-" + ref.runId()).start(this::feedInput);
         Thread stdout = Thread.ofPlatform().daemon().name("stdout-" + ref.runId()).start(this::pumpStdout);
+        Thread progress = Thread.ofVirtual().name("progress-" + ref.runId()).start(this::reportLines);
         Thread stderr = Thread.ofPlatform().daemon().name("stderr-" + ref.runId()).start(this::pumpStderr);
         Thread.ofVirtual().name("heartbeat-" + ref.runId()).start(this::heartbeat);
         if (stopAfter > 0) {
             Thread.ofVirtual().name("watchdog-" + ref.runId()).start(this::watchdog);
         }
-        Thread.ofVirtual().name("exit-" + ref.runId()).start(() -> awaitExit(stdout, stderr));
+        Thread.ofVirtual().name("exit-" + ref.runId()).start(() -> awaitExit(stdout, progress, stderr));
     }
 
     /** Whether the command's process is still alive. */
@@ -211,23 +230,89 @@ public final class CommandRun {
         }
     }
 
+    /** A stdout line, or the end of stdout ({@code text} null). */
+    private record Line(String text) {
+        static final Line END = new Line(null);
+    }
+
     private void pumpStdout() {
         try (BufferedReader out = reader(process.getInputStream())) {
             String line;
             while ((line = out.readLine()) != null) {
                 lastStdout = line;
-                if (!abandoned) {
-                    String data = line.length() > MAX_PROGRESS_LINE_CHARS ? line.substring(0, MAX_PROGRESS_LINE_CHARS) : line;
-                    ObjectNode body = body("progress");
-                    body.putObject("data").put("line", data);
-                    sendProgress(body);
-                }
+                lines.put(new Line(line));
             }
         } catch (IOException e) {
             if (!abandoned) {
                 log.warn(ref + ": reading the command's stdout failed: " + e.getMessage());
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            // Always: the reporter ends on it (it takes every line, so there is room for it soon).
+            boolean interrupted = false;
+            while (true) {
+                try {
+                    lines.put(Line.END);
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
+    }
+
+    /**
+     * Reports stdout lines as progress, in order, each once the next one came or it was the newest for
+     * {@code progressLinger}; leaves the last one in {@link #unreported} if it was still held when stdout ended.
+     */
+    private void reportLines() {
+        String held = null;
+        try {
+            while (true) {
+                Line next = held == null ? lines.take() : lines.poll(settings.progressLinger().toNanos(), TimeUnit.NANOSECONDS);
+                if (next == null) {
+                    sendProgress(progress(held));
+                    held = null;
+                } else if (next == Line.END) {
+                    unreported = held;
+                    return;
+                } else {
+                    if (held != null) {
+                        sendProgress(progress(held));
+                    }
+                    held = next.text();
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private ObjectNode progress(String line) {
+        ObjectNode body = body("progress");
+        body.set("data", progressData(line));
+        return body;
+    }
+
+    /**
+     * A progress event's data for one stdout line: {@code {"json": value}} when it is one JSON value, else
+     * {@code {"line": text}}; a line over {@link #MAX_PROGRESS_LINE_CHARS} is cut, so it is text.
+     */
+    static ObjectNode progressData(String line) {
+        ObjectNode data = JSON.createObjectNode();
+        if (line.length() > MAX_PROGRESS_LINE_CHARS) {
+            return data.put("line", line.substring(0, MAX_PROGRESS_LINE_CHARS));
+        }
+        Optional<JsonNode> value = json(line);
+        if (value.isPresent()) {
+            data.set("json", value.get());
+            return data;
+        }
+        return data.put("line", line);
     }
 
     private void pumpStderr() {
@@ -301,11 +386,12 @@ public final class CommandRun {
         return accepted;
     }
 
-    private void awaitExit(Thread stdout, Thread stderr) {
+    private void awaitExit(Thread stdout, Thread progress, Thread stderr) {
         try {
             int code = process.waitFor();
             // Everything the command printed is reported before its end.
             stdout.join();
+            progress.join();
             stderr.join(Duration.ofSeconds(5));
             heartbeatsStop.countDown();
             if (abandoned) {
@@ -325,6 +411,9 @@ public final class CommandRun {
                 log.info(ref + ": exited 0 but " + message + ", reporting failed");
                 sendFinal("failed", body);
             } else {
+                if (unreported != null) {
+                    sendProgress(progress(unreported)); // not an output: the line is progress like the others
+                }
                 String message = "exit code " + code + (lastStderr == null ? "" : ": " + lastStderr);
                 ObjectNode body = body("failed");
                 body.putObject("error").put("code", "CommandFailed").put("message", message);
@@ -344,18 +433,17 @@ public final class CommandRun {
 
     /** The last stdout line as JSON when it is one JSON value, else as a JSON string; null without output. */
     static JsonNode output(String lastLine) {
-        if (lastLine == null) {
-            return NullNode.instance;
-        }
+        return lastLine == null ? NullNode.instance : json(lastLine).orElse(TextNode.valueOf(lastLine));
+    }
+
+    /** The line as one JSON value, if it is one (blanks around it allowed, nothing after it). */
+    static Optional<JsonNode> json(String line) {
         try {
-            JsonNode parsed = JSON.readTree(lastLine);
-            if (parsed != null && !parsed.isMissingNode()) {
-                return parsed;
-            }
+            JsonNode parsed = JSON.readTree(line);
+            return parsed == null || parsed.isMissingNode() ? Optional.empty() : Optional.of(parsed);
         } catch (IOException e) {
-            // not JSON
+            return Optional.empty();
         }
-        return TextNode.valueOf(lastLine);
     }
 
     private void sendProgress(ObjectNode body) {

@@ -25,8 +25,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * The daemon's loop: polls its frames (a long poll while active: a command running or a frame within the
- * last minute; else every {@code --idle-poll-seconds}) and hands each to its thread's lane, where a start frame is
+ * The daemon's loop: polls its frames ({@link Polling}: a long poll while active, a command running or a frame
+ * within the last minute; then a poll every second for four minutes; then every {@code --idle-poll-seconds}; each
+ * change logged) and hands each to its thread's lane, where a start frame is
  * fenced ({@link FenceBook}, per backend epoch) and claimed by this process, supersedes a stale command still
  * running in the directory, and starts a {@link CommandRun} once the API has accepted the run's
  * {@link PreStartHeartbeat}; a start frame the fence refuses runs nothing and fails its run at once; a cancel frame
@@ -48,9 +49,12 @@ public final class Daemon implements AutoCloseable {
      * its whole wait, all month long, while a start waits at most one idle interval.
      */
     private static final Duration ACTIVE_WINDOW = Duration.ofSeconds(60);
+    /** After the active window, how long the daemon polls every second before it polls every idle interval. */
+    private static final Duration RECENT_WINDOW = Duration.ofMinutes(4);
 
     private final DaemonConfig config;
     private final Duration activeWindow;
+    private final Duration recentWindow;
     private final ApiClient api;
     private final Log log;
     private final Duration retryFirst;
@@ -74,11 +78,13 @@ public final class Daemon implements AutoCloseable {
     private volatile Thread loop;
 
     public Daemon(DaemonConfig config, ApiClient api, Log log, Duration retryFirst, Duration retryCap) {
-        this(config, api, log, retryFirst, retryCap, ACTIVE_WINDOW);
+        this(config, api, log, retryFirst, retryCap, ACTIVE_WINDOW, RECENT_WINDOW, CommandRun.PROGRESS_LINGER);
     }
 
-    Daemon(DaemonConfig config, ApiClient api, Log log, Duration retryFirst, Duration retryCap, Duration activeWindow) {
+    Daemon(DaemonConfig config, ApiClient api, Log log, Duration retryFirst, Duration retryCap, Duration activeWindow,
+           Duration recentWindow, Duration progressLinger) {
         this.activeWindow = activeWindow;
+        this.recentWindow = recentWindow;
         this.config = config;
         this.api = api;
         this.log = log;
@@ -89,7 +95,8 @@ public final class Daemon implements AutoCloseable {
         this.running = new RunningRecords(config.root(), log);
         this.rootLock = new RootLock(config.root());
         this.runSettings = new CommandRun.Settings(config.command(), Duration.ofSeconds(config.heartbeatSeconds()),
-                Duration.ofSeconds(config.killGraceSeconds()), retryFirst, retryCap, this::credentialRejected);
+                Duration.ofSeconds(config.killGraceSeconds()), retryFirst, retryCap, this::credentialRejected,
+                progressLinger);
         // Three heartbeat intervals: well inside the server's heartbeat window (60 s by default), which counts
         // from the dispatch; past it the run times out anyway.
         this.preStartHeartbeat = new PreStartHeartbeat(api, log, Duration.ofSeconds(3L * config.heartbeatSeconds()),
@@ -109,16 +116,17 @@ public final class Daemon implements AutoCloseable {
         Backoff backoff = new Backoff(retryFirst, retryCap);
         String cursor = null;
         Instant activeUntil = Instant.now().plus(activeWindow);
+        Polling polling = Polling.ACTIVE;
         try {
             while (!stopping) {
                 checkCredential();
                 if (directories.busy()) {
                     activeUntil = Instant.now().plus(activeWindow);
                 }
-                boolean idle = config.idlePollSeconds() > 0 && Instant.now().isAfter(activeUntil);
+                polling = poll(polling, Polling.at(Instant.now(), activeUntil, recentWindow, config.idlePollSeconds()));
                 ApiClient.FramesPage page;
                 try {
-                    page = api.frames(cursor, idle ? 0 : config.pollWaitSeconds());
+                    page = api.frames(cursor, polling.waitSeconds(config.pollWaitSeconds()));
                     backoff.reset();
                 } catch (IOException e) {
                     if (stopping) {
@@ -135,8 +143,9 @@ public final class Daemon implements AutoCloseable {
                 cursor = page.cursor();
                 if (!page.frames().isEmpty()) {
                     activeUntil = Instant.now().plus(activeWindow);
-                } else if (idle) {
-                    Thread.sleep(Duration.ofSeconds(config.idlePollSeconds()));
+                    polling = poll(polling, Polling.ACTIVE);
+                } else if (polling != Polling.ACTIVE) {
+                    Thread.sleep(polling.pause(config.idlePollSeconds()));
                 }
             }
         } catch (InterruptedException e) {
@@ -148,6 +157,14 @@ public final class Daemon implements AutoCloseable {
         }
         checkCredential();
         log.info("daemon " + config.daemonId() + " stopped polling");
+    }
+
+    /** The polling mode from now on; a change is logged. */
+    private Polling poll(Polling was, Polling now) {
+        if (now != was) {
+            log.info(now.change(activeWindow, recentWindow, config.pollWaitSeconds(), config.idlePollSeconds()));
+        }
+        return now;
     }
 
     /** Stops polling and kills every command still running; nothing more is reported. Idempotent. */

@@ -72,9 +72,9 @@ final class DaemonOptions {
     String pollWaitSeconds;
 
     @Option(names = "--idle-poll-seconds", paramLabel = "N", defaultValue = "${env:RUNLANE_DAEMON_IDLE_POLL_SECONDS:-5}",
-            description = {"while idle (no command running, no frame for 60 s), poll without waiting every N seconds",
-                    "instead of long-polling: a held long poll bills its function for the whole wait. 0..60, 0 = always",
-                    "long-poll; keep it well below the stack's HeartbeatSeconds",
+            description = {"while idle (no command running, no frame for 5 minutes; from 1 to 5 minutes every second),",
+                    "poll without waiting every N seconds instead of long-polling: a held long poll bills its function",
+                    "for the whole wait. 0..60, 0 = always long-poll; keep it well below the stack's HeartbeatSeconds",
                     "env RUNLANE_DAEMON_IDLE_POLL_SECONDS, default 5"})
     String idlePollSeconds;
 

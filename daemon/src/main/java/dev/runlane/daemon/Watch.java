@@ -21,8 +21,10 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * {@code runlane watch <runId>}: prints a run's events live, by long-polling
@@ -34,8 +36,9 @@ import java.util.Map;
         description = {
                 "",
                 "Prints the run's status line, then each of its events as it is written (time, attempt, type, data"
-                        + " as compact JSON), a new status line whenever the status changes, and a last line when the run"
-                        + " has ended, with its error if it has one. Ctrl-C stops watching (the run goes on)."},
+                        + " as compact JSON), a new status line whenever the status changes or a new attempt begins"
+                        + " (after the failed attempt's error event, or a line saying it recorded none), and a last line"
+                        + " when the run has ended, with its error if it has one. Ctrl-C stops watching (the run goes on)."},
         optionListHeading = "%nOptions:%n",
         footer = {"", "Exit codes: 0 the run SUCCEEDED, 1 it ended otherwise (FAILED, CANCELLED, TIMED_OUT, EXPIRED,"
                 + " REJECTED), 2 bad arguments or the API refused (its error is printed), 3 the API could not be"
@@ -76,6 +79,10 @@ public final class Watch {
     private PrintStream out;
     private PrintStream err;
     private List<Duration> retryDelays;
+    /** The newest attempt a line has shown (a status line or an event). */
+    private int shownAttempt;
+    /** The attempts whose error event was shown. */
+    private final Set<Integer> failedAttempts = new HashSet<>();
 
     /** The API refused a call (a 4xx, or an answer that is not the contract's): not worth retrying. */
     private static final class Refused extends Exception {
@@ -162,7 +169,7 @@ public final class Watch {
     private int watch() throws Refused, Unreachable, InterruptedException {
         String runPath = "/runs/" + encode(runId);
         JsonNode run = get(runPath, CALL_TIMEOUT);
-        print(statusLine(run));
+        printStatus(run);
         String shown = run.path("status").asText();
         String cursor = null;
         while (true) {
@@ -178,10 +185,12 @@ public final class Watch {
             // Before the page's events: they were written under the new status (QUEUED to RUNNING). The page
             // has the status only; the run has the attempt. An end is said by the final line instead.
             if (!ended && !status.equals(shown)) {
-                print(statusLine(get(runPath, CALL_TIMEOUT)));
+                printStatus(get(runPath, CALL_TIMEOUT));
                 shown = status;
             }
-            events.forEach(event -> print(eventLine(event)));
+            for (JsonNode event : events) {
+                printEvent(event);
+            }
             // The cursor is null only while the run has no event: then the next poll asks from the first again.
             if (page.path("cursor").isTextual()) {
                 cursor = page.get("cursor").asText();
@@ -199,9 +208,35 @@ public final class Watch {
         }
     }
 
-    private String statusLine(JsonNode run) {
-        return "run " + runId + " on thread " + run.path("threadId").asText("?") + ": " + run.path("status").asText("?")
-                + attempt(run);
+    private String threadId = "?";
+
+    private void printStatus(JsonNode run) {
+        threadId = run.path("threadId").asText("?");
+        shownAttempt = Math.max(shownAttempt, run.path("attempts").asInt(0));
+        print("run " + runId + " on thread " + threadId + ": " + run.path("status").asText("?") + attempt(run));
+    }
+
+    /**
+     * An event; one of a newer attempt than shown so far comes after a status line for that attempt, and after a
+     * line for each attempt before it that ended without an error event (a timeout or a crash writes none).
+     */
+    private void printEvent(JsonNode event) {
+        int attempt = event.path("attempt").asInt(0);
+        if (attempt > shownAttempt) {
+            for (int earlier = Math.max(1, shownAttempt); earlier < attempt; earlier++) {
+                if (!failedAttempts.contains(earlier)) {
+                    print("attempt " + earlier + " failed without recording an error (it timed out or its sandbox"
+                            + " stopped: the execution history has its error)");
+                }
+            }
+            shownAttempt = attempt;
+            // An attempt writes its events while its run is RUNNING, whatever the status is by now.
+            print("run " + runId + " on thread " + threadId + ": RUNNING (attempt " + attempt + ")");
+        }
+        if ("error".equals(event.path("type").asText())) {
+            failedAttempts.add(attempt);
+        }
+        print(eventLine(event));
     }
 
     /** The ended page's status (what ended the watch), the run's attempt and error. */

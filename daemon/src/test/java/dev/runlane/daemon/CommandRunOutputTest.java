@@ -25,6 +25,17 @@ class CommandRunOutputTest {
     }
 
     @Test
+    void aProgressLineIsJsonWhenItParsesElseTextCutToItsLimit() throws Exception {
+        assertEquals(JSON.readTree("{\"json\":{\"token\":1}}"), CommandRun.progressData("{\"token\": 1}"));
+        assertEquals(JSON.readTree("{\"json\":[1,null]}"), CommandRun.progressData(" [1, null] "));
+        assertEquals(JSON.readTree("{\"line\":\"step 1 of 3\"}"), CommandRun.progressData("step 1 of 3"));
+        assertEquals(JSON.readTree("{\"line\":\"\"}"), CommandRun.progressData(""));
+        String longJson = "[\"" + "a".repeat(CommandRun.MAX_PROGRESS_LINE_CHARS) + "\"]";
+        assertEquals(longJson.substring(0, CommandRun.MAX_PROGRESS_LINE_CHARS),
+                CommandRun.progressData(longJson).get("line").textValue(), "a cut line is no longer JSON: text");
+    }
+
+    @Test
     void logLinesStayOneLine() {
         assertEquals("a\\nb\\r\\tc\\u0007", Log.oneLine("a\nb\r\tc\u0007"));
     }

@@ -38,6 +38,11 @@ class DaemonTest {
     private static final String CREDENTIAL = "rld_test_secret_1234";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration BOUND = Duration.ofSeconds(20);
+    /**
+     * How long a stdout line waits for the next before it is reported (CommandRun.PROGRESS_LINGER is 1 s): well
+     * below the 1 s heartbeat, so a command's first line is reported before its first heartbeat, as the tests expect.
+     */
+    private static final Duration PROGRESS_LINGER = Duration.ofMillis(300);
     /** How soon a refused start frame's run must be failed. */
     private static final Duration PROMPT = Duration.ofSeconds(5);
 
@@ -74,7 +79,7 @@ class DaemonTest {
     }
 
     @Test
-    void startFrameRunsTheCommandReportsEachLineAndTheLastLineAsOutput() throws Exception {
+    void startFrameRunsTheCommandReportsEachLineAsProgressAndTheLastLineOnlyAsOutput() throws Exception {
         script("r1", """
                 read input
                 echo "input $input"
@@ -88,7 +93,8 @@ class DaemonTest {
         awaitTrue("r1 succeeded", () -> !api.reports("r1", "succeeded").isEmpty());
         List<String> lines = api.reports("r1", "progress").stream()
                 .map(r -> r.body().path("data").path("line").asText()).toList();
-        assertEquals(List.of("input {\"q\":1}", "env r1 t1 3", root.resolve("t1").toString(), "{\"answer\": 42}"), lines);
+        assertEquals(List.of("input {\"q\":1}", "env r1 t1 3", root.resolve("t1").toString()), lines,
+                "the last line is the output, recorded once");
         JsonNode succeeded = api.reports("r1", "succeeded").get(0).body();
         assertEquals(JSON.readTree("{\"answer\":42}"), succeeded.get("output"));
         assertEquals(3, succeeded.get("fenceToken").asLong());
@@ -113,12 +119,65 @@ class DaemonTest {
     }
 
     @Test
+    void aQuietDaemonPollsEverySecondThenEveryIdleIntervalAndLogsEachChange() throws Exception {
+        // The first poll is a long one (2 s): it ends in the recent window (0.3 s to 3.3 s after the start).
+        start("d1", CREDENTIAL, root, 3, Duration.ofMillis(300), Duration.ofSeconds(3));
+        awaitTrue("recently active", () -> logs().contains(
+                "polling: no frame or command for 0.3s: a poll every 1s without waiting, for 3s"));
+        awaitTrue("idle", () -> logs().contains("polling: idle (no frame or command for 3.3s): a poll every 3s without waiting"));
+        List<Integer> quiet = api.pollWaits();
+        assertEquals(2, quiet.get(0), "a daemon starts active: " + quiet);
+        assertTrue(quiet.size() >= 2 && quiet.subList(1, quiet.size()).stream().allMatch(w -> w == 0),
+                "once quiet, no poll waits: " + quiet);
+
+        script("r-q", "echo done");
+        api.addStart("r-q", "t-q", 1, null);
+        awaitTrue("the run succeeded", () -> !api.reports("r-q", "succeeded").isEmpty());
+        assertTrue(logs().contains("polling: active (a frame or a command): long polls of 2s"), logs());
+    }
+
+    @Test
     void lastLineThatIsNotJsonIsTheOutputAsAString() throws Exception {
         script("r1", "echo '{\"partial\": 1}'; echo 'all done'");
         start("d1", CREDENTIAL);
         api.addStart("r1", "t1", 1, null);
         awaitTrue("r1 succeeded", () -> !api.reports("r1", "succeeded").isEmpty());
         assertEquals("all done", api.reports("r1", "succeeded").get(0).body().get("output").textValue());
+    }
+
+    @Test
+    void aLineThatIsJsonIsReportedAsJsonNotAsAString() throws Exception {
+        script("r1", """
+                echo '{"token": "abc", "n": [1, 2.5]}'
+                echo 'plain text'
+                echo '"a JSON string"'
+                echo '{"broken": '
+                echo '{"done": true}'
+                """);
+        start("d1", CREDENTIAL);
+        api.addStart("r1", "t1", 1, null);
+        awaitTrue("r1 succeeded", () -> !api.reports("r1", "succeeded").isEmpty());
+        List<JsonNode> data = api.reports("r1", "progress").stream().map(r -> r.body().get("data")).toList();
+        assertEquals(List.of(JSON.readTree("{\"json\":{\"token\":\"abc\",\"n\":[1,2.5]}}"),
+                JSON.readTree("{\"line\":\"plain text\"}"), JSON.readTree("{\"json\":\"a JSON string\"}"),
+                JSON.readTree("{\"line\":\"{\\\"broken\\\": \"}")), data);
+        assertEquals(JSON.readTree("{\"done\":true}"), api.reports("r1", "succeeded").get(0).body().get("output"));
+    }
+
+    @Test
+    void aLineTheCommandIsQuietAfterIsReportedBeforeItsNextLine() throws Exception {
+        Path release = temp.resolve("release-r1");
+        script("r1", "echo waiting; while [ ! -e '" + release + "' ]; do sleep 0.05; done; echo '{\"done\":true}'");
+        start("d1", CREDENTIAL);
+        api.addStart("r1", "t1", 1, null);
+        // Reported once it was the newest line for the linger (PROGRESS_LINGER), while the command still waits.
+        awaitTrue("the waiting line reported", () -> !api.reports("r1", "progress").isEmpty());
+        assertTrue(api.reports("r1", "succeeded").isEmpty());
+        Files.createFile(release);
+        awaitTrue("r1 succeeded", () -> !api.reports("r1", "succeeded").isEmpty());
+        assertEquals(List.of("waiting"), api.reports("r1", "progress").stream()
+                .map(r -> r.body().path("data").path("line").asText()).toList());
+        assertEquals(JSON.readTree("{\"done\":true}"), api.reports("r1", "succeeded").get(0).body().get("output"));
     }
 
     @Test
@@ -131,11 +190,16 @@ class DaemonTest {
         assertEquals("CommandFailed", error.get("code").asText());
         assertEquals("exit code 3: boom", error.get("message").asText());
         assertTrue(api.reports("r1", "succeeded").isEmpty());
+        List<FakeDaemonApi.Report> reports = api.reports("r1");
+        assertEquals(List.of("progress", "failed"), reports.subList(reports.size() - 2, reports.size()).stream()
+                .map(FakeDaemonApi.Report::type).toList(), "the last line is no output: it is progress, before the end");
+        assertEquals("working", api.reports("r1", "progress").get(0).body().path("data").path("line").asText());
     }
 
     @Test
     void anOutputTooLargeForTheApiFailsTheRunAndLongProgressLinesAreCut() throws Exception {
-        script("r1", "head -c 300000 /dev/zero | tr '\\0' a; echo");
+        // A long line, then the output: an even longer one.
+        script("r1", "head -c 300000 /dev/zero | tr '\\0' a; echo; head -c 300000 /dev/zero | tr '\\0' b; echo");
         start("d1", CREDENTIAL);
         api.addStart("r1", "t1", 1, null);
         awaitTrue("r1 failed", () -> !api.reports("r1", "failed").isEmpty());
@@ -166,14 +230,16 @@ class DaemonTest {
         long child = Long.parseLong(Files.readString(root.resolve("t1/child.pid")).trim());
         assertTrue(ProcessHandle.of(child).map(ProcessHandle::isAlive).orElse(false), "the child runs");
 
+        // Its line was reported once quiet for the linger: the cancel comes after it.
+        int beforeCancel = api.reports("r1").size();
         String cancel = api.addCancel("r1", "t1", 1);
         awaitTrue("child process gone", () -> gone(child));
         awaitTrue("cancel acknowledged", () -> api.isAcked(cancel));
         sentinelRun("t2");
         List<FakeDaemonApi.Report> reports = api.reports("r1");
         assertEquals("heartbeat", reports.get(0).type(), "the pre-start heartbeat comes first: " + reports);
-        assertEquals(List.of("progress"), reports.subList(1, reports.size()).stream().map(FakeDaemonApi.Report::type)
-                .distinct().toList(), "no heartbeat, succeeded or failed after the cancel: " + reports);
+        assertTrue(reports.subList(beforeCancel, reports.size()).stream().allMatch(r -> r.type().equals("progress")),
+                "no heartbeat, succeeded or failed after the cancel: " + reports);
         assertTrue(logs().contains("run r1 thread t1 token 1: cancel frame, stopping the run"), logs());
     }
 
@@ -290,7 +356,7 @@ class DaemonTest {
         assertEquals(List.of(500, 500, 202), reports.subList(0, 3).stream().map(FakeDaemonApi.Report::status).toList(),
                 reports.toString());
         assertTrue(reports.subList(0, 3).stream().allMatch(r -> r.type().equals("heartbeat")), reports.toString());
-        assertEquals("progress", reports.get(3).type(), "the command starts after the accepted heartbeat: " + reports);
+        assertEquals("succeeded", reports.get(3).type(), "the command starts after the accepted heartbeat: " + reports);
         assertTrue(logs().contains("run r1 thread t1 token 2: pre-start heartbeat not sent"), logs());
     }
 
@@ -334,8 +400,8 @@ class DaemonTest {
         // The backend lost its state: a new epoch, and the thread's tokens count from 1 again.
         String frame = succeeds("r1", "epoch-b", 1);
         awaitTrue("frame acknowledged", () -> api.isAcked(frame));
-        assertEquals(List.of("heartbeat", "progress", "succeeded"),
-                api.reports("r1").stream().map(FakeDaemonApi.Report::type).toList());
+        assertEquals(List.of("heartbeat", "succeeded"),
+                api.reports("r1").stream().map(FakeDaemonApi.Report::type).toList(), "its one line is the output");
         api.reports("r1").forEach(r -> assertEquals(1, r.body().get("fenceToken").asLong()));
         Daemon daemon = daemons.get(0).daemon();
         assertEquals(new FenceBook.Entry(1, "r1"), daemon.highestToken("t1", "epoch-b").orElseThrow());
@@ -651,7 +717,7 @@ class DaemonTest {
         api.addStart("r1", "t1", 1, null);
         awaitTrue("r1 succeeded", () -> !api.reports("r1", "succeeded").isEmpty());
         List<FakeDaemonApi.Report> reports = api.reports("r1");
-        assertEquals(List.of("heartbeat", "heartbeat", "progress"), reports.subList(0, 3).stream().map(FakeDaemonApi.Report::type).toList(),
+        assertEquals(List.of("heartbeat", "heartbeat", "succeeded"), reports.subList(0, 3).stream().map(FakeDaemonApi.Report::type).toList(),
                 reports.toString());
         assertEquals(1, Files.readAllLines(root.resolve("r1-runs")).size());
         assertTrue(logs().contains("run r1 thread t1 token 1: the pre-start heartbeat was answered after 2."), logs());
@@ -743,10 +809,15 @@ class DaemonTest {
     }
 
     private Running start(String daemonId, String credential, Path root, int idlePollSeconds, Duration activeWindow) {
+        return start(daemonId, credential, root, idlePollSeconds, activeWindow, Duration.ZERO);
+    }
+
+    private Running start(String daemonId, String credential, Path root, int idlePollSeconds, Duration activeWindow,
+                          Duration recentWindow) {
         DaemonConfig config = new DaemonConfig(api.url(), daemonId, credential, root,
                 "sh '" + scripts + "'/\"$RUNLANE_RUN_ID\".sh", 1, 2, idlePollSeconds, 1);
         Daemon daemon = new Daemon(config, new ApiClient(config.apiUrl(), daemonId, credential), log,
-                Duration.ofMillis(50), Duration.ofMillis(400), activeWindow);
+                Duration.ofMillis(50), Duration.ofMillis(400), activeWindow, recentWindow, PROGRESS_LINGER);
         AtomicReference<Exception> failure = new AtomicReference<>();
         Thread thread = new Thread(() -> {
             try {

@@ -156,6 +156,43 @@ class WatchTest {
     }
 
     @Test
+    void eachFailedAttemptShowsItsErrorOrThatItRecordedNoneBeforeTheNextAttemptsStatusLine() throws Exception {
+        api = new FakeRunApi("run-5", "t5", "RUNNING", 1);
+        Watching watching = watch("run-5", "--api-url", url());
+        api.awaitCaughtUpPoll();
+        List<String> seen = List.of("run run-5 on thread t5: RUNNING (attempt 1)");
+
+        synchronized (api) {
+            api.event("progress", T1, json("{\"step\":1}"));
+            api.event("error", T2, json("{\"code\":\"RetryableAgentException\",\"message\":\"simulated\"}"));
+        }
+        api.awaitCaughtUpPoll();
+        seen = plus(seen, T1 + " attempt 1 progress {\"step\":1}",
+                T2 + " attempt 1 error {\"code\":\"RetryableAgentException\",\"message\":\"simulated\"}");
+        assertEquals(seen, watching.lines());
+
+        // Step Functions retried: attempt 2 writes. Its status line comes before its first event.
+        synchronized (api) {
+            api.status("RUNNING", 2);
+            api.event("progress", T3, json("{\"step\":1}"));
+        }
+        api.awaitCaughtUpPoll();
+        seen = plus(seen, "run run-5 on thread t5: RUNNING (attempt 2)", T3 + " attempt 2 progress {\"step\":1}");
+        assertEquals(seen, watching.lines());
+
+        // Attempt 2 timed out: no error event of its own.
+        synchronized (api) {
+            api.status("RUNNING", 3);
+            api.event("progress", T4, json("{\"step\":1}"));
+            api.end("SUCCEEDED", null, null);
+        }
+        assertEquals(Watch.EXIT_SUCCEEDED, watching.exitCode());
+        assertEquals(plus(seen, "attempt 2 failed without recording an error (it timed out or its sandbox stopped: the"
+                        + " execution history has its error)", "run run-5 on thread t5: RUNNING (attempt 3)",
+                T4 + " attempt 3 progress {\"step\":1}", "run run-5 ended: SUCCEEDED (attempt 3)"), watching.lines());
+    }
+
+    @Test
     void aRunThatEndedBeforeItRanEndsTheWatchAtOnceWith1() throws Exception {
         api = new FakeRunApi("run-3", "t3", "QUEUED", 0);
         api.end("EXPIRED", "Expired", "the run was not started within 60 seconds");

@@ -31,7 +31,8 @@ class DesktopScenarioK_TwoDaemonProcessesIT extends DesktopScenario {
         DesktopDaemon daemon = daemon("dk");
         DesktopDaemon second = secondProcess(daemon);
         Path ran = Files.createDirectories(DesktopDaemon.BASE.resolve(daemon.id() + "-ran"));
-        String command = "echo \"$PWD\" >> '" + ran + "'/$RUNLANE_RUN_ID; sleep 0.5; echo \"done $RUNLANE_RUN_ID\"";
+        String command = "echo \"$PWD\" >> '" + ran + "'/$RUNLANE_RUN_ID; echo \"working $RUNLANE_RUN_ID\"; sleep 0.5; "
+                + "echo \"done $RUNLANE_RUN_ID\"";
         daemon.start(command);
         second.start(command);
 

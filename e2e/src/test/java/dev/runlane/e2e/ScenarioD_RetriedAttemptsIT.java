@@ -43,10 +43,20 @@ class ScenarioD_RetriedAttemptsIT extends Scenario {
         long token = run.path("output").path("fenceToken").asLong();
         assertEquals(3, token, "attempt 3's token on a fresh thread, after the tokens 1 and 2 of attempts 1 and 2: " + run);
         assertEquals(token, run.path("fenceToken").asLong(), run.toString());
+        // Attempts 1 and 2 recorded their error, each under its own token; attempt 3 its progress.
         List<JsonNode> events = api.events(runId);
-        assertTrue(!events.isEmpty(), "attempt 3 recorded progress");
-        events.forEach(e -> {
-            assertEquals(3, e.path("attempt").asInt(), "only attempt 3 got to write: " + e);
+        assertTrue(events.size() > 2, "attempt 3 recorded progress: " + events);
+        for (int attempt = 1; attempt <= 2; attempt++) {
+            JsonNode error = events.get(attempt - 1);
+            assertEquals("error", error.path("type").asText(), events.toString());
+            assertEquals(attempt, error.path("attempt").asInt(), error.toString());
+            assertEquals(attempt, error.path("fenceToken").asLong(), error.toString());
+            assertEquals("RetryableAgentException", error.path("data").path("code").asText(), error.toString());
+            assertEquals("simulated retryable error on attempt " + attempt, error.path("data").path("message").asText(), error.toString());
+        }
+        events.subList(2, events.size()).forEach(e -> {
+            assertEquals("progress", e.path("type").asText(), e.toString());
+            assertEquals(3, e.path("attempt").asInt(), "only attempt 3 got to write progress: " + e);
             assertEquals(3, e.path("fenceToken").asLong(), e.toString());
         });
     }

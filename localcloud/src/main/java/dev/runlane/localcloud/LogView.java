@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.util.Iterator;
 import java.util.Map;
+import java.util.regex.Pattern;
 import java.util.logging.Formatter;
 import java.util.logging.LogRecord;
 import java.util.logging.SimpleFormatter;
@@ -12,10 +13,20 @@ import java.util.logging.SimpleFormatter;
 /**
  * Function log lines for people: a sandbox's JSON log line ({@code [Function] {"level":…}}) becomes
  * {@code [Function] INFO  Gate run=… thread=…: message}. Anything else passes unchanged, and
- * {@code --raw-logs} keeps the JSON as the function wrote it.
+ * {@code --raw-logs} keeps the JSON as the function wrote it. Routine lines (each request, each
+ * invocation's REPORT, a sandbox's start-up) are shown only with {@code --verbose}.
  */
 final class LogView {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Lines that say nothing went wrong and nothing happened to a run; a sandbox's lines start with [Function]. */
+    private static final Pattern ROUTINE = Pattern.compile(String.join("|",
+            "\\[[^\\]]+\\] Picked up JAVA_TOOL_OPTIONS: .*",
+            "\\[[^\\]]+\\] REPORT RequestId: .*",
+            "\\[[^\\]]+\\] prewarmed in \\d+ ms",
+            "\\[[^\\]]+\\] \\{\"_aws\":.*",
+            "api: \\S+ \\S+ -> [23]\\d\\d \\(\\d+ ms\\)",
+            "sqs \\S+: \\d+ message\\(s\\) -> \\S+: \\d+ deleted, \\d+ left on the queue",
+            "rule \\S+: \\S+ \\S+ -> \\S+"));
 
     private LogView() {
     }
@@ -28,6 +39,27 @@ final class LogView {
                 return readable(super.formatMessage(record));
             }
         };
+    }
+
+    /**
+     * Whether a line is routine: a request answered 2xx/3xx, a queue batch handled, a status event delivered, an
+     * invocation's REPORT, a sandbox's JVM notice, start-up or metric line, a function's framework INFO line.
+     */
+    static boolean routine(String line) {
+        if (ROUTINE.matcher(line).matches()) {
+            return true;
+        }
+        int start = line.indexOf("] {");
+        if (!line.startsWith("[") || start < 0) {
+            return false;
+        }
+        try {
+            JsonNode record = JSON.readTree(line.substring(start + 2));
+            String level = record.path("level").asText();
+            return record.path("loggerName").asText().startsWith("io.quarkus") && (level.equals("INFO") || level.equals("DEBUG"));
+        } catch (Exception notJson) {
+            return false;
+        }
     }
 
     static String readable(String line) {

@@ -30,8 +30,11 @@ public final class Main {
               --console-port         web console port (default: $RUNLANE_CONSOLE_PORT or 3001)
               --faults               a JSON file of faults to inject from the start (as POST /_runlane/faults takes them)
               --raw-logs             print the functions' JSON log lines as they wrote them (default: one readable line each)
+              --verbose              print every line: each request, invocation (REPORT) and sandbox start-up too
+                                     (default: the runs' lines, warnings and errors)
             """;
     private static boolean rawLogs;
+    private static boolean verbose;
 
     private Main() {}
 
@@ -55,6 +58,7 @@ public final class Main {
                     case "--console-port" -> consolePort = Integer.parseInt(value(args, ++i));
                     case "--faults" -> faultsFile = Path.of(value(args, ++i));
                     case "--raw-logs" -> rawLogs = true;
+                    case "--verbose" -> verbose = true;
                     case "-h", "--help" -> {
                         System.out.print(USAGE);
                         return;
@@ -66,9 +70,12 @@ public final class Main {
             fail(e.getMessage());
         }
 
-        if (!rawLogs) {
-            for (Handler console : Logger.getLogger("").getHandlers()) {
+        for (Handler console : Logger.getLogger("").getHandlers()) {
+            if (!rawLogs) {
                 console.setFormatter(LogView.formatter());
+            }
+            if (!verbose) {
+                console.setFilter(record -> !LogView.routine(record.getMessage()));
             }
         }
         List<Fault> faults = faultsFile == null ? List.of() : readFaults(faultsFile); // before anything starts
@@ -141,12 +148,15 @@ public final class Main {
                 "  aws --endpoint-url %s --region us-east-1 stepfunctions list-executions --state-machine-arn %s%n", edge, m.arn()));
         System.out.printf("  faults %s/_runlane/faults   (%d active from --faults; GET lists, POST adds, DELETE clears)%n", edge, faults.size());
         faults.forEach(f -> System.out.println("    " + f));
-        System.out.println("Ctrl-C stops everything.");
+        System.out.println(verbose ? "Ctrl-C stops everything." : "Below: the runs' log lines, warnings and errors (--verbose: every"
+                + " request, invocation and sandbox start-up). Ctrl-C stops everything.");
         System.out.flush();
     }
 
     static void log(String line) {
-        System.err.println(LocalTime.now().format(CLOCK) + " " + line);
+        if (verbose || !LogView.routine(line)) {
+            System.err.println(LocalTime.now().format(CLOCK) + " " + line);
+        }
     }
 
     private static String value(String[] args, int i) {

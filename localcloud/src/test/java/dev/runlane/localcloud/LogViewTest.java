@@ -3,6 +3,8 @@ package dev.runlane.localcloud;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class LogViewTest {
 
@@ -27,6 +29,34 @@ class LogViewTest {
         java.util.logging.LogRecord record = new java.util.logging.LogRecord(java.util.logging.Level.INFO,
                 "[f] {\"level\":\"INFO\",\"loggerName\":\"a.B\",\"message\":\"hi\",\"mdc\":{\"runId\":\"r1\"}}");
         assertEquals("[f] INFO  B runId=r1: hi", LogView.formatter().formatMessage(record));
+    }
+
+    @Test
+    void routineLinesAreTheOnesOnlyVerboseShows() {
+        for (String line : new String[]{
+                "[runlane-GateFunction] Picked up JAVA_TOOL_OPTIONS: -Xmx435m -XX:+UseSerialGC",
+                "[runlane-ApiFunction] REPORT RequestId: 1 Function: runlane-ApiFunction Duration: 97.93 ms Billed Duration: 98 ms Memory Size: 1024 MB",
+                "[runlane-ApiFunction] prewarmed in 1098 ms",
+                "[runlane-ApiFunction] {\"timestamp\":\"t\",\"loggerName\":\"io.quarkus\",\"level\":\"INFO\",\"message\":\"Profile prod activated. \"}",
+                "[runlane-HostedDispatchFunction] {\"_aws\":{\"Timestamp\":1},\"StaleWrites\":1}",
+                "api: GET /threads -> 200 (12 ms)",
+                "api: POST /threads/t1/runs -> 202 (140 ms)",
+                "sqs RunQueue: 1 message(s) -> runlane-GateFunction: 0 deleted, 1 left on the queue",
+                "rule RunStatusRule: run-1 FAILED -> runlane-ReaperFunction"}) {
+            assertTrue(LogView.routine(line), line);
+        }
+        for (String line : new String[]{
+                "[runlane-GateFunction] {\"loggerName\":\"dev.runlane.gate.Gate\",\"level\":\"INFO\",\"message\":\"run r1 of thread t1 started\"}",
+                "[runlane-ApiFunction] {\"loggerName\":\"io.quarkus\",\"level\":\"ERROR\",\"message\":\"failed to start\"}",
+                "[runlane-ApiFunction] Exception in thread \"main\" java.lang.OutOfMemoryError",
+                "[runlane-ApiFunction] replaced a killed sandbox with one ready in 900 ms",
+                "api: GET /runs/x -> 404 (9 ms)",
+                "api: POST /threads/t1/runs: refused: bad path",
+                "sqs RunQueue: runlane-GateFunction failed; the batch of 1 stays on the queue",
+                "fault fault-1 fired (kill on runlane-GateFunction)",
+                "stopping"}) {
+            assertFalse(LogView.routine(line), line);
+        }
     }
 
     @Test
