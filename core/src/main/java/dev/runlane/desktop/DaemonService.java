@@ -1,5 +1,6 @@
 package dev.runlane.desktop;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import dev.runlane.domain.Daemons;
 import dev.runlane.domain.Fence;
@@ -209,7 +210,16 @@ public class DaemonService {
                 workflow.heartbeat(run.taskToken());
             }
             case SUCCEEDED -> {
-                String output = Json.requireFaithful(report.output() == null ? NullNode.instance : report.output(), "output").toString();
+                JsonNode value = report.output() == null ? NullNode.instance : report.output();
+                int depth = Json.depth(value);
+                if (depth > Json.MAX_DEPTH) {
+                    // Read and failed, like an output too large: refused unread, the run would wait for its timeout.
+                    fence.confirm(threadId, run.runId(), token);
+                    workflow.fail(run.taskToken(), "OutputTooDeep", "the daemon's output nests arrays and objects " + depth
+                            + " deep; a run records at most " + Json.MAX_DEPTH + " levels");
+                    return;
+                }
+                String output = Json.requireFaithful(value, "output").toString();
                 int bytes = output.getBytes(StandardCharsets.UTF_8).length;
                 if (bytes > RunPayloads.MAX_OUTPUT_BYTES) {
                     fence.confirm(threadId, run.runId(), token);

@@ -5,6 +5,7 @@ import dev.runlane.domain.RefusedException;
 import dev.runlane.domain.Run;
 import dev.runlane.domain.RunStatus;
 import dev.runlane.domain.Target;
+import dev.runlane.runs.Json;
 import dev.runlane.testing.InMemoryPorts;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -103,6 +104,31 @@ class DaemonServiceTest {
         service.report(runId, credential, Report.of(JSON.readTree("{\"type\":\"succeeded\",\"fenceToken\":1,\"output\":\"" + big + "\"}")));
         assertEquals(1, ports.workflow.taskCalls.size());
         assertTrue(ports.workflow.taskCalls.get(0).startsWith("fail:task-" + runId + ":OutputTooLarge/"), ports.workflow.taskCalls.toString());
+        assertTrue(ports.fence.outputs.isEmpty(), "nothing stored");
+    }
+
+    /** Progress data is served again in events answers (3 levels deeper): past Json.MAX_DEPTH it is refused, nothing written. */
+    @Test
+    void progressDataNestedTooDeepIsRefusedAndWritesNothing() throws Exception {
+        String credential = service.register("laptop-1").credential();
+        String runId = desktopRun("laptop-1", RunStatus.RUNNING, 1);
+        RefusedException refused = assertThrows(RefusedException.class, () -> service.report(runId, credential,
+                Report.of(JSON.readTree("{\"type\":\"progress\",\"fenceToken\":1,\"data\":" + nested(Json.MAX_DEPTH + 1) + "}"))));
+        assertEquals(RefusedException.Kind.INVALID, refused.kind());
+        assertEquals("NestingTooDeep", refused.code());
+        assertTrue(ports.fence.events.isEmpty());
+        assertTrue(ports.workflow.taskCalls.isEmpty());
+    }
+
+    /** Like an output too large: the report is read and fails its run (a refused report would leave it to time out). */
+    @Test
+    void anOutputNestedTooDeepFailsTheRunWithOutputTooDeep() throws Exception {
+        String credential = service.register("laptop-1").credential();
+        String runId = desktopRun("laptop-1", RunStatus.RUNNING, 1);
+        service.report(runId, credential, Report.of(JSON.readTree("{\"type\":\"succeeded\",\"fenceToken\":1,\"output\":"
+                + nested(998) + "}")));
+        assertEquals(1, ports.workflow.taskCalls.size());
+        assertTrue(ports.workflow.taskCalls.get(0).startsWith("fail:task-" + runId + ":OutputTooDeep/"), ports.workflow.taskCalls.toString());
         assertTrue(ports.fence.outputs.isEmpty(), "nothing stored");
     }
 
@@ -223,6 +249,10 @@ class DaemonServiceTest {
         ports.runs.put(new Run(runId, thread, Target.DESKTOP, daemonId, status, 1, tokens, "arn", null,
                 NOW, NOW, status.isTerminal() ? NOW : null, "seq", "receipt", "hash", 0, "task-" + runId, null));
         return runId;
+    }
+
+    private static String nested(int depth) {
+        return "[".repeat(depth) + "]".repeat(depth);
     }
 
     private static Report report(String type, long token) {
