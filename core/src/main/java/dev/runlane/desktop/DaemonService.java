@@ -26,6 +26,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.regex.Pattern;
 
@@ -83,8 +84,17 @@ public class DaemonService {
         return new Registration(daemonId, credential);
     }
 
-    /** Frames for a daemon; {@code epoch} is the backend's identity, which its tokens belong to. */
-    public record FrameBatch(List<Frame> frames, String cursor, String epoch) {
+    /**
+     * Frames for a daemon, each as the API writes it ({@code T}); {@code epoch} is the backend's identity,
+     * which its tokens belong to.
+     */
+    public record FrameBatch<T>(List<T> frames, String cursor, String epoch) {
+    }
+
+    /** How the API writes one frame for its answer; throws for a frame it cannot write. */
+    @FunctionalInterface
+    public interface FrameWriter<T> {
+        T write(Frame frame, String epoch);
     }
 
     /**
@@ -94,7 +104,18 @@ public class DaemonService {
      * is after it, so that a daemon holding frames it is still handling does not poll in a loop. A frame
      * committed below the cursor is therefore delivered when the wait ends, never skipped.
      */
-    public FrameBatch frames(String daemonId, String credential, String cursor, int waitSeconds) throws InterruptedException {
+    public FrameBatch<Frame> frames(String daemonId, String credential, String cursor, int waitSeconds) throws InterruptedException {
+        return frames(daemonId, credential, cursor, waitSeconds, (frame, epoch) -> frame);
+    }
+
+    /**
+     * {@link #frames(String, String, String, int)}, each frame written by {@code writer} on its own: a frame
+     * that cannot be served (its input nests deeper than {@link Json#MAX_DEPTH}, or the writer fails on it)
+     * fails its own run with {@code FrameUndeliverable} and is dropped, with the reason logged, and the
+     * other frames are served: one run can never take its daemon's channel down.
+     */
+    public <T> FrameBatch<T> frames(String daemonId, String credential, String cursor, int waitSeconds, FrameWriter<T> writer)
+            throws InterruptedException {
         authorize(credential, daemonId);
         if (cursor != null && !FRAME_ID.matcher(cursor).matches()) {
             throw RefusedException.invalid("InvalidCursor", "after must be a frameId this API returned");
@@ -110,7 +131,8 @@ public class DaemonService {
                 newest = newest == null || frame.frameId().compareTo(newest) > 0 ? frame.frameId() : newest;
             }
             if (!Objects.equals(newest, cursor) || !clock.instant().plus(POLL_INTERVAL).isBefore(deadline)) {
-                return new FrameBatch(dropEnded(daemonId, batch), newest, fence.epoch());
+                String epoch = fence.epoch();
+                return new FrameBatch<>(written(daemonId, dropEnded(daemonId, batch), epoch, writer), newest, epoch);
             }
             Thread.sleep(POLL_INTERVAL.toMillis());
         }
@@ -150,6 +172,54 @@ public class DaemonService {
             LOG.info(() -> "dropped the start frames of ended runs for daemon " + daemonId + ": " + ended);
         }
         return live;
+    }
+
+    /** Each frame written on its own; one that cannot be is failed and dropped ({@link #undeliverable}), never served. */
+    private <T> List<T> written(String daemonId, List<Frame> batch, String epoch, FrameWriter<T> writer) {
+        List<T> served = new ArrayList<>();
+        for (Frame frame : batch) {
+            String unservable;
+            try {
+                int depth = frame.input() == null ? 0 : Json.depth(frame.input());
+                if (depth <= Json.MAX_DEPTH) {
+                    served.add(writer.write(frame, epoch));
+                    continue;
+                }
+                unservable = "its input nests arrays and objects " + depth + " deep; a frame carries at most " + Json.MAX_DEPTH + " levels";
+            } catch (RuntimeException failed) {
+                LOG.log(Level.WARNING, "frame " + frame.frameId() + " of daemon " + daemonId + " could not be written", failed);
+                unservable = "it could not be written (" + failed.getClass().getSimpleName() + ")";
+            }
+            undeliverable(daemonId, frame, unservable);
+        }
+        return served;
+    }
+
+    /**
+     * A frame the API cannot serve: a start frame fails its run (if the run still waits for it under the frame's
+     * token), then the frame is acknowledged. If failing the run fails, the frame stays for the next poll to try
+     * again; either way it is left out of this answer.
+     */
+    private void undeliverable(String daemonId, Frame frame, String reason) {
+        if (frame.kind() == Frame.Kind.START) {
+            try {
+                Run run = runs.find(frame.runId()).orElse(null);
+                if (run != null && !run.isTerminal() && run.taskToken() != null) {
+                    fence.confirm(run.threadId(), run.runId(), frame.fenceToken());
+                    workflow.fail(run.taskToken(), "FrameUndeliverable", "its start frame could not be delivered to daemon "
+                            + daemonId + ": " + reason);
+                }
+            } catch (StaleAttemptException | TaskEndedException moved) {
+                // The run has a newer token or no longer waits: its frame is only dropped.
+            } catch (RuntimeException notFailed) {
+                LOG.log(Level.WARNING, "frame " + frame.frameId() + " of daemon " + daemonId + " is undeliverable (" + reason
+                        + "), and failing its run failed: left for the next poll", notFailed);
+                return;
+            }
+        }
+        frames.acknowledge(daemonId, List.of(frame.frameId()));
+        LOG.warning(() -> "frame " + frame.frameId() + " of daemon " + daemonId + " dropped, undeliverable: " + reason
+                + (frame.kind() == Frame.Kind.START ? "; its run fails with FrameUndeliverable" : ""));
     }
 
     /**

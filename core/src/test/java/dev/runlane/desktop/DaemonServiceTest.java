@@ -154,12 +154,77 @@ class DaemonServiceTest {
         ports.frames.send(dev.runlane.domain.Frame.cancel("laptop-1", ended, "thread-" + ended, 1, NOW.plusMillis(1)));
         ports.frames.send(dev.runlane.domain.Frame.start("laptop-1", running, "thread-" + running, 1, "{}", 60, NOW.plusMillis(2)));
 
-        DaemonService.FrameBatch batch = service.frames("laptop-1", credential, null, 0);
+        var batch = service.frames("laptop-1", credential, null, 0);
 
         assertEquals(List.of("cancel:" + ended, "start:" + running), batch.frames().stream()
                 .map(f -> f.kind().name().toLowerCase() + ":" + f.runId()).toList());
         assertEquals(2, ports.frames.sent.size(), "the ended run's start frame is acknowledged for the daemon");
         assertEquals(batch.frames().get(1).frameId(), batch.cursor());
+    }
+
+    /**
+     * Issue 18, item 2: a start frame whose input nests past Json.MAX_DEPTH (stored before the limit, or
+     * written by other means) would put the whole answer past what a daemon's JSON reader takes. It fails
+     * its own run and is dropped; the daemon's other frames are delivered.
+     */
+    @Test
+    void aStartFrameTooDeepToServeFailsItsOwnRunAndTheOthersAreDelivered() throws Exception {
+        String credential = service.register("laptop-1").credential();
+        String deep = desktopRun("laptop-1", RunStatus.RUNNING, 1);
+        String fine = desktopRun("laptop-1", RunStatus.RUNNING, 1);
+        ports.frames.send(dev.runlane.domain.Frame.start("laptop-1", deep, "thread-" + deep, 1, nested(998), 60, NOW));
+        ports.frames.send(dev.runlane.domain.Frame.start("laptop-1", fine, "thread-" + fine, 1, nested(Json.MAX_DEPTH), 60,
+                NOW.plusMillis(1)));
+
+        var batch = service.frames("laptop-1", credential, null, 0);
+
+        assertEquals(List.of(fine), batch.frames().stream().map(dev.runlane.domain.Frame::runId).toList());
+        assertEquals(1, ports.workflow.taskCalls.size(), ports.workflow.taskCalls.toString());
+        assertTrue(ports.workflow.taskCalls.get(0).startsWith("fail:task-" + deep + ":FrameUndeliverable/"), ports.workflow.taskCalls.toString());
+        assertTrue(ports.workflow.taskCalls.get(0).contains("998 deep"), ports.workflow.taskCalls.toString());
+        assertEquals(List.of(fine), ports.frames.sent.stream().map(dev.runlane.domain.Frame::runId).toList(),
+                "the undeliverable frame is acknowledged after its run was failed");
+    }
+
+    /** A frame the API's writer fails on is left out of the answer: its run fails, the poll still answers. */
+    @Test
+    void aFrameTheWriterFailsOnFailsItsRunAndThePollStillAnswers() throws Exception {
+        String credential = service.register("laptop-1").credential();
+        String broken = desktopRun("laptop-1", RunStatus.RUNNING, 1);
+        String fine = desktopRun("laptop-1", RunStatus.RUNNING, 1);
+        ports.frames.send(dev.runlane.domain.Frame.start("laptop-1", broken, "thread-" + broken, 1, "{}", 60, NOW));
+        ports.frames.send(dev.runlane.domain.Frame.cancel("laptop-1", fine, "thread-" + fine, 1, NOW.plusMillis(1)));
+        ports.frames.send(dev.runlane.domain.Frame.start("laptop-1", fine, "thread-" + fine, 1, "{}", 60, NOW.plusMillis(2)));
+
+        var batch = service.frames("laptop-1", credential, null, 0, (frame, epoch) -> {
+            if (frame.runId().equals(broken)) {
+                throw new IllegalArgumentException("cannot be written");
+            }
+            return frame.kind() + ":" + frame.runId() + "@" + epoch;
+        });
+
+        assertEquals(List.of("CANCEL:" + fine + "@in-memory", "START:" + fine + "@in-memory"), batch.frames());
+        assertEquals(List.of("fail:task-" + broken + ":FrameUndeliverable/its start frame could not be delivered to daemon laptop-1: "
+                + "it could not be written (IllegalArgumentException)"), ports.workflow.taskCalls);
+        assertEquals(2, ports.frames.sent.size(), "only the broken frame was dropped");
+    }
+
+    /** If failing the run fails too, the frame stays (the next poll tries again) and is still left out of this answer. */
+    @Test
+    void anUndeliverableFrameWhoseRunCannotBeFailedNowStaysForTheNextPoll() throws Exception {
+        InMemoryPorts.Flow failing = new InMemoryPorts.Flow() {
+            @Override
+            public void fail(String taskToken, String error, String cause) {
+                throw new IllegalStateException("states:SendTaskFailure throttled");
+            }
+        };
+        DaemonService flaky = new DaemonService(ports.daemons, ports.frames, ports.runs, ports.fence, failing, Clock.systemUTC());
+        String credential = flaky.register("laptop-1").credential();
+        String deep = desktopRun("laptop-1", RunStatus.RUNNING, 1);
+        ports.frames.send(dev.runlane.domain.Frame.start("laptop-1", deep, "thread-" + deep, 1, nested(100), 60, NOW));
+
+        assertEquals(List.of(), flaky.frames("laptop-1", credential, null, 0).frames());
+        assertEquals(1, ports.frames.sent.size(), "not acknowledged while its run is not failed");
     }
 
     @Test
@@ -171,13 +236,13 @@ class DaemonServiceTest {
         // A frame id is the dispatcher's clock, read before a write that may be retried: the later-stamped
         // frame commits first, and the daemon reads it (its cursor moves past the earlier id).
         ports.frames.send(dev.runlane.domain.Frame.start("laptop-1", late, "thread-" + late, 1, "{}", 60, NOW.plusMillis(900)));
-        DaemonService.FrameBatch first = service.frames("laptop-1", credential, null, 0);
+        var first = service.frames("laptop-1", credential, null, 0);
         assertEquals(List.of(late), first.frames().stream().map(dev.runlane.domain.Frame::runId).toList());
 
         // The earlier-stamped writes commit now, with ids below the cursor.
         ports.frames.send(dev.runlane.domain.Frame.start("laptop-1", early, "thread-" + early, 1, "{}", 60, NOW));
         ports.frames.send(dev.runlane.domain.Frame.cancel("laptop-1", cancelled, "thread-" + cancelled, 1, NOW.plusMillis(1)));
-        DaemonService.FrameBatch next = service.frames("laptop-1", credential, first.cursor(), 0);
+        var next = service.frames("laptop-1", credential, first.cursor(), 0);
 
         assertEquals(List.of("start:" + early, "cancel:" + cancelled, "start:" + late), next.frames().stream()
                 .map(f -> f.kind().name().toLowerCase() + ":" + f.runId()).toList(),
@@ -190,11 +255,11 @@ class DaemonServiceTest {
         String credential = service.register("laptop-1").credential();
         String runId = desktopRun("laptop-1", RunStatus.RUNNING, 1);
         ports.frames.send(dev.runlane.domain.Frame.start("laptop-1", runId, "thread-" + runId, 1, "{}", 60, NOW));
-        DaemonService.FrameBatch first = service.frames("laptop-1", credential, null, 1);
+        var first = service.frames("laptop-1", credential, null, 1);
         assertEquals(1, first.frames().size());
 
         long started = System.nanoTime();
-        DaemonService.FrameBatch again = service.frames("laptop-1", credential, first.cursor(), 1);
+        var again = service.frames("laptop-1", credential, first.cursor(), 1);
         assertEquals(1, again.frames().size(), "still unacknowledged: delivered again");
         assertTrue(System.nanoTime() - started >= 500_000_000L, "it waited for a frame after the cursor instead of spinning");
     }

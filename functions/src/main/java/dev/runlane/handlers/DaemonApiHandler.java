@@ -5,6 +5,7 @@ import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.util.RawValue;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.runlane.desktop.DaemonService;
@@ -59,17 +60,18 @@ public class DaemonApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, A
 
     private APIGatewayV2HTTPResponse frames(APIGatewayV2HTTPEvent request) {
         Integer wait = Http.intQuery(request, "waitSeconds", "InvalidWait");
-        DaemonService.FrameBatch batch;
+        DaemonService.FrameBatch<RawValue> batch;
         try {
+            // Each frame written on its own: one that cannot be fails its run and is left out, the poll still answers.
             batch = daemons.frames(Http.pathParameter(request, "daemonId"), Http.bearer(request), Http.query(request, "after"),
-                    wait == null ? 0 : wait);
+                    wait == null ? 0 : wait, (frame, epoch) -> new RawValue(RunViews.written(RunViews.frame(frame, epoch))));
         } catch (InterruptedException stopped) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("frame poll interrupted", stopped);
         }
         ObjectNode body = RunViews.object();
         ArrayNode frames = body.putArray("frames");
-        batch.frames().forEach(frame -> frames.add(RunViews.frame(frame, batch.epoch())));
+        batch.frames().forEach(frames::addRawValue);
         body.put("cursor", batch.cursor());
         return Http.json(200, body, Map.of());
     }
