@@ -26,6 +26,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.regex.Pattern;
@@ -227,7 +228,13 @@ public class DaemonService {
      * credential) acknowledging a start frame to claim it, exactly one is told it removed it.
      */
     public List<String> acknowledge(String daemonId, String credential, List<String> frameIds) {
+        return acknowledge(daemonId, credential, () -> frameIds);
+    }
+
+    /** {@link #acknowledge(String, String, List)}, the ids read from the request only once its credential is the daemon's. */
+    public List<String> acknowledge(String daemonId, String credential, Supplier<List<String>> body) {
         authorize(credential, daemonId);
+        List<String> frameIds = body.get();
         if (frameIds.isEmpty() || frameIds.size() > MAX_ACK || !frameIds.stream().allMatch(id -> FRAME_ID.matcher(id).matches())) {
             throw RefusedException.invalid("InvalidFrameIds", "frameIds must be 1-" + MAX_ACK + " frame ids this API returned");
         }
@@ -236,14 +243,23 @@ public class DaemonService {
 
     /** Accepts a report of the run's daemon holding the newest token, and forwards it to the run's task. */
     public void report(String runId, String credential, Report report) {
+        report(runId, credential, () -> report);
+    }
+
+    /**
+     * {@link #report(String, String, Report)}, the report read from the request only once its credential is
+     * known: an unauthenticated caller never gets a body parsed. A run that is not this daemon's answers as
+     * one that does not exist (404 RunNotFound, the same message), so that no daemon can probe which run ids
+     * exist.
+     */
+    public void report(String runId, String credential, Supplier<Report> body) {
         String daemonId = authenticate(credential);
         if (!RunIds.isValid(runId)) {
             throw RefusedException.invalid("InvalidRunId", "runId must be " + RunIds.RULE);
         }
-        Run run = runs.find(runId).orElseThrow(() -> new RefusedException(NOT_FOUND, "RunNotFound", "no run " + runId));
-        if (run.target() != Target.DESKTOP || !daemonId.equals(run.daemonId())) {
-            throw new RefusedException(NOT_PERMITTED, "NotYourRun", "run " + runId + " is not dispatched to daemon " + daemonId);
-        }
+        Report report = body.get();
+        Run run = runs.find(runId).filter(found -> found.target() == Target.DESKTOP && daemonId.equals(found.daemonId()))
+                .orElseThrow(() -> new RefusedException(NOT_FOUND, "RunNotFound", "no run " + runId + " dispatched to this daemon"));
         if (run.isTerminal() || run.taskToken() == null) {
             throw new RefusedException(CONFLICT, "RunEnded", "run " + runId + " is " + run.status() + ": abandon it");
         }

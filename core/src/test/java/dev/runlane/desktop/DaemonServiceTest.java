@@ -54,16 +54,36 @@ class DaemonServiceTest {
         assertTrue(ports.workflow.taskCalls.isEmpty());
     }
 
+    /** Another daemon's run answers exactly as a run that does not exist: a daemon cannot probe which run ids exist. */
     @Test
-    void anotherDaemonsRunOrFramesAreForbidden() {
+    void anotherDaemonsRunIsNotFoundAndItsFramesForbidden() {
         service.register("laptop-1");
         String other = service.register("laptop-2").credential();
         String runId = desktopRun("laptop-1", RunStatus.RUNNING, 1);
-        assertEquals(RefusedException.Kind.NOT_PERMITTED, assertThrows(RefusedException.class,
-                () -> service.report(runId, other, report("heartbeat", 1))).kind());
+        RefusedException notOurs = assertThrows(RefusedException.class, () -> service.report(runId, other, report("heartbeat", 1)));
+        RefusedException nowhere = assertThrows(RefusedException.class, () -> service.report("run-nowhere", other, report("heartbeat", 1)));
+        assertEquals(RefusedException.Kind.NOT_FOUND, notOurs.kind());
+        assertEquals("RunNotFound", notOurs.code());
+        assertEquals(nowhere.kind(), notOurs.kind());
+        assertEquals(nowhere.code(), notOurs.code());
+        assertEquals(nowhere.getMessage().replace("run-nowhere", runId), notOurs.getMessage());
         assertEquals(RefusedException.Kind.NOT_PERMITTED, assertThrows(RefusedException.class,
                 () -> service.frames("laptop-1", other, null, 0)).kind());
         assertTrue(ports.workflow.taskCalls.isEmpty());
+    }
+
+    /** Item 5 of issue 18: an unauthenticated caller never gets its body read (the API parses it only after this). */
+    @ParameterizedTest
+    @ValueSource(strings = {"", "rld.laptop-1.wrong-secret", "rld.nobody.x"})
+    void aWrongCredentialIsRefusedBeforeTheBodyIsRead(String credential) {
+        service.register("laptop-1");
+        String runId = desktopRun("laptop-1", RunStatus.RUNNING, 1);
+        java.util.function.Supplier<Report> report = () -> { throw new AssertionError("the body was read"); };
+        java.util.function.Supplier<List<String>> ids = () -> { throw new AssertionError("the body was read"); };
+        assertEquals(RefusedException.Kind.UNAUTHENTICATED,
+                assertThrows(RefusedException.class, () -> service.report(runId, credential, report)).kind());
+        assertEquals(RefusedException.Kind.UNAUTHENTICATED,
+                assertThrows(RefusedException.class, () -> service.acknowledge("laptop-1", credential, ids)).kind());
     }
 
     @Test

@@ -46,8 +46,9 @@ public class DaemonApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, A
             Map.entry("POST /runs/{runId}/reports", DaemonApiHandler::report));
 
     private APIGatewayV2HTTPResponse report(APIGatewayV2HTTPEvent request) {
+        // The body is read only once the credential is known (a supplier): nobody else gets 1 MiB parsed.
         daemons.report(Http.pathParameter(request, "runId"), Http.bearer(request),
-                Report.of(Http.jsonBody(request, MAX_BODY_BYTES)));
+                () -> Report.of(Http.jsonBody(request, MAX_BODY_BYTES)));
         return Http.json(202, RunViews.object().put("accepted", true), Map.of());
     }
 
@@ -77,15 +78,20 @@ public class DaemonApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, A
     }
 
     private APIGatewayV2HTTPResponse acknowledge(APIGatewayV2HTTPEvent request) {
-        JsonNode ids = Http.jsonBody(request, 16 * 1024).path("frameIds");
+        List<String> removed = daemons.acknowledge(Http.pathParameter(request, "daemonId"), Http.bearer(request),
+                () -> frameIds(Http.jsonBody(request, 16 * 1024)));
+        ObjectNode body = RunViews.object();
+        removed.forEach(body.putArray("acknowledged")::add);
+        return Http.json(200, body, Map.of());
+    }
+
+    private static List<String> frameIds(JsonNode body) {
+        JsonNode ids = body.path("frameIds");
         if (!ids.isArray()) {
             throw RefusedException.invalid("InvalidFrameIds", "send {\"frameIds\":[…]}");
         }
         List<String> frameIds = new ArrayList<>();
         ids.forEach(id -> frameIds.add(id.asText("")));
-        List<String> removed = daemons.acknowledge(Http.pathParameter(request, "daemonId"), Http.bearer(request), frameIds);
-        ObjectNode body = RunViews.object();
-        removed.forEach(body.putArray("acknowledged")::add);
-        return Http.json(200, body, Map.of());
+        return frameIds;
     }
 }
