@@ -45,6 +45,8 @@ public class DaemonService {
     public static final int MAX_WAIT_SECONDS = 20;
     public static final int MAX_ACK = 100;
     private static final int FRAMES_PER_POLL = 50;
+    /** A revoke drops at most this many pages of frames (2,500); any beyond expire (TTL) and their runs time out. */
+    private static final int REVOKE_PAGES = 50;
     private static final long MAX_FRAME_BYTES = 2L * 1024 * 1024;
     /** A progress event is one DynamoDB item (at most 400 KB). */
     static final int MAX_PROGRESS_BYTES = 256 * 1024;
@@ -74,15 +76,81 @@ public class DaemonService {
 
     /** Registers a daemon and returns its credential: shown once, stored only as a hash. */
     public Registration register(String daemonId) {
-        if (!RunIds.isValid(daemonId)) {
-            throw RefusedException.invalid("InvalidDaemonId", "daemonId must be " + RunIds.RULE);
-        }
+        requireDaemonId(daemonId);
         String credential = Credentials.issue(daemonId);
         if (!daemons.register(daemonId, Credentials.hash(credential), clock.instant())) {
             throw new RefusedException(CONFLICT, "DaemonExists", "daemon " + daemonId + " is already registered");
         }
         LOG.info(() -> "daemon " + daemonId + " registered");
         return new Registration(daemonId, credential);
+    }
+
+    /**
+     * Replaces the daemon's credential with a new one, returned here (shown once): the old one is refused from
+     * the next request on, since every request reads the stored hash (consistently) and nothing caches it. The
+     * daemon's frames stay for it, to fetch with the new credential. 404 for a daemon that is not registered.
+     */
+    public Registration rotate(String daemonId) {
+        requireDaemonId(daemonId);
+        String credential = Credentials.issue(daemonId);
+        if (!daemons.replaceCredential(daemonId, Credentials.hash(credential), clock.instant())) {
+            throw notRegistered(daemonId);
+        }
+        LOG.info(() -> "daemon " + daemonId + ": credential rotated, the previous one is refused from now on");
+        return new Registration(daemonId, credential);
+    }
+
+    /** A revoked daemon, and the runs whose start frames it never got: they failed with {@code DaemonRevoked}. */
+    public record Revocation(String daemonId, List<String> failedRuns) {
+    }
+
+    /**
+     * Revokes a daemon: first its credential is removed, so it is refused from the next request on; then each
+     * start frame it has not acknowledged fails its run ({@code DaemonRevoked}) and every frame of it is
+     * dropped, so that a daemon registered again under this id starts with none. A run whose command the daemon
+     * already runs ends TIMED_OUT within the heartbeat window: its reports are refused now. A repeat (after a
+     * lost answer, or a crash between the steps) finishes the frames' part; 404 once there is nothing left of
+     * the daemon (never registered, or revoked and cleaned up), so that a mistyped id is not taken for done.
+     */
+    public Revocation revoke(String daemonId) {
+        requireDaemonId(daemonId);
+        boolean registered = daemons.remove(daemonId);
+        if (registered) {
+            LOG.info(() -> "daemon " + daemonId + " revoked: its credential is refused from now on");
+        }
+        List<String> failedRuns = new ArrayList<>();
+        boolean hadFrames = false;
+        for (int page = 0; page < REVOKE_PAGES; page++) {
+            List<Frame> batch = frames.unacknowledged(daemonId, FRAMES_PER_POLL);
+            if (batch.isEmpty()) {
+                break;
+            }
+            hadFrames = true;
+            for (Frame frame : batch) {
+                // A failure here is the caller's to hear (500): the frame stays, and a repeat of the revoke finishes it.
+                if (failRunOf(frame, "DaemonRevoked", "daemon " + daemonId + " was revoked before it got the run's start frame")) {
+                    failedRuns.add(frame.runId());
+                }
+            }
+            frames.acknowledge(daemonId, batch.stream().map(Frame::frameId).toList());
+        }
+        if (!registered && !hadFrames) {
+            throw notRegistered(daemonId);
+        }
+        if (!failedRuns.isEmpty()) {
+            LOG.info(() -> "daemon " + daemonId + " revoked: runs failed with DaemonRevoked: " + failedRuns);
+        }
+        return new Revocation(daemonId, failedRuns);
+    }
+
+    private static void requireDaemonId(String daemonId) {
+        if (!RunIds.isValid(daemonId)) {
+            throw RefusedException.invalid("InvalidDaemonId", "daemonId must be " + RunIds.RULE);
+        }
+    }
+
+    private static RefusedException notRegistered(String daemonId) {
+        return new RefusedException(NOT_FOUND, "DaemonNotFound", "no daemon " + daemonId + " is registered");
     }
 
     /**
@@ -132,6 +200,10 @@ public class DaemonService {
                 newest = newest == null || frame.frameId().compareTo(newest) > 0 ? frame.frameId() : newest;
             }
             if (!Objects.equals(newest, cursor) || !clock.instant().plus(POLL_INTERVAL).isBefore(deadline)) {
+                if (!batch.isEmpty()) {
+                    // Again before any frame goes out: a credential rotated or revoked during the wait gets none.
+                    authorize(credential, daemonId);
+                }
                 String epoch = fence.epoch();
                 return new FrameBatch<>(written(daemonId, dropEnded(daemonId, batch), epoch, writer), newest, epoch);
             }
@@ -202,25 +274,37 @@ public class DaemonService {
      * again; either way it is left out of this answer.
      */
     private void undeliverable(String daemonId, Frame frame, String reason) {
-        if (frame.kind() == Frame.Kind.START) {
-            try {
-                Run run = runs.find(frame.runId()).orElse(null);
-                if (run != null && !run.isTerminal() && run.taskToken() != null) {
-                    fence.confirm(run.threadId(), run.runId(), frame.fenceToken());
-                    workflow.fail(run.taskToken(), "FrameUndeliverable", "its start frame could not be delivered to daemon "
-                            + daemonId + ": " + reason);
-                }
-            } catch (StaleAttemptException | TaskEndedException moved) {
-                // The run has a newer token or no longer waits: its frame is only dropped.
-            } catch (RuntimeException notFailed) {
-                LOG.log(Level.WARNING, "frame " + frame.frameId() + " of daemon " + daemonId + " is undeliverable (" + reason
-                        + "), and failing its run failed: left for the next poll", notFailed);
-                return;
-            }
+        try {
+            failRunOf(frame, "FrameUndeliverable", "its start frame could not be delivered to daemon " + daemonId + ": " + reason);
+        } catch (RuntimeException notFailed) {
+            LOG.log(Level.WARNING, "frame " + frame.frameId() + " of daemon " + daemonId + " is undeliverable (" + reason
+                    + "), and failing its run failed: left for the next poll", notFailed);
+            return;
         }
         frames.acknowledge(daemonId, List.of(frame.frameId()));
         LOG.warning(() -> "frame " + frame.frameId() + " of daemon " + daemonId + " dropped, undeliverable: " + reason
                 + (frame.kind() == Frame.Kind.START ? "; its run fails with FrameUndeliverable" : ""));
+    }
+
+    /**
+     * Fails the run a start frame was sent for, if the run still waits for it under the frame's token; true if
+     * this call failed it. A run that has moved on (a newer token, its task no longer waiting) is left alone.
+     */
+    private boolean failRunOf(Frame frame, String code, String message) {
+        if (frame.kind() != Frame.Kind.START) {
+            return false;
+        }
+        Run run = runs.find(frame.runId()).orElse(null);
+        if (run == null || run.isTerminal() || run.taskToken() == null) {
+            return false;
+        }
+        try {
+            fence.confirm(run.threadId(), run.runId(), frame.fenceToken());
+            workflow.fail(run.taskToken(), code, message);
+            return true;
+        } catch (StaleAttemptException | TaskEndedException moved) {
+            return false;
+        }
     }
 
     /**

@@ -86,6 +86,101 @@ class DaemonServiceTest {
                 assertThrows(RefusedException.class, () -> service.acknowledge("laptop-1", credential, ids)).kind());
     }
 
+    /** Issue 18, item 3: a rotated credential is refused at once; the new one works, and the daemon's frames wait for it. */
+    @Test
+    void aRotatedCredentialIsRefusedAtOnceAndTheNewOneServes() throws Exception {
+        String old = service.register("laptop-1").credential();
+        String runId = desktopRun("laptop-1", RunStatus.RUNNING, 1);
+        ports.frames.send(dev.runlane.domain.Frame.start("laptop-1", runId, "thread-" + runId, 1, "{}", 60, NOW));
+
+        String fresh = service.rotate("laptop-1").credential();
+
+        assertNotEquals(old, fresh);
+        assertTrue(fresh.startsWith("rld.laptop-1."));
+        for (org.junit.jupiter.api.function.Executable call : List.<org.junit.jupiter.api.function.Executable>of(
+                () -> service.frames("laptop-1", old, null, 0),
+                () -> service.report(runId, old, report("heartbeat", 1)),
+                () -> service.acknowledge("laptop-1", old, List.of("0000000000001-start-x")))) {
+            assertEquals(RefusedException.Kind.UNAUTHENTICATED, assertThrows(RefusedException.class, call).kind());
+        }
+        assertEquals(List.of(runId), service.frames("laptop-1", fresh, null, 0).frames().stream()
+                .map(dev.runlane.domain.Frame::runId).toList(), "its frames wait for it");
+        service.report(runId, fresh, report("heartbeat", 1));
+        assertEquals(List.of("heartbeat:task-" + runId + ":"), ports.workflow.taskCalls);
+
+        RefusedException unknown = assertThrows(RefusedException.class, () -> service.rotate("laptop-9"));
+        assertEquals(RefusedException.Kind.NOT_FOUND, unknown.kind());
+        assertEquals("DaemonNotFound", unknown.code());
+        assertEquals("InvalidDaemonId", assertThrows(RefusedException.class, () -> service.rotate("../x")).code());
+    }
+
+    /**
+     * Issue 18, item 3: a revoked credential is refused at once; the start frames the daemon never got fail their
+     * runs with DaemonRevoked, its frames are dropped, and the id can be registered again with none.
+     */
+    @Test
+    void aRevokedCredentialIsRefusedAtOnceAndItsUndeliveredRunsFail() throws Exception {
+        String credential = service.register("laptop-1").credential();
+        String waiting = desktopRun("laptop-1", RunStatus.RUNNING, 1);
+        String cancelled = desktopRun("laptop-1", RunStatus.CANCELLED, 1);
+        String running = desktopRun("laptop-1", RunStatus.RUNNING, 1); // its frame already claimed: its command runs
+        ports.frames.send(dev.runlane.domain.Frame.start("laptop-1", waiting, "thread-" + waiting, 1, "{}", 60, NOW));
+        ports.frames.send(dev.runlane.domain.Frame.cancel("laptop-1", cancelled, "thread-" + cancelled, 1, NOW.plusMillis(1)));
+
+        DaemonService.Revocation revoked = service.revoke("laptop-1");
+
+        assertEquals(List.of(waiting), revoked.failedRuns());
+        assertEquals(List.of("fail:task-" + waiting + ":DaemonRevoked/daemon laptop-1 was revoked before it got the run's start frame"),
+                ports.workflow.taskCalls);
+        assertTrue(ports.frames.sent.isEmpty(), "every frame of it dropped");
+        for (org.junit.jupiter.api.function.Executable call : List.<org.junit.jupiter.api.function.Executable>of(
+                () -> service.frames("laptop-1", credential, null, 0),
+                () -> service.report(running, credential, report("heartbeat", 1)),
+                () -> service.acknowledge("laptop-1", credential, List.of("0000000000001-start-x")))) {
+            assertEquals(RefusedException.Kind.UNAUTHENTICATED, assertThrows(RefusedException.class, call).kind());
+        }
+
+        RefusedException again = assertThrows(RefusedException.class, () -> service.revoke("laptop-1"));
+        assertEquals("DaemonNotFound", again.code(), "nothing left of it: a repeat (or a typo) is not taken for done");
+        String fresh = service.register("laptop-1").credential();
+        assertEquals(List.of(), service.frames("laptop-1", fresh, null, 0).frames());
+    }
+
+    /**
+     * A long poll that began before its credential was rotated (or revoked) gets no frame once it has been: the
+     * credential is checked again before frames go out, so a leaked credential's poll in flight learns no input.
+     */
+    @Test
+    void aPollInFlightWhenItsCredentialIsRotatedGetsNoFrame() throws Exception {
+        InMemoryPorts.FrameBox rotatingMidPoll = new InMemoryPorts.FrameBox() {
+            @Override
+            public List<dev.runlane.domain.Frame> unacknowledged(String daemonId, int limit) {
+                service.rotate(daemonId); // the operator rotates while the poll waits
+                return super.unacknowledged(daemonId, limit);
+            }
+        };
+        DaemonService polled = new DaemonService(ports.daemons, rotatingMidPoll, ports.runs, ports.fence, ports.workflow,
+                Clock.systemUTC());
+        String old = service.register("laptop-1").credential();
+        String runId = desktopRun("laptop-1", RunStatus.RUNNING, 1);
+        rotatingMidPoll.send(dev.runlane.domain.Frame.start("laptop-1", runId, "thread-" + runId, 1, "{\"secret\":1}", 60, NOW));
+
+        assertEquals(RefusedException.Kind.UNAUTHENTICATED,
+                assertThrows(RefusedException.class, () -> polled.frames("laptop-1", old, null, 0)).kind());
+    }
+
+    /** A revoke that died after removing the credential is finished by its repeat: the frames' part is redone. */
+    @Test
+    void aRepeatedRevokeFinishesWhatAnInterruptedOneLeft() {
+        service.register("laptop-1");
+        String waiting = desktopRun("laptop-1", RunStatus.RUNNING, 1);
+        ports.frames.send(dev.runlane.domain.Frame.start("laptop-1", waiting, "thread-" + waiting, 1, "{}", 60, NOW));
+        ports.daemons.remove("laptop-1"); // the first revoke's first write, then it died
+
+        assertEquals(List.of(waiting), service.revoke("laptop-1").failedRuns());
+        assertTrue(ports.frames.sent.isEmpty());
+    }
+
     @Test
     void onlyTheNewestTokenReportsAndAStaleOneIsCounted() {
         String credential = service.register("laptop-1").credential();

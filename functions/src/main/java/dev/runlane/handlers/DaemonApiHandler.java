@@ -18,7 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** The daemon API: registration, frames (long-polled, acknowledged) and run reports. */
+/** The daemon API: registration, revocation and credential rotation, frames (long-polled, acknowledged) and run reports. */
 @Named("daemon-api")
 public class DaemonApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
     /**
@@ -41,6 +41,8 @@ public class DaemonApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, A
     /** The daemon API's routes (Http.route); OpenApiContractTest checks them against openapi.yaml and template.yaml. */
     static final Map<String, Http.Route<DaemonApiHandler>> ROUTES = Map.ofEntries(
             Map.entry("POST /daemons", DaemonApiHandler::register),
+            Map.entry("DELETE /daemons/{daemonId}", DaemonApiHandler::revoke),
+            Map.entry("POST /daemons/{daemonId}/credential", DaemonApiHandler::rotate),
             Map.entry("GET /daemons/{daemonId}/frames", DaemonApiHandler::frames),
             Map.entry("POST /daemons/{daemonId}/frames/ack", DaemonApiHandler::acknowledge),
             Map.entry("POST /runs/{runId}/reports", DaemonApiHandler::report));
@@ -57,6 +59,20 @@ public class DaemonApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, A
         DaemonService.Registration registered = daemons.register(body.path("daemonId").asText(null));
         return Http.json(201, RunViews.object().put("daemonId", registered.daemonId())
                 .put("credential", registered.credential()), Map.of());
+    }
+
+    private APIGatewayV2HTTPResponse revoke(APIGatewayV2HTTPEvent request) {
+        DaemonService.Revocation revoked = daemons.revoke(Http.pathParameter(request, "daemonId"));
+        ObjectNode body = RunViews.object().put("daemonId", revoked.daemonId());
+        ArrayNode failedRuns = body.putArray("failedRuns");
+        revoked.failedRuns().forEach(failedRuns::add);
+        return Http.json(200, body, Map.of());
+    }
+
+    private APIGatewayV2HTTPResponse rotate(APIGatewayV2HTTPEvent request) {
+        DaemonService.Registration rotated = daemons.rotate(Http.pathParameter(request, "daemonId"));
+        return Http.json(200, RunViews.object().put("daemonId", rotated.daemonId())
+                .put("credential", rotated.credential()), Map.of());
     }
 
     private APIGatewayV2HTTPResponse frames(APIGatewayV2HTTPEvent request) {

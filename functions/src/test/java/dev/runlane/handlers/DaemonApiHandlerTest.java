@@ -95,6 +95,67 @@ class DaemonApiHandlerTest {
         assertTrue(ports.workflow.taskCalls.isEmpty(), "nothing forwarded");
     }
 
+    /** Issue 18, item 3: DELETE /daemons/{daemonId} (IAM, an operator's call): the credential is refused at once. */
+    @Test
+    void aRevokedDaemonsCredentialIsRefusedAtOnceOnFramesAndReports() throws Exception {
+        String credential = register("laptop-1");
+        String runId = desktopRun("laptop-1");
+        assertEquals(200, api.handleRequest(frames("laptop-1", credential), context()).getStatusCode());
+
+        APIGatewayV2HTTPResponse revoked = api.handleRequest(operator("api-revoke-daemon", "laptop-1"), context());
+
+        assertEquals(200, revoked.getStatusCode(), revoked.getBody());
+        assertEquals("{\"daemonId\":\"laptop-1\",\"failedRuns\":[]}", revoked.getBody());
+        assertUnauthorized(api.handleRequest(frames("laptop-1", credential), context()));
+        assertUnauthorized(api.handleRequest(request(REPORT, credential, "laptop-1", runId, "{\"type\":\"heartbeat\",\"fenceToken\":1}"),
+                context()));
+        APIGatewayV2HTTPResponse again = api.handleRequest(operator("api-revoke-daemon", "laptop-1"), context());
+        assertEquals(404, again.getStatusCode(), again.getBody());
+        assertEquals("DaemonNotFound", code(again));
+    }
+
+    /** Issue 18, item 3: POST /daemons/{daemonId}/credential (IAM): a new credential, the old one refused at once. */
+    @Test
+    void aRotatedCredentialIsRefusedAtOnceAndTheNewOneWorks() throws Exception {
+        String old = register("laptop-1");
+        String runId = desktopRun("laptop-1");
+
+        APIGatewayV2HTTPResponse rotated = api.handleRequest(operator("api-rotate-daemon-credential", "laptop-1"), context());
+
+        assertEquals(200, rotated.getStatusCode(), rotated.getBody());
+        JsonNode body = JSON.readTree(rotated.getBody());
+        assertEquals("laptop-1", body.path("daemonId").asText());
+        String fresh = body.path("credential").asText();
+        assertTrue(fresh.startsWith("rld.laptop-1.") && !fresh.equals(old), rotated.getBody());
+        String heartbeat = "{\"type\":\"heartbeat\",\"fenceToken\":1}";
+        assertUnauthorized(api.handleRequest(frames("laptop-1", old), context()));
+        assertUnauthorized(api.handleRequest(request(REPORT, old, "laptop-1", runId, heartbeat), context()));
+        assertEquals(200, api.handleRequest(frames("laptop-1", fresh), context()).getStatusCode());
+        APIGatewayV2HTTPResponse accepted = api.handleRequest(request(REPORT, fresh, "laptop-1", runId, heartbeat), context());
+        assertEquals(202, accepted.getStatusCode(), accepted.getBody());
+
+        APIGatewayV2HTTPResponse unknown = api.handleRequest(operator("api-rotate-daemon-credential", "laptop-9"), context());
+        assertEquals(404, unknown.getStatusCode(), unknown.getBody());
+        assertEquals("DaemonNotFound", code(unknown));
+    }
+
+    private static APIGatewayV2HTTPEvent operator(String fixture, String daemon) {
+        return Fixtures.event(fixture).withDaemonId(daemon).as(APIGatewayV2HTTPEvent.class);
+    }
+
+    /** A frames poll that does not wait. */
+    private static APIGatewayV2HTTPEvent frames(String daemon, String credential) {
+        APIGatewayV2HTTPEvent fixture = Fixtures.event("daemon-fetch-frames").replace(Fixtures.CREDENTIAL, credential)
+                .withDaemonId(daemon).as(APIGatewayV2HTTPEvent.class);
+        return Fixtures.httpRequest(fixture.getRouteKey(), fixture.getHeaders(), Map.of("waitSeconds", "0"),
+                fixture.getPathParameters(), null, false, fixture.getRequestContext());
+    }
+
+    private static void assertUnauthorized(APIGatewayV2HTTPResponse answer) throws Exception {
+        assertEquals(401, answer.getStatusCode(), answer.getBody());
+        assertEquals("Unauthorized", code(answer));
+    }
+
     private String register(String daemon) throws Exception {
         APIGatewayV2HTTPResponse registered = api.handleRequest(Fixtures.event("api-register-daemon").withDaemonId(daemon)
                 .as(APIGatewayV2HTTPEvent.class), context());

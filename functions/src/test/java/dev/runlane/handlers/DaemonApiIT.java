@@ -248,6 +248,52 @@ class DaemonApiIT {
         assertEquals(List.of(fine), runIds(fetch(daemon, credential, null)), "the next poll answers too");
     }
 
+    /**
+     * Issue 18, item 3, on real tables: a rotation replaces the stored hash in one conditional write and a
+     * revoke deletes it, so the old credential is refused by the very next request (each one reads the hash
+     * with a consistent read); a revoke fails the run whose start frame the daemon never got and drops its frames.
+     */
+    @Test
+    void rotatedAndRevokedCredentialsAreRefusedAtOnce() throws Exception {
+        String daemon = uniqueId("d");
+        String old = register(daemon);
+        String thread = uniqueId("t");
+        String runId = desktopRun(thread, daemon);
+        long token = desktop.handleRequest(event("desktop-dispatch").withRunId(runId).withThreadId(thread)
+                .withDaemonId(daemon).as(DispatchTask.class), context()).get("fenceToken");
+
+        APIGatewayV2HTTPResponse rotated = api.handleRequest(event("api-rotate-daemon-credential").withDaemonId(daemon)
+                .as(APIGatewayV2HTTPEvent.class), context());
+        assertEquals(200, rotated.getStatusCode(), rotated.getBody());
+        String fresh = JSON.readTree(rotated.getBody()).get("credential").asText();
+        assertEquals(401, poll(daemon, old).getStatusCode());
+        assertEquals(401, api.handleRequest(withReport(asDaemon("daemon-report-progress", old, daemon, runId), token), context())
+                .getStatusCode());
+        assertEquals(List.of(runId), runIds(fetch(daemon, fresh, null)), "its frame waits for the new credential");
+
+        APIGatewayV2HTTPResponse revoked = api.handleRequest(event("api-revoke-daemon").withDaemonId(daemon)
+                .as(APIGatewayV2HTTPEvent.class), context());
+        assertEquals(200, revoked.getStatusCode(), revoked.getBody());
+        assertEquals("[\"" + runId + "\"]", JSON.readTree(revoked.getBody()).get("failedRuns").toString(),
+                "the run whose start frame it never acknowledged");
+        assertEquals(401, poll(daemon, fresh).getStatusCode());
+        assertEquals(401, api.handleRequest(withReport(asDaemon("daemon-report-progress", fresh, daemon, runId), token), context())
+                .getStatusCode());
+        assertTrue(daemons.credentialHash(daemon).isEmpty());
+        assertEquals(List.of(), frames.unacknowledged(daemon, 10));
+        for (String fixture : List.of("api-revoke-daemon", "api-rotate-daemon-credential")) {
+            APIGatewayV2HTTPResponse gone = api.handleRequest(event(fixture).withDaemonId(daemon).as(APIGatewayV2HTTPEvent.class), context());
+            assertEquals(404, gone.getStatusCode(), fixture + ": " + gone.getBody());
+            assertEquals("DaemonNotFound", JSON.readTree(gone.getBody()).at("/error/code").asText());
+        }
+    }
+
+    private APIGatewayV2HTTPResponse poll(String daemon, String credential) {
+        APIGatewayV2HTTPEvent template = asDaemon("daemon-fetch-frames", credential, daemon, "unused");
+        return api.handleRequest(Fixtures.httpRequest(template.getRouteKey(), template.getHeaders(), Map.of("waitSeconds", "0"),
+                template.getPathParameters(), null, false, template.getRequestContext()), context());
+    }
+
     private String register(String daemon) throws Exception {
         return JSON.readTree(api.handleRequest(event("api-register-daemon").withDaemonId(daemon)
                 .as(APIGatewayV2HTTPEvent.class), context()).getBody()).get("credential").asText();
