@@ -5,6 +5,7 @@ import dev.runlane.domain.Timestamps;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
 
 import java.time.Instant;
 import java.util.Map;
@@ -32,6 +33,26 @@ public class DynamoDaemons implements Daemons {
         } catch (ConditionalCheckFailedException exists) {
             return false;
         }
+    }
+
+    @Override
+    public boolean replaceCredential(String daemonId, String credentialHash, Instant at) {
+        try {
+            dynamo.updateItem(r -> r.tableName(daemonsTable).key(Map.of("daemonId", s(daemonId)))
+                    .conditionExpression("attribute_exists(daemonId)")
+                    .updateExpression("SET credentialHash = :hash, rotatedAt = :at")
+                    .expressionAttributeValues(Map.of(":hash", s(credentialHash), ":at", s(Timestamps.format(at)))));
+            return true;
+        } catch (ConditionalCheckFailedException unknown) {
+            return false;
+        }
+    }
+
+    @Override
+    public boolean remove(String daemonId) {
+        Map<String, AttributeValue> old = dynamo.deleteItem(r -> r.tableName(daemonsTable).key(Map.of("daemonId", s(daemonId)))
+                .returnValues(ReturnValue.ALL_OLD)).attributes();
+        return old != null && !old.isEmpty();
     }
 
     @Override

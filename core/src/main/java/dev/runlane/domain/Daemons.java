@@ -11,6 +11,12 @@ public interface Daemons {
 
     Optional<String> credentialHash(String daemonId);
 
+    /** Replaces the daemon's credential hash in one write; false when no daemon has this id. */
+    boolean replaceCredential(String daemonId, String credentialHash, Instant at);
+
+    /** Removes the daemon, and its credential hash with it; false when no daemon had this id. */
+    boolean remove(String daemonId);
+
     default boolean isRegistered(String daemonId) {
         return credentialHash(daemonId).isPresent();
     }

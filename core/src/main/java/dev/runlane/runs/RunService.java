@@ -86,8 +86,8 @@ public class RunService {
      */
     public Started start(String threadId, StartRequest request, String idempotencyKey) {
         requireId("threadId", threadId);
-        return enqueue(threadId, request.target(), request.daemonId(), request.input().toString(), request.options(),
-                null, idempotencyKey);
+        return enqueue(threadId, request.target(), request.daemonId(), StartRequest.storable(request.input().toString()),
+                request.options(), null, idempotencyKey);
     }
 
     /** Starts a new run on the run's thread with its input, target and daemon, linked to it ({@code rerunOf}). */
@@ -97,6 +97,8 @@ public class RunService {
         if (input == null) {
             throw new RefusedException(CONFLICT, "InputGone", "run " + runId + "'s input is no longer kept; start a new run");
         }
+        // An input stored before today's limits (or by other means) is refused as a start of it would be.
+        StartRequest.storable(input);
         return enqueue(original.threadId(), original.target(), original.daemonId(), input, options, runId, idempotencyKey);
     }
 

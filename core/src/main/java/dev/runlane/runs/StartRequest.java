@@ -4,6 +4,7 @@ import dev.runlane.domain.RefusedException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.runlane.domain.Target;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import java.util.Set;
 
@@ -23,6 +24,13 @@ public record StartRequest(Target target, String daemonId, JsonNode input, Start
      * {@link dev.runlane.domain.RunPayloads#MAX_OUTPUT_BYTES}.
      */
     public static final int MAX_BODY_BYTES = 262_144 - 1_024;
+
+    /**
+     * The largest input runlane stores, as it writes it: a number is kept exact but written in its canonical
+     * form, which can be longer than sent ({@code 1e1} is stored as {@code 1E+1}), so a body within
+     * {@link #MAX_BODY_BYTES} can hold an input that is not. Its echo must still fit a run's output.
+     */
+    public static final int MAX_INPUT_BYTES = MAX_BODY_BYTES;
 
     private static final Set<String> FIELDS = Set.of("target", "input", "daemonId", "onBusy", "expiresInSeconds");
     private static final Set<String> RERUN_FIELDS = Set.of("onBusy", "expiresInSeconds");
@@ -53,6 +61,24 @@ public record StartRequest(Target target, String daemonId, JsonNode input, Start
             daemonId = daemonNode.asText();
         }
         return new StartRequest(target, daemonId, input, StartOptions.of(body));
+    }
+
+    /**
+     * The text of a run's input as it will be stored, checked against the limits that every later answer
+     * carrying it fits (a start frame, the run, its echo as output): 413 {@code InputTooLarge} past
+     * {@link #MAX_INPUT_BYTES}, 400 {@code NestingTooDeep} past {@link Json#MAX_DEPTH}.
+     */
+    public static String storable(String input) {
+        int bytes = input.getBytes(StandardCharsets.UTF_8).length;
+        if (bytes > MAX_INPUT_BYTES) {
+            throw new RefusedException(RefusedException.Kind.TOO_LARGE, "InputTooLarge", "the input is " + bytes
+                    + " bytes as runlane stores it (numbers in canonical form); at most " + MAX_INPUT_BYTES);
+        }
+        int depth = Json.depth(input);
+        if (depth > Json.MAX_DEPTH) {
+            throw Json.tooDeep("input", depth);
+        }
+        return input;
     }
 
     /** The options of a rerun: an empty body, or one with onBusy and expiresInSeconds. */

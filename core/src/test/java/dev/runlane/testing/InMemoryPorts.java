@@ -121,9 +121,15 @@ public final class InMemoryPorts {
         }
 
         @Override public Optional<String> credentialHash(String daemonId) { return Optional.ofNullable(hashes.get(daemonId)); }
+
+        @Override public boolean replaceCredential(String daemonId, String credentialHash, Instant at) {
+            return hashes.replace(daemonId, credentialHash) != null;
+        }
+
+        @Override public boolean remove(String daemonId) { return hashes.remove(daemonId) != null; }
     }
 
-    public static final class FrameBox implements Frames {
+    public static class FrameBox implements Frames {
         public final List<Frame> sent = new ArrayList<>();
 
         @Override public void send(Frame frame) { sent.add(frame); }

@@ -231,6 +231,16 @@ public final class Api {
         return registered.body().path("credential").asText();
     }
 
+    /** Revokes a daemon ({@code DELETE /daemons/{daemonId}}, an operator's call). */
+    public Response revokeDaemon(String daemonId) {
+        return send(request("/daemons/" + daemonId).DELETE());
+    }
+
+    /** Rotates a daemon's credential ({@code POST /daemons/{daemonId}/credential}, an operator's call). */
+    public Response rotateDaemonCredential(String daemonId) {
+        return send(request("/daemons/" + daemonId + "/credential").POST(HttpRequest.BodyPublishers.noBody()));
+    }
+
     /** A daemon's frame fetch, as the daemon makes it ({@code credential} null: no Authorization header). */
     public Response frames(String daemonId, String credential, int waitSeconds) {
         return send(withCredential(request("/daemons/" + daemonId + "/frames?waitSeconds=" + waitSeconds), credential).GET());

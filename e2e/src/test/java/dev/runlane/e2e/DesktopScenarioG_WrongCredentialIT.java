@@ -16,9 +16,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Desktop g. A wrong credential gets 401 (none, malformed, or a wrong secret) or 403 (another
- * daemon's) and touches nothing: no frame is delivered with it, no report is accepted, and a daemon
- * started with it exits 3 without running anything. The run's start frame stays waiting for its
+ * Desktop g. A wrong credential gets 401 (none, malformed, or a wrong secret), another daemon's
+ * credential 403 on this daemon's frames and, on a report, 404 RunNotFound exactly as for a run that
+ * does not exist (no daemon can probe which run ids exist); it touches nothing: no frame is delivered
+ * with it, no report is accepted, and a daemon started with it exits 3 without running anything. The run's start frame stays waiting for its
  * daemon, which runs it once started with its own credential.
  */
 class DesktopScenarioG_WrongCredentialIT extends DesktopScenario {
@@ -66,7 +67,7 @@ class DesktopScenarioG_WrongCredentialIT extends DesktopScenario {
                 + "(heartbeat window %d s)%n", Duration.between(dispatchedAt, Instant.now()).toMillis() / 1000.0,
                 E2eStack.HEARTBEAT_SECONDS);
 
-        // Reports with a wrong credential, while the run runs: 401/403, nothing written.
+        // Reports with a wrong credential, while the run runs: 401, or as for no run at all (404), nothing written.
         ObjectNode progress = Api.JSON.createObjectNode().put("type", "progress").put("fenceToken", token);
         progress.putObject("data").put("line", "forged");
         ObjectNode succeeded = Api.JSON.createObjectNode().put("type", "succeeded").put("fenceToken", token);
@@ -74,8 +75,13 @@ class DesktopScenarioG_WrongCredentialIT extends DesktopScenario {
         expectRefused(401, api.report(runId, null, succeeded));
         expectRefused(401, api.report(runId, wrong, progress));
         expectRefused(401, api.report(runId, wrong, succeeded));
-        expectRefused(403, api.report(runId, other.credential(), progress));
-        expectRefused(403, api.report(runId, other.credential(), succeeded));
+        Api.Response notOurs = api.report(runId, other.credential(), progress);
+        expectRefused(404, notOurs);
+        expectRefused(404, api.report(runId, other.credential(), succeeded));
+        Api.Response nowhere = api.report(Ids.thread("dg-none"), other.credential(), progress);
+        expectRefused(404, nowhere);
+        assertEquals("RunNotFound", notOurs.errorCode(), notOurs.toString());
+        assertEquals(nowhere.errorCode(), notOurs.errorCode());
         assertUntouched(runId, token, List.of("started"));
 
         // Its own daemon ends it.

@@ -5,6 +5,7 @@ import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.util.RawValue;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.runlane.desktop.DaemonService;
@@ -17,7 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** The daemon API: registration, frames (long-polled, acknowledged) and run reports. */
+/** The daemon API: registration, revocation and credential rotation, frames (long-polled, acknowledged) and run reports. */
 @Named("daemon-api")
 public class DaemonApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
     /**
@@ -40,13 +41,16 @@ public class DaemonApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, A
     /** The daemon API's routes (Http.route); OpenApiContractTest checks them against openapi.yaml and template.yaml. */
     static final Map<String, Http.Route<DaemonApiHandler>> ROUTES = Map.ofEntries(
             Map.entry("POST /daemons", DaemonApiHandler::register),
+            Map.entry("DELETE /daemons/{daemonId}", DaemonApiHandler::revoke),
+            Map.entry("POST /daemons/{daemonId}/credential", DaemonApiHandler::rotate),
             Map.entry("GET /daemons/{daemonId}/frames", DaemonApiHandler::frames),
             Map.entry("POST /daemons/{daemonId}/frames/ack", DaemonApiHandler::acknowledge),
             Map.entry("POST /runs/{runId}/reports", DaemonApiHandler::report));
 
     private APIGatewayV2HTTPResponse report(APIGatewayV2HTTPEvent request) {
+        // The body is read only once the credential is known (a supplier): nobody else gets 1 MiB parsed.
         daemons.report(Http.pathParameter(request, "runId"), Http.bearer(request),
-                Report.of(Http.jsonBody(request, MAX_BODY_BYTES)));
+                () -> Report.of(Http.jsonBody(request, MAX_BODY_BYTES)));
         return Http.json(202, RunViews.object().put("accepted", true), Map.of());
     }
 
@@ -57,33 +61,53 @@ public class DaemonApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, A
                 .put("credential", registered.credential()), Map.of());
     }
 
+    private APIGatewayV2HTTPResponse revoke(APIGatewayV2HTTPEvent request) {
+        DaemonService.Revocation revoked = daemons.revoke(Http.pathParameter(request, "daemonId"));
+        ObjectNode body = RunViews.object().put("daemonId", revoked.daemonId());
+        ArrayNode failedRuns = body.putArray("failedRuns");
+        revoked.failedRuns().forEach(failedRuns::add);
+        return Http.json(200, body, Map.of());
+    }
+
+    private APIGatewayV2HTTPResponse rotate(APIGatewayV2HTTPEvent request) {
+        DaemonService.Registration rotated = daemons.rotate(Http.pathParameter(request, "daemonId"));
+        return Http.json(200, RunViews.object().put("daemonId", rotated.daemonId())
+                .put("credential", rotated.credential()), Map.of());
+    }
+
     private APIGatewayV2HTTPResponse frames(APIGatewayV2HTTPEvent request) {
         Integer wait = Http.intQuery(request, "waitSeconds", "InvalidWait");
-        DaemonService.FrameBatch batch;
+        DaemonService.FrameBatch<RawValue> batch;
         try {
+            // Each frame written on its own: one that cannot be fails its run and is left out, the poll still answers.
             batch = daemons.frames(Http.pathParameter(request, "daemonId"), Http.bearer(request), Http.query(request, "after"),
-                    wait == null ? 0 : wait);
+                    wait == null ? 0 : wait, (frame, epoch) -> new RawValue(RunViews.written(RunViews.frame(frame, epoch))));
         } catch (InterruptedException stopped) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("frame poll interrupted", stopped);
         }
         ObjectNode body = RunViews.object();
         ArrayNode frames = body.putArray("frames");
-        batch.frames().forEach(frame -> frames.add(RunViews.frame(frame, batch.epoch())));
+        batch.frames().forEach(frames::addRawValue);
         body.put("cursor", batch.cursor());
         return Http.json(200, body, Map.of());
     }
 
     private APIGatewayV2HTTPResponse acknowledge(APIGatewayV2HTTPEvent request) {
-        JsonNode ids = Http.jsonBody(request, 16 * 1024).path("frameIds");
+        List<String> removed = daemons.acknowledge(Http.pathParameter(request, "daemonId"), Http.bearer(request),
+                () -> frameIds(Http.jsonBody(request, 16 * 1024)));
+        ObjectNode body = RunViews.object();
+        removed.forEach(body.putArray("acknowledged")::add);
+        return Http.json(200, body, Map.of());
+    }
+
+    private static List<String> frameIds(JsonNode body) {
+        JsonNode ids = body.path("frameIds");
         if (!ids.isArray()) {
             throw RefusedException.invalid("InvalidFrameIds", "send {\"frameIds\":[…]}");
         }
         List<String> frameIds = new ArrayList<>();
         ids.forEach(id -> frameIds.add(id.asText("")));
-        List<String> removed = daemons.acknowledge(Http.pathParameter(request, "daemonId"), Http.bearer(request), frameIds);
-        ObjectNode body = RunViews.object();
-        removed.forEach(body.putArray("acknowledged")::add);
-        return Http.json(200, body, Map.of());
+        return frameIds;
     }
 }

@@ -1,5 +1,6 @@
 package dev.runlane.handlers;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -121,6 +122,15 @@ final class RunViews {
         }
         view.put("createdAt", Timestamps.format(frame.createdAt()));
         return view;
+    }
+
+    /** A view written as JSON text; throws for one that cannot be (a Jackson limit). */
+    static String written(JsonNode view) {
+        try {
+            return JSON.writeValueAsString(view);
+        } catch (JsonProcessingException unwritable) {
+            throw new IllegalArgumentException("the view cannot be written as JSON: " + unwritable.getOriginalMessage(), unwritable);
+        }
     }
 
     static ObjectNode object() {

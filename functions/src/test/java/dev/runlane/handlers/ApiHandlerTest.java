@@ -76,6 +76,17 @@ class ApiHandlerTest {
         assertRefused(start(Map.of(), body), 400, code);
     }
 
+    /**
+     * The review's finding (issue 18, item 2): an input 999 deep was accepted, and every frames answer that
+     * carried it was over Jackson's write limit. Now anything past Json.MAX_DEPTH is a 400 with a reason.
+     */
+    @ParameterizedTest(name = "input {0} deep")
+    @ValueSource(ints = {65, 999})
+    void anInputNestedDeeperThanTheLimitIsRefused(int depth) throws Exception {
+        String input = "{\"a\":".repeat(depth - 1) + "{}" + "}".repeat(depth - 1);
+        assertRefused(start(Map.of(), "{\"target\":\"hosted\",\"input\":" + input + "}"), 400, "NestingTooDeep");
+    }
+
     @Test
     void numbersAndUnicodeAreStoredExactlyAsSent() {
         String input = "{\"big\":123456789012345678901234567890,\"tenth\":0.1000000000000000055511151231257827,"

@@ -205,6 +205,95 @@ class DaemonApiIT {
         assertEquals("{\"by\":\"process-1\"}", runs.payloads(runId).output());
     }
 
+    /**
+     * Issue 18, item 2: the API once took inputs 999 deep, and the frames answer carrying one was past Jackson's
+     * write limit, so every poll of its daemon answered 500 until that run timed out (and every other run sent
+     * to the daemon meanwhile timed out too). Frames are now written one at a time: the frame that cannot be
+     * served fails its own run and is dropped, and the poll answers 200 with the daemon's other frames.
+     */
+    @Test
+    void aFrameThatCannotBeServedFailsItsOwnRunAndThePollStillAnswers() throws Exception {
+        List<String> failed = new java.util.concurrent.CopyOnWriteArrayList<>();
+        StepFunctionsWorkflow recording = new StepFunctionsWorkflow(aws.sfn, aws.settings.stateMachineArn().orElseThrow()) {
+            @Override
+            public void fail(String taskToken, String error, String cause) {
+                failed.add(error + ": " + cause);
+                super.fail(taskToken, error, cause);
+            }
+        };
+        api.daemons = new DaemonService(daemons, frames, runs, fence, recording, Clock.systemUTC());
+        String daemon = uniqueId("d");
+        String credential = register(daemon);
+        String thread = uniqueId("t");
+        String deep = desktopRun(thread, daemon);
+        long token = desktop.handleRequest(event("desktop-dispatch").withRunId(deep).withThreadId(thread).withDaemonId(daemon)
+                .as(DispatchTask.class), context()).get("fenceToken");
+        // Its start frame as it was left for an input stored before the limit: 999 deep (the body 1000, as deep as Jackson reads).
+        frames.acknowledge(daemon, frames.unacknowledged(daemon, 10).stream().map(Frame::frameId).toList());
+        String input = "{\"a\":".repeat(998) + "{}" + "}".repeat(998);
+        Instant now = Instant.now();
+        frames.send(Frame.start(daemon, deep, thread, token, input, 60, now));
+        String fine = desktopRun(uniqueId("t"), daemon);
+        frames.send(Frame.start(daemon, fine, "t-fine", 1, "{\"task\":\"build\"}", 60, now.plusMillis(1)));
+
+        JsonNode answer = fetch(daemon, credential, null);
+
+        assertEquals(List.of(fine), runIds(answer), "the daemon's other frame is served: " + answer);
+        assertEquals("{\"task\":\"build\"}", answer.at("/frames/0/input").toString());
+        assertEquals(1, failed.size(), failed.toString());
+        assertTrue(failed.get(0).startsWith("FrameUndeliverable: its start frame could not be delivered to daemon " + daemon
+                + ": its input nests arrays and objects 999 deep"), failed.toString());
+        assertEquals(List.of(fine), frames.unacknowledged(daemon, 10).stream().map(Frame::runId).toList(),
+                "the undeliverable frame is dropped, not delivered again");
+        assertEquals(List.of(fine), runIds(fetch(daemon, credential, null)), "the next poll answers too");
+    }
+
+    /**
+     * Issue 18, item 3, on real tables: a rotation replaces the stored hash in one conditional write and a
+     * revoke deletes it, so the old credential is refused by the very next request (each one reads the hash
+     * with a consistent read); a revoke fails the run whose start frame the daemon never got and drops its frames.
+     */
+    @Test
+    void rotatedAndRevokedCredentialsAreRefusedAtOnce() throws Exception {
+        String daemon = uniqueId("d");
+        String old = register(daemon);
+        String thread = uniqueId("t");
+        String runId = desktopRun(thread, daemon);
+        long token = desktop.handleRequest(event("desktop-dispatch").withRunId(runId).withThreadId(thread)
+                .withDaemonId(daemon).as(DispatchTask.class), context()).get("fenceToken");
+
+        APIGatewayV2HTTPResponse rotated = api.handleRequest(event("api-rotate-daemon-credential").withDaemonId(daemon)
+                .as(APIGatewayV2HTTPEvent.class), context());
+        assertEquals(200, rotated.getStatusCode(), rotated.getBody());
+        String fresh = JSON.readTree(rotated.getBody()).get("credential").asText();
+        assertEquals(401, poll(daemon, old).getStatusCode());
+        assertEquals(401, api.handleRequest(withReport(asDaemon("daemon-report-progress", old, daemon, runId), token), context())
+                .getStatusCode());
+        assertEquals(List.of(runId), runIds(fetch(daemon, fresh, null)), "its frame waits for the new credential");
+
+        APIGatewayV2HTTPResponse revoked = api.handleRequest(event("api-revoke-daemon").withDaemonId(daemon)
+                .as(APIGatewayV2HTTPEvent.class), context());
+        assertEquals(200, revoked.getStatusCode(), revoked.getBody());
+        assertEquals("[\"" + runId + "\"]", JSON.readTree(revoked.getBody()).get("failedRuns").toString(),
+                "the run whose start frame it never acknowledged");
+        assertEquals(401, poll(daemon, fresh).getStatusCode());
+        assertEquals(401, api.handleRequest(withReport(asDaemon("daemon-report-progress", fresh, daemon, runId), token), context())
+                .getStatusCode());
+        assertTrue(daemons.credentialHash(daemon).isEmpty());
+        assertEquals(List.of(), frames.unacknowledged(daemon, 10));
+        for (String fixture : List.of("api-revoke-daemon", "api-rotate-daemon-credential")) {
+            APIGatewayV2HTTPResponse gone = api.handleRequest(event(fixture).withDaemonId(daemon).as(APIGatewayV2HTTPEvent.class), context());
+            assertEquals(404, gone.getStatusCode(), fixture + ": " + gone.getBody());
+            assertEquals("DaemonNotFound", JSON.readTree(gone.getBody()).at("/error/code").asText());
+        }
+    }
+
+    private APIGatewayV2HTTPResponse poll(String daemon, String credential) {
+        APIGatewayV2HTTPEvent template = asDaemon("daemon-fetch-frames", credential, daemon, "unused");
+        return api.handleRequest(Fixtures.httpRequest(template.getRouteKey(), template.getHeaders(), Map.of("waitSeconds", "0"),
+                template.getPathParameters(), null, false, template.getRequestContext()), context());
+    }
+
     private String register(String daemon) throws Exception {
         return JSON.readTree(api.handleRequest(event("api-register-daemon").withDaemonId(daemon)
                 .as(APIGatewayV2HTTPEvent.class), context()).getBody()).get("credential").asText();

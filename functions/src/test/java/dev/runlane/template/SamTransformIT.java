@@ -323,7 +323,9 @@ class SamTransformIT {
             new Grant("DaemonApiFunction", "states:SendTaskHeartbeat", "*", "a heartbeat report"),
             new Grant("DaemonApiFunction", "states:SendTaskSuccess", "*", "a succeeded report"),
             new Grant("DaemonApiFunction", "states:SendTaskFailure", "*", "a failed report"),
-            new Grant("DaemonApiFunction", "dynamodb:ConditionCheckItem", "FencesTable", "reports are fenced writes"));
+            new Grant("DaemonApiFunction", "dynamodb:ConditionCheckItem", "FencesTable", "reports are fenced writes"),
+            new Grant("DaemonApiFunction", "dynamodb:UpdateItem", "DaemonsTable", "rotate replaces the credential's hash"),
+            new Grant("DaemonApiFunction", "dynamodb:DeleteItem", "DaemonsTable", "revoke removes the daemon"));
 
     /** Services whose grants must match {@link #EXPECTED} exactly (least privilege). */
     static final Set<String> EXACT_SERVICES = Set.of("sqs", "states");
