@@ -211,7 +211,9 @@ public final class Bench implements Callable<Integer> {
         }
         Path dir = Files.createDirectories(out.resolve("daemon"));
         Path credential = dir.resolve("credential");
+        // Readable by this user alone: the daemon refuses a credential file others can read.
         Files.writeString(credential, driver.registerDaemon() + "\n");
+        Files.setPosixFilePermissions(credential, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx128m", "-jar", daemonJar.toString(),
                 "--api-url", api.toString(), "--daemon-id", DAEMON_ID, "--credential-file", credential.toString(),

@@ -473,7 +473,9 @@ public final class Daemon implements AutoCloseable {
         RunRef ref = frame.run();
         PreStartHeartbeat.Answer sent;
         try {
-            sent = preStartHeartbeat.send(ref);
+            // Half of what the command may go without an accepted report: the rest is its first heartbeat's room.
+            Duration window = Duration.ofSeconds(Math.max(frame.heartbeatSeconds(), 0));
+            sent = preStartHeartbeat.send(ref, CommandRun.stopAfter(window, runSettings.killGrace()).dividedBy(2));
         } catch (IOException e) {
             if (stopping) {
                 return new PreStartDecision(PreStart.NO_ANSWER);

@@ -8,8 +8,11 @@ import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * The daemon's configuration, from flags or the environment (flags win). The credential is read from
@@ -90,6 +93,11 @@ public record DaemonConfig(URI apiUrl, String daemonId, String credential, Path 
                 throw new ConfigException("--api-url must be an http(s) URL without query, e.g. http://127.0.0.1:3000 (got '"
                         + Log.oneLine(text) + "')");
             }
+            if ("http".equals(uri.getScheme()) && !isLoopback(uri.getHost())) {
+                // The daemon's bearer credential (and watch's signed requests) would cross the network in clear.
+                throw new ConfigException("--api-url must be https unless the API is on this machine (localhost, 127.x.x.x, [::1]);"
+                        + " got '" + Log.oneLine(text) + "'");
+            }
             String s = uri.toString();
             return URI.create(s.endsWith("/") ? s.substring(0, s.length() - 1) : s);
         } catch (URISyntaxException e) {
@@ -97,11 +105,32 @@ public record DaemonConfig(URI apiUrl, String daemonId, String credential, Path 
         }
     }
 
+    /** A loopback host by its name alone: nothing is resolved (a DNS answer could point anywhere). */
+    private static boolean isLoopback(String host) {
+        return host.equalsIgnoreCase("localhost") || host.equals("[::1]")
+                || host.matches("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
+    }
+
     private static String daemonId(String text) throws ConfigException {
         if (!RunIds.isValid(text)) {
             throw new ConfigException("--daemon-id must be " + RunIds.RULE + " (got '" + Log.oneLine(text) + "')");
         }
         return text;
+    }
+
+    /** Like ssh with a private key: a credential file the group or others can read or replace is refused. */
+    private static void refuseIfOthersCanUse(Path file) throws ConfigException {
+        Set<PosixFilePermission> permissions;
+        try {
+            permissions = Files.getPosixFilePermissions(file);
+        } catch (UnsupportedOperationException | IOException e) {
+            return; // not a POSIX file system: its ACLs are the user's to set
+        }
+        if (permissions.stream().anyMatch(p -> !p.name().startsWith("OWNER_"))) {
+            throw new ConfigException("the credential file " + Log.oneLine(file.toString()) + " can be used by others (mode "
+                    + PosixFilePermissions.toString(permissions) + "): make it readable by you alone, e.g. chmod 600 "
+                    + Log.oneLine(file.toString()));
+        }
     }
 
     private static String credential(DaemonOptions options, String file, String fromEnv) throws ConfigException {
@@ -116,6 +145,7 @@ public record DaemonConfig(URI apiUrl, String daemonId, String credential, Path 
             if (credential.isEmpty()) {
                 throw new ConfigException("the credential file " + Log.oneLine(file) + " is empty");
             }
+            refuseIfOthersCanUse(Path.of(file));
         } else if (fromEnv != null && !fromEnv.isBlank()) {
             credential = fromEnv.strip();
         } else {

@@ -19,6 +19,8 @@ import java.util.function.BooleanSupplier;
 final class PreStartHeartbeat {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** How many times a 202 that came too late is sent again before the command starts on it anyway. */
+    static final int LATE_RESENDS = 2;
 
     private final Reporter reporter;
     private final Log log;
@@ -50,13 +52,35 @@ final class PreStartHeartbeat {
     }
 
     /**
-     * Sends the heartbeat; a network error or a 5xx is retried with backoff while the patience lasts.
+     * Sends the heartbeat until it is answered in time. A 202 starts the run's heartbeat window on the daemon's side
+     * from when its attempt was sent, so a 202 that took longer than {@code answeredWithin} (a cold API under load)
+     * would start the command with little of its window left, to be stopped before its first heartbeat: it is sent
+     * again, up to {@value #LATE_RESENDS} times, and the command starts on the last answer.
      *
-     * @return the API's definitive answer (202, 409, 404, 403, 401, other 4xx): a 202 starts the run's heartbeat
-     *     window on the daemon's side from when that attempt was sent
+     * @param answeredWithin how long a 202 may take to count as fresh; zero for no limit (no heartbeat window)
+     * @return the API's definitive answer (202, 409, 404, 403, 401, other 4xx) and when its attempt was sent
      * @throws IOException the last failure, once the patience has run out or the daemon is stopping
      */
-    Answer send(RunRef ref) throws IOException, InterruptedException {
+    Answer send(RunRef ref, Duration answeredWithin) throws IOException, InterruptedException {
+        for (int resends = 0; ; resends++) {
+            Answer answer = send(ref);
+            Duration took = Duration.ofNanos(MonotonicClock.nanos() - answer.sentAt());
+            if (answer.result().outcome() != Reporter.Outcome.ACCEPTED || answeredWithin.isZero()
+                    || took.compareTo(answeredWithin) <= 0 || resends == LATE_RESENDS || stopping.getAsBoolean()) {
+                return answer;
+            }
+            log.info(String.format("%s: the pre-start heartbeat was answered after %.1fs, more than the %.1fs that leave "
+                    + "the command enough of its heartbeat window: sending it again", ref, took.toMillis() / 1e3,
+                    answeredWithin.toMillis() / 1e3));
+        }
+    }
+
+    /**
+     * Sends the heartbeat once; a network error or a 5xx is retried with backoff while the patience lasts.
+     *
+     * @throws IOException the last failure, once the patience has run out or the daemon is stopping
+     */
+    private Answer send(RunRef ref) throws IOException, InterruptedException {
         ObjectNode body = JSON.createObjectNode().put("type", "heartbeat").put("fenceToken", ref.fenceToken());
         Backoff backoff = new Backoff(retryFirst, retryCap);
         long deadline = System.nanoTime() + patience.toNanos();

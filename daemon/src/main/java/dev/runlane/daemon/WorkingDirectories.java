@@ -47,9 +47,17 @@ public final class WorkingDirectories {
         return dir;
     }
 
-    /** The thread's working directory, created if missing. */
+    /**
+     * The thread's working directory, created if missing. Refused when it is not a directory of the root itself
+     * (a symbolic link at {@code <root>/<threadId>}, or a root whose real path moved): a command must not work
+     * outside the root.
+     */
     public Path create(String threadId) throws IOException {
-        return Files.createDirectories(of(threadId));
+        Path dir = Files.createDirectories(of(threadId));
+        if (Files.isSymbolicLink(dir) || !dir.toRealPath().getParent().equals(root.toRealPath())) {
+            throw new IOException(dir + " leads out of the daemon's root (" + dir.toRealPath() + ")");
+        }
+        return dir;
     }
 
     /**

@@ -11,6 +11,7 @@ import java.io.PrintStream;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -38,7 +39,7 @@ class DaemonConfigTest {
     }
 
     private List<Row> rows() throws IOException {
-        Path credential = Files.writeString(temp.resolve("credential"), "rld_abc123\n");
+        Path credential = secret("credential", "rld_abc123\n");
         Path file = Files.writeString(temp.resolve("file"), "x");
         Files.createDirectories(temp.resolve("runs"));
         return List.of(
@@ -121,7 +122,7 @@ class DaemonConfigTest {
 
     @Test
     void theCredentialFileWinsOverTheCredentialInTheEnvironmentAndBothMissingIsOneLine() throws Exception {
-        Path file = Files.writeString(temp.resolve("credential"), "rld_abc123\n");
+        Path file = secret("credential", "rld_abc123\n");
         assertEquals("rld_abc123", DaemonConfig.parse(new String[0],
                 with(base(), "RUNLANE_DAEMON_CREDENTIAL_FILE", file.toString())).credential());
         assertTrue(message(without(base(), "RUNLANE_DAEMON_CREDENTIAL")).startsWith(
@@ -131,6 +132,27 @@ class DaemonConfigTest {
         assertEquals("the credential must be one line of printable ASCII without spaces",
                 message(with(base(), "RUNLANE_DAEMON_CREDENTIAL", "rld x")));
         assertFalse(DaemonConfig.parse(new String[0], base()).toString().contains("rld_env"), "toString never shows the credential");
+    }
+
+    @Test
+    void aCredentialFileOthersCanReadIsRefused() throws Exception {
+        Path file = secret("credential", "rld_abc123\n");
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+        assertEquals("the credential file " + file + " can be used by others (mode rw-r--r--): make it readable by you alone,"
+                + " e.g. chmod 600 " + file, message(base(), "--credential-file", file.toString()));
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("r--------"));
+        assertEquals("rld_abc123", DaemonConfig.parse(new String[] {"--credential-file", file.toString()}, base()).credential());
+    }
+
+    @Test
+    void plainHttpIsRefusedUnlessTheApiIsOnThisMachine() throws Exception {
+        for (String local : List.of("http://127.0.0.1:3000", "http://localhost:3000", "http://[::1]:3000", "https://api.example.com")) {
+            assertEquals(URI.create(local), DaemonConfig.parse(new String[] {"--api-url", local}, base()).apiUrl());
+        }
+        for (String remote : List.of("http://api.example.com", "http://10.0.0.5:3000", "http://127.0.0.1.evil.example")) {
+            assertTrue(message(base(), "--api-url", remote).startsWith("--api-url must be https unless the API is on this machine"),
+                    remote);
+        }
     }
 
     @Test
@@ -221,5 +243,12 @@ class DaemonConfigTest {
         DaemonConfig.ConfigException e = assertThrows(DaemonConfig.ConfigException.class, () -> DaemonConfig.parse(args, env));
         assertFalse(e.getMessage().contains("\n"), "one line");
         return e.getMessage();
+    }
+
+    /** A credential file as the README makes it: readable by its owner alone. */
+    private Path secret(String name, String content) throws IOException {
+        Path file = Files.writeString(temp.resolve(name), content);
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        return file;
     }
 }

@@ -640,6 +640,25 @@ class DaemonTest {
     }
 
     @Test
+    void aPreStartHeartbeatAnsweredLateIsSentAgainBeforeTheCommandStarts() throws Exception {
+        // The command may go 2 s without an accepted report: a 202 that took 2.5 s would leave it none (DesktopScenarioK
+        // under load: a cold API answered the pre-start heartbeat after 15 s of a 10 s window, and the command was
+        // stopped the moment it started).
+        api.heartbeatSeconds(3);
+        api.slowNextReports("r1", "heartbeat", 1, Duration.ofMillis(2_500));
+        script("r1", "echo x >> ../r1-runs; echo done");
+        start("d1", CREDENTIAL);
+        api.addStart("r1", "t1", 1, null);
+        awaitTrue("r1 succeeded", () -> !api.reports("r1", "succeeded").isEmpty());
+        List<FakeDaemonApi.Report> reports = api.reports("r1");
+        assertEquals(List.of("heartbeat", "heartbeat", "progress"), reports.subList(0, 3).stream().map(FakeDaemonApi.Report::type).toList(),
+                reports.toString());
+        assertEquals(1, Files.readAllLines(root.resolve("r1-runs")).size());
+        assertTrue(logs().contains("run r1 thread t1 token 1: the pre-start heartbeat was answered after 2."), logs());
+        assertFalse(logs().contains("no report accepted"), logs());
+    }
+
+    @Test
     void aCommandWhoseHeartbeatsAreAcceptedRunsPastTheHeartbeatWindow() throws Exception {
         api.heartbeatSeconds(3); // stopped after 2 s without an accepted report; heartbeats every 1 s
         script("r1", "sleep 4; echo done");

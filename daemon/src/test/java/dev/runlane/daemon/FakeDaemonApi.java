@@ -16,6 +16,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -63,6 +64,8 @@ final class FakeDaemonApi implements AutoCloseable {
     private final Set<String> othersRuns = new HashSet<>();
     private final Set<String> unknownRuns = new HashSet<>();
     private final Map<String, Integer> failingReports = new HashMap<>();
+    private final Map<String, Integer> slowReports = new HashMap<>();
+    private Duration slowReportDelay = Duration.ZERO;
     private int failingPolls;
     private boolean failingAcks;
     private int polls;
@@ -140,6 +143,12 @@ final class FakeDaemonApi implements AutoCloseable {
     /** The next n reports of this type for this run are answered 500 (a transient failure). */
     synchronized void failNextReports(String runId, String type, int n) {
         failingReports.put(runId + "/" + type, n);
+    }
+
+    /** The next n reports of this type for this run are taken (202) at once but answered only after the delay. */
+    synchronized void slowNextReports(String runId, String type, int n, Duration delay) {
+        slowReports.put(runId + "/" + type, n);
+        slowReportDelay = delay;
     }
 
     synchronized void failNextPolls(int n) {
@@ -316,6 +325,7 @@ final class FakeDaemonApi implements AutoCloseable {
         String type = body.path("type").asText();
         int status;
         ObjectNode answer = null;
+        Duration delay = Duration.ZERO;
         synchronized (this) {
             if (failingReports.getOrDefault(runId + "/" + type, 0) > 0) {
                 failingReports.merge(runId + "/" + type, -1, Integer::sum);
@@ -340,6 +350,15 @@ final class FakeDaemonApi implements AutoCloseable {
                 }
             }
             reports.add(new Report(runId, body, status, Instant.now()));
+            if (slowReports.getOrDefault(runId + "/" + type, 0) > 0) {
+                slowReports.merge(runId + "/" + type, -1, Integer::sum);
+                delay = slowReportDelay;
+            }
+        }
+        try {
+            Thread.sleep(delay);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         if (answer == null) {
             exchange.sendResponseHeaders(status, -1);

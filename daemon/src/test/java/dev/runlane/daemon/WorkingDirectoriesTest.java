@@ -5,6 +5,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -35,6 +37,17 @@ class WorkingDirectoriesTest {
     void refusesAnythingElse(String threadId) {
         assertFalse(WorkingDirectories.isValidThreadId(threadId));
         assertThrows(IllegalArgumentException.class, () -> new WorkingDirectories(root, Runnable::run).of(threadId));
+    }
+
+    @Test
+    void createsTheDirectoryButRefusesOneThatLeadsOutOfTheRoot() throws Exception {
+        WorkingDirectories dirs = new WorkingDirectories(root.resolve("root"), Runnable::run);
+        Files.createDirectories(root.resolve("root"));
+        assertTrue(Files.isDirectory(dirs.create("t1")));
+        Path outside = Files.createDirectories(root.resolve("outside"));
+        Files.createSymbolicLink(root.resolve("root").resolve("t2"), outside);
+        IOException refused = assertThrows(IOException.class, () -> dirs.create("t2"));
+        assertTrue(refused.getMessage().contains("leads out of the daemon's root"), refused.getMessage());
     }
 
     @Test

@@ -246,6 +246,15 @@ public final class Api {
         return send(withCredential(request("/daemons/" + daemonId + "/frames?waitSeconds=" + waitSeconds), credential).GET());
     }
 
+    /** A daemon's acknowledgement of frames (a claim, for a start frame), as the daemon makes it. */
+    public Response acknowledge(String daemonId, String credential, List<String> frameIds) {
+        ObjectNode body = JSON.createObjectNode();
+        frameIds.forEach(body.putArray("frameIds")::add);
+        return send(withCredential(request("/daemons/" + daemonId + "/frames/ack"), credential)
+                .header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body.toString())));
+    }
+
     /** A daemon's report on a run, as the daemon makes it. */
     public Response report(String runId, String credential, JsonNode report) {
         return send(withCredential(request("/runs/" + runId + "/reports"), credential)

@@ -34,10 +34,11 @@ import software.amazon.awssdk.services.sfn.model.HistoryEvent;
 /**
  * Chaos l. The crash-point sweep that DESIGN.md's "Crash consistency" asks for: every operation is crashed
  * (the local cloud's {@code crash} fault: its function's sandbox SIGKILLed) just before and just after each of
- * its AWS calls, then retried as its client would (the same request again, with the same Idempotency-Key), or
- * left to the platform (gate, finalize, reaper, hosted dispatch: SQS redelivery, Step Functions' Retry, the
- * gate's hold re-check). Then, per case: no orphan run, no stuck thread (a probe run succeeds in bound), no two
- * runs of the thread overlapping or out of queue order, and the operation's documented end state.
+ * its AWS calls, then retried as its client would (the same request again, with the same Idempotency-Key; a
+ * daemon's report again), or left to the platform (gate, finalize, reaper, hosted and desktop dispatch: SQS
+ * redelivery, Step Functions' Retry or Catch, the gate's hold re-check). Then, per case: no orphan run, no stuck
+ * thread (a probe run succeeds in bound), no two runs of the thread overlapping or out of queue order, and the
+ * operation's documented end state.
  *
  * <p>How: each {@link Operation} is calibrated once without faults (its invocation's N calls, read from
  * {@code /_runlane/invocations}), then its 2N cases run back to back (preconditions set up a few at a time with
@@ -48,12 +49,18 @@ import software.amazon.awssdk.services.sfn.model.HistoryEvent;
  *
  * <p>The table (operation x call x before/after -> outcome) is printed as {@code [sweep]} lines and written to
  * {@code e2e/target/crash-sweep.md}; every failing case is collected and the test fails once, with the table.
- * It runs with {@code -Drunlane.sweep=true}, or {@code -Drunlane.sweep.operations=cancel,pause}, which sweeps only
- * the operations whose names contain one of those
- * words. Desktop dispatch and daemon reports are left out for now: each is one more {@link Operation}.
+ * It runs with the rest of the suite ({@code ./runlane test}); {@code -Drunlane.sweep.operations=cancel,pause} sweeps
+ * only the operations whose names contain one of those words.
+ *
+ * <p>Desktop runs: a desktop dispatch is crashed with the run's daemon away (the run must end FAILED, its dispatch never
+ * replayed, and its start frame never given to the daemon once it ended), and a daemon's {@code succeeded} and
+ * {@code failed} reports are crashed and sent again, as a daemon repeats a report it got no answer to (the run must end
+ * once, as reported). The daemon is the test itself, over HTTP ({@link TestDaemon}), so that nothing but the case
+ * invokes the crashed function.
  */
 class ChaosL_CrashPointSweepIT extends ChaosScenario {
     static final String API_FUNCTION = "ApiFunction";
+    static final String DAEMON_API = "DaemonApiFunction";
     static final String GATE = "GateFunction";
     static final String REAPER = "ReaperFunction";
 
@@ -84,6 +91,8 @@ class ChaosL_CrashPointSweepIT extends ChaosScenario {
      * execution ending FAILED (its next attempt refused by the fence) instead of ABORTED.
      */
     static final ObjectNode LONG_RUN = Api.simulated(30_000, 30_000);
+    /** How Step Functions names a dispatch Lambda that died (the local cloud; AWS). */
+    static final Set<String> CRASHED = Set.of("Runtime.ExitError", "Lambda.Unknown");
 
     // ------------------------------------------------------------------ the operations
 
@@ -119,8 +128,8 @@ class ChaosL_CrashPointSweepIT extends ChaosScenario {
      *                           (a paused thread)
      * @param expect             the documented end state after the client's retry, once the probe succeeded
      * @param checkedLater       its cases recover only after the queue's visibility timeout: they are crashed first
-     *                           and checked after the API operations, which meanwhile arm only ApiFunction (which
-     *                           nothing in this operation's recovery calls)
+     *                           and checked after the client operations, which meanwhile arm only ApiFunction and
+     *                           DaemonApiFunction (which nothing in this operation's recovery calls)
      * @param setUpAtOnce        how many cases' preconditions are set up together before they are crashed in turn
      */
     record Operation(String name, String function, RetriedBy retriedBy, Step setup, Perform perform,
@@ -131,6 +140,17 @@ class ChaosL_CrashPointSweepIT extends ChaosScenario {
         static Operation client(String name, Step setup, Perform perform, Step beforeProbe, Step expect) {
             return new Operation(name, API_FUNCTION, RetriedBy.CLIENT, setup, perform, calls -> true, HOLD_BOUND, false,
                     beforeProbe, expect, false, CHUNK);
+        }
+
+        /**
+         * A daemon's report on its desktop run (the case's {@code target}, taken by {@link #takeDesktopRun}): DaemonApiFunction
+         * crashed, the same report sent again, as a daemon repeats a report it got no answer to. Each case is set up just
+         * before its crash, so that its pre-start heartbeat is the run's last report when the crash strikes, well inside
+         * the stack's heartbeat window.
+         */
+        static Operation daemon(String name, Perform perform, Step expect) {
+            return new Operation(name, DAEMON_API, RetriedBy.CLIENT, ChaosL_CrashPointSweepIT::takeDesktopRun, perform,
+                    calls -> true, HOLD_BOUND, false, NOTHING, expect, false, 1);
         }
 
         /** A platform operation on the run named {@code target} of the case: the platform retries it. */
@@ -264,6 +284,22 @@ class ChaosL_CrashPointSweepIT extends ChaosScenario {
                             c.require(rerun != null && c.runs.get("original").equals(rerun.path("rerunOf").asText(null)),
                                     "the rerun names its original (rerunOf): " + rerun);
                         }),
+                Operation.daemon("daemon report succeeded",
+                        c -> c.daemon.report(c.runs.get("target"), succeeded(c)),
+                        c -> {
+                            c.requireReportAnswer();
+                            c.requireStatus("target", "SUCCEEDED");
+                            c.requireOutput("target");
+                            c.requireRecordedOnce("target", "Record success", "Record failure");
+                        }),
+                Operation.daemon("daemon report failed",
+                        c -> c.daemon.report(c.runs.get("target"), report("failed", c.fenceToken)
+                                .set("error", Api.JSON.createObjectNode().put("code", "CommandFailed").put("message", "exit code 3"))),
+                        c -> {
+                            c.requireReportAnswer();
+                            c.requireEnded("target", "FAILED", "CommandFailed");
+                            c.requireRecordedOnce("target", "Record failure", "Record success");
+                        }),
                 Operation.platform("finalize (Record success)", FINALIZE,
                         NOTHING,
                         c -> startTarget(c, Api.echo("finalized")),
@@ -276,6 +312,35 @@ class ChaosL_CrashPointSweepIT extends ChaosScenario {
                         calls -> !calls.isEmpty(),
                         HOLD_BOUND, true, false,
                         c -> c.requireStatus("target", "SUCCEEDED")),
+                // A crashed desktop dispatch is caught (never replayed: its daemon may already work) and ends the run FAILED.
+                // The case's daemon stays away until then (nothing but the run's dispatch invokes the crashed function);
+                // the calibration's daemon is there and serves the run.
+                Operation.platform("desktop dispatch", DESKTOP,
+                        c -> c.daemon = TestDaemon.register(),
+                        c -> {
+                            c.start("target", Api.desktop(c.daemon.id(), Api.JSON.createObjectNode().put("sweep", true)));
+                            if (c.call == 0) {
+                                c.fenceToken = takeRun(c);
+                                Api.Response succeeded = c.daemon.report(c.runs.get("target"), succeeded(c));
+                                c.require(succeeded.status() == 202, "the daemon's succeeded report answered " + succeeded);
+                            }
+                            return null;
+                        },
+                        calls -> !calls.isEmpty(),
+                        HOLD_BOUND, true, false,
+                        c -> {
+                            if (c.call == 0) {
+                                c.requireStatus("target", "SUCCEEDED");
+                                c.requireOutput("target");
+                            } else {
+                                c.requireStatus("target", "FAILED");
+                                JsonNode run = c.finalRun("target");
+                                c.require(run == null || CRASHED.contains(run.path("error").path("code").asText()),
+                                        "run target ended with error " + (run == null ? null : run.path("error")) + ", not a crash's " + CRASHED);
+                            }
+                            c.requireDispatchedOnce("target");
+                            c.requireNoStartFrame("target");
+                        }),
                 Operation.platform("reaper (execution stopped from outside)", REAPER,
                         c -> {
                             c.start("target", LONG_RUN);
@@ -327,6 +392,47 @@ class ChaosL_CrashPointSweepIT extends ChaosScenario {
         c.require(resumed.status() == 200, "resuming the paused thread for its probe answered " + resumed);
     }
 
+    /**
+     * The setup of a daemon report: a desktop run for the case's own daemon, taken by it as the reference daemon takes
+     * one (its start frame claimed, then the pre-start heartbeat); the report comes next.
+     */
+    private static void takeDesktopRun(Case c) {
+        c.daemon = TestDaemon.register();
+        c.start("target", Api.desktop(c.daemon.id(), Api.JSON.createObjectNode().put("sweep", true)));
+        c.fenceToken = takeRun(c);
+    }
+
+    /** The case's daemon takes its run: claims the start frame (an acknowledgement that removed it), heartbeats; its token. */
+    private static long takeRun(Case c) {
+        String runId = c.runs.get("target");
+        JsonNode frame = Poll.until(Duration.ofSeconds(60), "run " + runId + "'s start frame reaches daemon " + c.daemon.id(),
+                () -> c.daemon.startFrame(runId), java.util.Objects::nonNull);
+        if (!c.daemon.claim(frame)) {
+            throw new AssertionError("the daemon's claim of " + frame + " removed nothing");
+        }
+        long token = frame.path("fenceToken").asLong();
+        Api.Response heartbeat = c.daemon.report(runId, report("heartbeat", token));
+        if (heartbeat.status() != 202) {
+            throw new AssertionError("the pre-start heartbeat of run " + runId + " answered " + heartbeat);
+        }
+        return token;
+    }
+
+    private static ObjectNode report(String type, long token) {
+        return Api.JSON.createObjectNode().put("type", type).put("fenceToken", token);
+    }
+
+    /** The succeeded report of the case's run; its output names the run. */
+    private static ObjectNode succeeded(Case c) {
+        ObjectNode report = report("succeeded", c.fenceToken);
+        report.set("output", outputOf(c));
+        return report;
+    }
+
+    private static JsonNode outputOf(Case c) {
+        return Api.JSON.createObjectNode().put("run", c.runs.get("target"));
+    }
+
     private static Api.Response startTarget(Case c, ObjectNode body) {
         c.start("target", body);
         return null;
@@ -360,6 +466,9 @@ class ChaosL_CrashPointSweepIT extends ChaosScenario {
         boolean fired;
         String struck = "-";
         Instant resumedAt;
+        /** A desktop operation's daemon (the test acting as one) and the fence token of its run's start frame. */
+        TestDaemon daemon;
+        long fenceToken;
         String probe;
         Instant probeStarted;
         Duration probeTook;
@@ -454,6 +563,59 @@ class ChaosL_CrashPointSweepIT extends ChaosScenario {
                     "run " + role + " (" + runs.get(role) + ") ended with error " + (run == null ? null : run.path("error")) + ", not " + errorCode);
         }
 
+        /**
+         * A daemon report's answer: 202; to the retry also 409 RunEnded, which a report gets once the first one's
+         * SendTaskSuccess/Failure has closed the run's task (the end state checks that it did); never AlreadySucceeded.
+         */
+        void requireReportAnswer() {
+            Api.Response answer = answer();
+            require(answer != null && (answer.status() == 202
+                            || retried != null && answer.status() == 409 && "RunEnded".equals(answer.errorCode())),
+                    "the daemon's " + (retried != null ? "retry" : "report") + " answered " + answer + ", not 202"
+                            + (retried != null ? " or 409 RunEnded" : ""));
+        }
+
+        /** The run's output (read whole: a listed run has none) is the one its daemon reported. */
+        void requireOutput(String role) {
+            JsonNode run = readRun(runs.get(role));
+            require(run != null && outputOf(this).equals(run.path("output")),
+                    "run " + role + " (" + runs.get(role) + ")'s output is " + (run == null ? null : run.path("output"))
+                            + ", not " + outputOf(this));
+        }
+
+        /** The run's execution took the report once: it entered {@code once} one time and {@code never} not at all. */
+        void requireRecordedOnce(String role, String once, String never) {
+            List<HistoryEvent> history = history(role);
+            require(History.entered(history, once) == 1 && History.entered(history, never) == 0,
+                    "run " + role + "'s execution entered " + once + " " + History.entered(history, once) + " times and "
+                            + never + " " + History.entered(history, never) + " times:" + History.describe(history));
+        }
+
+        /** One desktop dispatch: never replayed, since the daemon may already work on the run. */
+        void requireDispatchedOnce(String role) {
+            List<HistoryEvent> history = history(role);
+            require(History.scheduled(history, DESKTOP).size() == 1,
+                    "run " + role + " was dispatched " + History.scheduled(history, DESKTOP).size() + " times:" + History.describe(history));
+        }
+
+        /**
+         * Once its run has ended, the daemon is given no start frame of it (the API drops a start frame of an ended run)
+         * and nothing is left in its channel: no command runs for the run, now or later, and none twice.
+         */
+        void requireNoStartFrame(String role) {
+            String runId = runs.get(role);
+            JsonNode frame = daemon.startFrame(runId);
+            require(frame == null, "the daemon was given the start frame of run " + runId + " after it ended: " + frame);
+            int pending = stack.dynamo().query(r -> r.tableName(stack.framesTable()).keyConditionExpression("daemonId = :d")
+                    .expressionAttributeValues(Map.of(":d", AttributeValue.fromS(daemon.id()))).consistentRead(true)).count();
+            require(pending == 0, pending + " frames left in daemon " + daemon.id() + "'s channel");
+        }
+
+        private List<HistoryEvent> history(String role) {
+            JsonNode run = finalRun(role);
+            return run == null || !run.path("executionArn").isTextual() ? List.of() : stack.history(run.path("executionArn").asText());
+        }
+
         /** Cancelled by the operation, or had ended before it was performed. */
         void requireCancelledOrEndedBefore(String role) {
             JsonNode run = finalRun(role);
@@ -519,12 +681,8 @@ class ChaosL_CrashPointSweepIT extends ChaosScenario {
     private int threads;
 
     @Test
-    @Timeout(value = 30, unit = TimeUnit.MINUTES)
+    @Timeout(value = 45, unit = TimeUnit.MINUTES)
     void everyOperationSurvivesACrashBeforeAndAfterEachOfItsAwsCalls() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(Boolean.getBoolean("runlane.sweep")
-                        || !System.getProperty("runlane.sweep.operations", "").isBlank(),
-                "the crash-point sweep runs with -Drunlane.sweep=true (all operations, about 25 minutes on 2 cores)"
-                        + " or -Drunlane.sweep.operations=…; not yet in ./runlane test");
         Instant began = Instant.now();
         List<String> only = Arrays.stream(System.getProperty("runlane.sweep.operations", "").split(","))
                 .map(String::trim).filter(s -> !s.isEmpty()).map(s -> s.toLowerCase(Locale.ROOT)).toList();
@@ -1026,6 +1184,50 @@ class ChaosL_CrashPointSweepIT extends ChaosScenario {
         return threadsTable;
     }
 
+    // ------------------------------------------------------------------ the test as a daemon
+
+    /**
+     * A registered daemon that the test acts as, over HTTP, as the reference daemon would: it polls, claims and reports
+     * only when a case says so, so it never invokes DaemonApiFunction while that function is armed (the reference
+     * daemon long-polls its frames all the time).
+     */
+    record TestDaemon(String id, String credential) {
+        static TestDaemon register() {
+            String id = "e2e-sweep-daemon-" + Ids.random();
+            return new TestDaemon(id, api.daemonCredential(id));
+        }
+
+        /** The run's start frame if the API delivers it now (one poll, no wait), else null. */
+        JsonNode startFrame(String runId) {
+            Api.Response frames = api.frames(id, credential, 0);
+            if (frames.status() != 200) {
+                throw new AssertionError("daemon " + id + "'s frames answered " + frames);
+            }
+            for (JsonNode frame : frames.body().path("frames")) {
+                if ("start".equals(frame.path("kind").asText()) && runId.equals(frame.path("runId").asText())) {
+                    return frame;
+                }
+            }
+            return null;
+        }
+
+        /** Claims a start frame: true when this acknowledgement removed it. */
+        boolean claim(JsonNode frame) {
+            String frameId = frame.path("frameId").asText();
+            Api.Response acknowledged = api.acknowledge(id, credential, List.of(frameId));
+            for (JsonNode removed : acknowledged.body().path("acknowledged")) {
+                if (acknowledged.status() == 200 && frameId.equals(removed.asText())) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        Api.Response report(String runId, JsonNode report) {
+            return api.report(runId, credential, report);
+        }
+    }
+
     // ------------------------------------------------------------------ helpers
 
     /** Runs a step for each case, a few at once; a step that throws fails its case with what it threw. */
@@ -1074,8 +1276,8 @@ class ChaosL_CrashPointSweepIT extends ChaosScenario {
         long failed = all.stream().filter(c -> !c.failures.isEmpty()).count();
         out.append("# Crash-point sweep (ChaosL_CrashPointSweepIT)\n\n")
                 .append(String.format(Locale.ROOT, "%d cases, %d failed, in %.1f s. Crash: the function's sandbox SIGKILLed just"
-                        + " before / just after its k-th AWS call; API operations are then retried by the client (the same"
-                        + " request), the others by the platform. Probe bound: %d s (HoldSeconds %d + %d s), %d s for the gate"
+                        + " before / just after its k-th AWS call; API requests and daemon reports are then retried by their client"
+                        + " (the same request), the others by the platform. Probe bound: %d s (HoldSeconds %d + %d s), %d s for the gate"
                         + " (VisibilityTimeout %d + %d s).%n%n", all.size(), failed, took.toMillis() / 1000.0,
                         HOLD_BOUND.toSeconds(), E2eStack.HOLD_SECONDS, PROBE_MARGIN.toSeconds(), REDELIVERY_BOUND.toSeconds(),
                         VISIBILITY_TIMEOUT.toSeconds(), PROBE_MARGIN.toSeconds()));

@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,7 +47,7 @@ public final class DesktopDaemon implements AutoCloseable {
         this.credential = credential;
         try {
             Files.createDirectories(root());
-            Files.writeString(credentialFile(), credential + "\n", StandardCharsets.UTF_8);
+            writeCredential(credentialFile(), credential);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -72,6 +73,12 @@ public final class DesktopDaemon implements AutoCloseable {
 
     public String credential() {
         return credential;
+    }
+
+    /** Writes a credential file as a user would: readable by its owner alone (the daemon refuses any other). */
+    static void writeCredential(Path file, String credential) throws IOException {
+        Files.writeString(file, credential + "\n", StandardCharsets.UTF_8);
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
     }
 
     public Path credentialFile() {

@@ -34,7 +34,7 @@ class DesktopScenarioG_WrongCredentialIT extends DesktopScenario {
         DesktopDaemon other = daemon("dg-other");
         String wrong = "rld." + daemon.id() + ".AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
         Path wrongFile = daemon.credentialFile().resolveSibling("wrong-credential");
-        Files.writeString(wrongFile, wrong + "\n");
+        DesktopDaemon.writeCredential(wrongFile, wrong);
         String thread = Ids.thread("dg");
         String runId = api.startRun(thread, Api.desktop(daemon.id(), Api.JSON.createObjectNode().put("task", "g")))
                 .path("runId").asText();

@@ -17,6 +17,12 @@ final class History {
                 .filter(e -> functionName(e).contains(function)).toList();
     }
 
+    /** How many times the execution entered the state named {@code state}. */
+    static long entered(List<HistoryEvent> history, String state) {
+        return history.stream().filter(e -> e.stateEnteredEventDetails() != null && state.equals(e.stateEnteredEventDetails().name()))
+                .count();
+    }
+
     static long count(List<HistoryEvent> history, HistoryEventType type) {
         return history.stream().filter(e -> e.type() == type).count();
     }

@@ -116,7 +116,8 @@ public final class StackExtension implements ParameterResolver, ExecutionConditi
         if (started != null) {
             Duration took = Duration.ofNanos(System.nanoTime() - started);
             System.out.printf("[e2e] %s.%s: %s in %.1f s%n", context.getRequiredTestClass().getSimpleName(),
-                    context.getRequiredTestMethod().getName(), context.getExecutionException().isPresent() ? "FAILED" : "passed",
+                    context.getRequiredTestMethod().getName(), context.getExecutionException()
+                            .map(e -> e instanceof org.opentest4j.TestAbortedException ? "skipped" : "FAILED").orElse("passed"),
                     took.toMillis() / 1000.0);
         }
     }
