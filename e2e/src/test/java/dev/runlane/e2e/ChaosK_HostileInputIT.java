@@ -82,6 +82,36 @@ class ChaosK_HostileInputIT extends Scenario {
                 name + ": " + answer);
     }
 
+    /**
+     * Issue 18, item 2, end to end: the review started a run with an input 998 deep, as deep as the API's JSON
+     * reader took, and every frames answer carrying it was past Jackson's write limit. Past 64 levels an input
+     * is now a 400 with a reason, nothing stored; at 64 it runs and echoes back intact.
+     */
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void anInputNestedPastTheLimitIsRefusedAndOneAtTheLimitEchoesBack() throws Exception {
+        String thread = Ids.thread("ck");
+        for (int depth : new int[] {998, 65}) {
+            Api.Response refused = api.post("/threads/" + thread + "/runs", JSON,
+                    ("{\"target\":\"hosted\",\"input\":" + nested(depth) + "}").getBytes(StandardCharsets.UTF_8));
+            assertEquals(400, refused.status(), depth + " deep: " + refused);
+            assertEquals("NestingTooDeep", refused.errorCode(), refused.toString());
+        }
+        assertEquals(List.of(), api.threadRuns(thread), "nothing stored");
+        String atTheLimit = nested(64);
+        Api.Response started = api.post("/threads/" + thread + "/runs", JSON,
+                ("{\"target\":\"hosted\",\"input\":" + atTheLimit + "}").getBytes(StandardCharsets.UTF_8));
+        assertEquals(202, started.status(), started.toString());
+        JsonNode run = api.awaitTerminal(started.body().path("runId").asText(), Duration.ofSeconds(90));
+        assertEquals("SUCCEEDED", run.path("status").asText(), run.path("error").toString());
+        assertEquals(Api.JSON.readTree(atTheLimit), run.path("output"), "echoed intact");
+    }
+
+    /** An object {"agent":"echo","a":{"a":…}} nested {@code depth} deep. */
+    private static String nested(int depth) {
+        return "{\"agent\":\"echo\",\"a\":" + "{\"a\":".repeat(depth - 2) + "{}" + "}".repeat(depth - 2) + "}";
+    }
+
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void theLargestAcceptedInputEchoesBackIntactWithItsExactNumbers() {

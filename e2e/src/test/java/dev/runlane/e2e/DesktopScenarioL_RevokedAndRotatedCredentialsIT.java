@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -53,7 +52,7 @@ class DesktopScenarioL_RevokedAndRotatedCredentialsIT extends DesktopScenario {
         Poll.until(Duration.ofSeconds(30), "run " + second + " is dispatched", () -> api.run(second),
                 r -> "RUNNING".equals(r.path("status").asText()));
         Path freshFile = daemon.credentialFile().resolveSibling("rotated-credential");
-        Files.writeString(freshFile, fresh + "\n");
+        DesktopDaemon.writeCredential(freshFile, fresh);
         daemon.start(COMMAND, freshFile);
         JsonNode run = api.awaitTerminal(second, Duration.ofSeconds(60));
         assertEquals("SUCCEEDED", run.path("status").asText(), run + "\n" + daemon.log());
