@@ -388,7 +388,8 @@ public final class Daemon implements AutoCloseable {
             reportStartFailure(ref, "StartFailed", "cannot create the working directory: " + describe(e));
             return Handled.GONE;
         }
-        PreStartDecision preStart = preStart(frame);
+        Duration window = Duration.ofSeconds(frame.heartbeatSeconds());
+        PreStartDecision preStart = preStart(frame, window);
         if (preStart.decision() != PreStart.START) {
             return Handled.GONE;
         }
@@ -397,7 +398,6 @@ public final class Daemon implements AutoCloseable {
             reportStartFailure(ref, "StartFailed", "the daemon cannot write its fence book");
             return Handled.GONE;
         }
-        Duration window = Duration.ofSeconds(frame.heartbeatSeconds());
         if (frame.heartbeatSeconds() > 0
                 && runSettings.heartbeat().compareTo(CommandRun.stopAfter(window, runSettings.killGrace())) >= 0) {
             log.warn(ref + ": --heartbeat-seconds " + runSettings.heartbeat().toSeconds() + " is not well below the "
@@ -486,12 +486,11 @@ public final class Daemon implements AutoCloseable {
     }
 
     /** Sends the run's {@link PreStartHeartbeat} and decides from the API's answer. Call from the thread's lane. */
-    private PreStartDecision preStart(Frame frame) {
+    private PreStartDecision preStart(Frame frame, Duration window) {
         RunRef ref = frame.run();
         PreStartHeartbeat.Answer sent;
         try {
             // Half of what the command may go without an accepted report: the rest is its first heartbeat's room.
-            Duration window = Duration.ofSeconds(Math.max(frame.heartbeatSeconds(), 0));
             sent = preStartHeartbeat.send(ref, CommandRun.stopAfter(window, runSettings.killGrace()).dividedBy(2));
         } catch (IOException e) {
             if (stopping) {

@@ -54,8 +54,9 @@ public final class WorkingDirectories {
      */
     public Path create(String threadId) throws IOException {
         Path dir = Files.createDirectories(of(threadId));
-        if (Files.isSymbolicLink(dir) || !dir.toRealPath().getParent().equals(root.toRealPath())) {
-            throw new IOException(dir + " leads out of the daemon's root (" + dir.toRealPath() + ")");
+        Path real = dir.toRealPath();
+        if (Files.isSymbolicLink(dir) || !real.getParent().equals(root.toRealPath())) {
+            throw new IOException(dir + " leads out of the daemon's root (" + real + ")");
         }
         return dir;
     }

@@ -255,6 +255,11 @@ public final class Api {
                 .POST(HttpRequest.BodyPublishers.ofString(body.toString())));
     }
 
+    /** The body of a daemon's report of this type under the fence token (the caller adds its data, output or error). */
+    public static ObjectNode reportBody(String type, long fenceToken) {
+        return JSON.createObjectNode().put("type", type).put("fenceToken", fenceToken);
+    }
+
     /** A daemon's report on a run, as the daemon makes it. */
     public Response report(String runId, String credential, JsonNode report) {
         return send(withCredential(request("/runs/" + runId + "/reports"), credential)

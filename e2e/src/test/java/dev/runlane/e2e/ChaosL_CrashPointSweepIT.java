@@ -300,7 +300,7 @@ class ChaosL_CrashPointSweepIT extends ChaosScenario {
                             c.requireRecordedOnce("target", "Record success", "Record failure");
                         }),
                 Operation.daemon("daemon report failed",
-                        c -> c.daemon.report(c.runs.get("target"), report("failed", c.fenceToken)
+                        c -> c.daemon.report(c.runs.get("target"), Api.reportBody("failed", c.fenceToken)
                                 .set("error", Api.JSON.createObjectNode().put("code", "CommandFailed").put("message", "exit code 3"))),
                         c -> {
                             c.requireReportAnswer();
@@ -418,20 +418,16 @@ class ChaosL_CrashPointSweepIT extends ChaosScenario {
             throw new AssertionError("the daemon's claim of " + frame + " removed nothing");
         }
         long token = frame.path("fenceToken").asLong();
-        Api.Response heartbeat = c.daemon.report(runId, report("heartbeat", token));
+        Api.Response heartbeat = c.daemon.report(runId, Api.reportBody("heartbeat", token));
         if (heartbeat.status() != 202) {
             throw new AssertionError("the pre-start heartbeat of run " + runId + " answered " + heartbeat);
         }
         return token;
     }
 
-    private static ObjectNode report(String type, long token) {
-        return Api.JSON.createObjectNode().put("type", type).put("fenceToken", token);
-    }
-
     /** The succeeded report of the case's run; its output names the run. */
     private static ObjectNode succeeded(Case c) {
-        ObjectNode report = report("succeeded", c.fenceToken);
+        ObjectNode report = Api.reportBody("succeeded", c.fenceToken);
         report.set("output", outputOf(c));
         return report;
     }

@@ -48,12 +48,12 @@ class DesktopScenarioD_StaleReportIT extends DesktopScenario {
         List<JsonNode> eventsBefore = api.events(current);
 
         // The old token, with the run's own daemon's credential: 409, nothing written.
-        ObjectNode progress = report("progress", oldToken);
+        ObjectNode progress = Api.reportBody("progress", oldToken);
         progress.putObject("data").put("line", "written with an old token");
         Api.Response staleProgress = api.report(current, daemon.credential(), progress);
         assertEquals(409, staleProgress.status(), staleProgress.toString());
         assertEquals("StaleFenceToken", staleProgress.errorCode(), staleProgress.toString());
-        ObjectNode succeeded = report("succeeded", oldToken);
+        ObjectNode succeeded = Api.reportBody("succeeded", oldToken);
         succeeded.putObject("output").put("forged", true);
         Api.Response staleEnd = api.report(current, daemon.credential(), succeeded);
         assertEquals(409, staleEnd.status(), staleEnd.toString());
@@ -95,9 +95,5 @@ class DesktopScenarioD_StaleReportIT extends DesktopScenario {
             throw new UncheckedIOException(e);
         }
         return api.awaitTerminal(runId, Duration.ofSeconds(60));
-    }
-
-    private static ObjectNode report(String type, long token) {
-        return Api.JSON.createObjectNode().put("type", type).put("fenceToken", token);
     }
 }

@@ -68,9 +68,9 @@ class DesktopScenarioG_WrongCredentialIT extends DesktopScenario {
                 E2eStack.HEARTBEAT_SECONDS);
 
         // Reports with a wrong credential, while the run runs: 401, or as for no run at all (404), nothing written.
-        ObjectNode progress = Api.JSON.createObjectNode().put("type", "progress").put("fenceToken", token);
+        ObjectNode progress = Api.reportBody("progress", token);
         progress.putObject("data").put("line", "forged");
-        ObjectNode succeeded = Api.JSON.createObjectNode().put("type", "succeeded").put("fenceToken", token);
+        ObjectNode succeeded = Api.reportBody("succeeded", token);
         succeeded.putObject("output").put("forged", true);
         expectRefused(401, api.report(runId, null, succeeded));
         expectRefused(401, api.report(runId, wrong, progress));
