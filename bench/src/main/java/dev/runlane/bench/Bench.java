@@ -13,6 +13,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
@@ -212,9 +213,10 @@ public final class Bench implements Callable<Integer> {
         }
         Path dir = Files.createDirectories(out.resolve("daemon"));
         Path credential = dir.resolve("credential");
-        // Readable by this user alone: the daemon refuses a credential file others can read.
+        // Created readable by this user alone: the daemon refuses a credential file others can read.
+        Files.deleteIfExists(credential);
+        Files.createFile(credential, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         Files.writeString(credential, driver.registerDaemon() + "\n");
-        Files.setPosixFilePermissions(credential, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx128m", "-jar", daemonJar.toString(),
                 "--api-url", api.toString(), "--daemon-id", DAEMON_ID, "--credential-file", credential.toString(),

@@ -75,10 +75,11 @@ public final class DesktopDaemon implements AutoCloseable {
         return credential;
     }
 
-    /** Writes a credential file as a user would: readable by its owner alone (the daemon refuses any other). */
+    /** Writes a credential file as a user would: created readable by its owner alone (the daemon refuses any other). */
     static void writeCredential(Path file, String credential) throws IOException {
+        Files.deleteIfExists(file);
+        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         Files.writeString(file, credential + "\n", StandardCharsets.UTF_8);
-        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
     }
 
     public Path credentialFile() {

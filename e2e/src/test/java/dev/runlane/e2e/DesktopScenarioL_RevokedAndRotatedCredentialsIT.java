@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -41,7 +40,7 @@ class DesktopScenarioL_RevokedAndRotatedCredentialsIT extends DesktopScenario {
 
         // At once: the old credential gets no frame and has no report accepted; the new one is served.
         expectUnauthorized(api.frames(daemon.id(), daemon.credential(), 0));
-        expectUnauthorized(api.report(first, daemon.credential(), heartbeat(1)));
+        expectUnauthorized(api.report(first, daemon.credential(), Api.reportBody("heartbeat", 1)));
         assertEquals(200, api.frames(daemon.id(), fresh, 0).status());
         // The daemon still running with the old credential is refused on its next poll and exits 3.
         assertEquals(3, daemon.awaitExit(Duration.ofSeconds(30)), daemon.log());
@@ -80,7 +79,7 @@ class DesktopScenarioL_RevokedAndRotatedCredentialsIT extends DesktopScenario {
         assertEquals(List.of(runId), Api.JSON.convertValue(revoked.body().path("failedRuns"), List.class), revoked.toString());
 
         expectUnauthorized(api.frames(daemon.id(), daemon.credential(), 0));
-        expectUnauthorized(api.report(runId, daemon.credential(), heartbeat(token)));
+        expectUnauthorized(api.report(runId, daemon.credential(), Api.reportBody("heartbeat", token)));
         JsonNode run = api.awaitTerminal(runId, Duration.ofSeconds(30));
         assertEquals("FAILED", run.path("status").asText(), run.toString());
         assertEquals("DaemonRevoked", run.path("error").path("code").asText(), run.toString());
@@ -99,10 +98,6 @@ class DesktopScenarioL_RevokedAndRotatedCredentialsIT extends DesktopScenario {
         Api.Response none = api.frames(daemon.id(), again, 0);
         assertEquals(200, none.status(), none.toString());
         assertEquals(0, none.body().path("frames").size(), "the revoked daemon's frames are gone: " + none);
-    }
-
-    private static ObjectNode heartbeat(long token) {
-        return Api.JSON.createObjectNode().put("type", "heartbeat").put("fenceToken", token);
     }
 
     private static void expectUnauthorized(Api.Response response) {
