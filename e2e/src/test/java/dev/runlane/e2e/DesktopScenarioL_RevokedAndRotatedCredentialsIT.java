@@ -55,8 +55,9 @@ class DesktopScenarioL_RevokedAndRotatedCredentialsIT extends DesktopScenario {
         daemon.start(COMMAND, freshFile);
         JsonNode run = api.awaitTerminal(second, Duration.ofSeconds(60));
         assertEquals("SUCCEEDED", run.path("status").asText(), run + "\n" + daemon.log());
-        assertEquals(List.of("ran " + second, "{\"done\":true}"), api.events(second).stream()
-                .map(e -> e.path("data").path("line").asText()).toList());
+        assertEquals(Api.JSON.readTree("{\"done\":true}"), run.path("output"), run.toString());
+        assertEquals(List.of("ran " + second), api.events(second).stream()
+                .map(e -> e.path("data").path("line").asText()).toList(), "one progress event per line but the output");
 
         assertEquals(404, api.rotateDaemonCredential("e2e-dl-never-" + Ids.random()).status(), "an unknown daemon");
     }
