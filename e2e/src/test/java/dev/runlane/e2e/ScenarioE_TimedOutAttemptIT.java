@@ -37,6 +37,12 @@ class ScenarioE_TimedOutAttemptIT extends Scenario {
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void aHungAttemptTimesOutAndItsLateWritesAreFencedOut() {
+        // Two hosted sandboxes warm first, so that attempt 2 finds one free while the hung attempt holds the other.
+        // Without it, CI saw attempt 2 wait 10 s for a local sandbox (the local cloud waits for one starting in the
+        // background): it began after the hung attempt's sandbox was stopped, and nothing was left to fence.
+        List<String> warming = List.of(api.startRun(Ids.thread("e-warm"), Api.simulated(2_000, 500)).path("runId").asText(),
+                api.startRun(Ids.thread("e-warm"), Api.simulated(2_000, 500)).path("runId").asText());
+        warming.forEach(runId -> assertEquals("SUCCEEDED", api.awaitTerminal(runId, Duration.ofSeconds(60)).path("status").asText()));
         faults = new Faults(stack.awsEndpoint());
         faults.add(Faults.fault("delay", "HostedDispatchFunction", 1).put("delayMs", 7_000));
         String thread = Ids.thread("e");
