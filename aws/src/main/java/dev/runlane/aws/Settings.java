@@ -22,6 +22,9 @@ public interface Settings {
 
     String threadsTable();
 
+    /** The long-poll slots (LongPollCap). */
+    String pollsTable();
+
     String queueUrl();
 
     /** Only the gate moves malformed messages aside. */
@@ -42,4 +45,7 @@ public interface Settings {
     int threadQueueCap();
 
     int retentionDays();
+
+    /** Most long polls (waitSeconds) one caller may hold at once (LongPollsPerCaller); 0 = no cap. */
+    int longPollsPerCaller();
 }

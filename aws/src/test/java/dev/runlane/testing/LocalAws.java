@@ -130,6 +130,7 @@ public final class LocalAws {
             @Override public String daemonsTable() { return env.get("RUNLANE_DAEMONS_TABLE"); }
             @Override public String payloadsTable() { return env.get("RUNLANE_PAYLOADS_TABLE"); }
             @Override public String threadsTable() { return env.get("RUNLANE_THREADS_TABLE"); }
+            @Override public String pollsTable() { return env.get("RUNLANE_POLLS_TABLE"); }
             @Override public String queueUrl() { return env.get("RUNLANE_QUEUE_URL"); }
             @Override public Optional<String> deadLetterQueueUrl() { return Optional.of(env.get("RUNLANE_DEAD_LETTER_QUEUE_URL")); }
             @Override public Optional<String> stateMachineArn() { return Optional.of(env.get("RUNLANE_STATE_MACHINE_ARN")); }
@@ -141,6 +142,7 @@ public final class LocalAws {
             @Override public int retentionDays() { return Integer.parseInt(env.get("RUNLANE_RETENTION_DAYS")); }
             @Override public int runTimeoutSeconds() { return Integer.parseInt(env.get("RUNLANE_RUN_TIMEOUT_SECONDS")); }
             @Override public int threadQueueCap() { return 1000; }
+            @Override public int longPollsPerCaller() { return 10; }
         };
     }
 

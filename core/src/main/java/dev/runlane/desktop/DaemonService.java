@@ -17,6 +17,7 @@ import dev.runlane.domain.Target;
 import dev.runlane.domain.TaskEndedException;
 import dev.runlane.domain.Workflow;
 import dev.runlane.runs.Json;
+import dev.runlane.runs.LongPollCap;
 import dev.runlane.runs.RunIds;
 
 import java.nio.charset.StandardCharsets;
@@ -60,14 +61,22 @@ public class DaemonService {
     private final RunStore runs;
     private final Fence fence;
     private final Workflow workflow;
+    private final LongPollCap longPolls;
     private final Clock clock;
 
     public DaemonService(Daemons daemons, Frames frames, RunStore runs, Fence fence, Workflow workflow, Clock clock) {
+        this(daemons, frames, runs, fence, workflow, LongPollCap.NONE, clock);
+    }
+
+    /** @param longPolls bounds the frame polls each daemon holds at once */
+    public DaemonService(Daemons daemons, Frames frames, RunStore runs, Fence fence, Workflow workflow, LongPollCap longPolls,
+                         Clock clock) {
         this.daemons = daemons;
         this.frames = frames;
         this.runs = runs;
         this.fence = fence;
         this.workflow = workflow;
+        this.longPolls = longPolls;
         this.clock = clock;
     }
 
@@ -193,22 +202,25 @@ public class DaemonService {
             throw RefusedException.invalid("InvalidWait", "waitSeconds must be between 0 and " + MAX_WAIT_SECONDS);
         }
         Instant deadline = clock.instant().plusSeconds(waitSeconds);
-        while (true) {
-            List<Frame> batch = withinResponseLimit(frames.unacknowledged(daemonId, FRAMES_PER_POLL));
-            String newest = cursor;
-            for (Frame frame : batch) {
-                newest = newest == null || frame.frameId().compareTo(newest) > 0 ? frame.frameId() : newest;
-            }
-            if (!Objects.equals(newest, cursor) || !clock.instant().plus(POLL_INTERVAL).isBefore(deadline)) {
-                if (!batch.isEmpty()) {
-                    // Again before any frame goes out: a credential rotated or revoked during the wait gets none.
-                    authorize(credential, daemonId);
-                }
-                String epoch = fence.epoch();
-                return new FrameBatch<>(written(daemonId, dropEnded(daemonId, batch), epoch, writer), newest, epoch);
-            }
-            Thread.sleep(POLL_INTERVAL.toMillis());
+        // A poll that waits holds one of the daemon's long-poll slots meanwhile (LongPollCap).
+        List<Frame> batch = longPolls.poll("daemon:" + daemonId, deadline, POLL_INTERVAL,
+                () -> withinResponseLimit(frames.unacknowledged(daemonId, FRAMES_PER_POLL)),
+                seen -> !Objects.equals(newest(seen, cursor), cursor) || !clock.instant().plus(POLL_INTERVAL).isBefore(deadline));
+        if (!batch.isEmpty()) {
+            // Again before any frame goes out: a credential rotated or revoked during the wait gets none.
+            authorize(credential, daemonId);
         }
+        String epoch = fence.epoch();
+        return new FrameBatch<>(written(daemonId, dropEnded(daemonId, batch), epoch, writer), newest(batch, cursor), epoch);
+    }
+
+    /** The newest frame id the daemon will have had: the cursor, or a later frame of the batch. */
+    private static String newest(List<Frame> batch, String cursor) {
+        String newest = cursor;
+        for (Frame frame : batch) {
+            newest = newest == null || frame.frameId().compareTo(newest) > 0 ? frame.frameId() : newest;
+        }
+        return newest;
     }
 
     /**

@@ -17,17 +17,28 @@ public class RefusedException extends RuntimeException {
         /** The request disagrees with the current state (a busy thread, a reused key, an ended run). */
         CONFLICT,
         TOO_LARGE,
-        /** A limit of the thread is reached (its queue is full); the same request may succeed later. */
+        /** A limit is reached (a thread's queue is full, a caller holds its most long polls); the same request may succeed later. */
         LIMIT_REACHED
     }
 
     private final Kind kind;
     private final String code;
+    private final Integer retryAfterSeconds;
 
     public RefusedException(Kind kind, String code, String message) {
+        this(kind, code, message, null);
+    }
+
+    private RefusedException(Kind kind, String code, String message, Integer retryAfterSeconds) {
         super(message);
         this.kind = kind;
         this.code = code;
+        this.retryAfterSeconds = retryAfterSeconds;
+    }
+
+    /** A limit reached that frees itself: the same request may be sent again after {@code retryAfterSeconds}. */
+    public static RefusedException limitReached(String code, String message, int retryAfterSeconds) {
+        return new RefusedException(Kind.LIMIT_REACHED, code, message, retryAfterSeconds);
     }
 
     public static RefusedException invalid(String code, String message) {
@@ -40,5 +51,10 @@ public class RefusedException extends RuntimeException {
 
     public String code() {
         return code;
+    }
+
+    /** When the same request may succeed, in seconds; null when nothing says. */
+    public Integer retryAfterSeconds() {
+        return retryAfterSeconds;
     }
 }

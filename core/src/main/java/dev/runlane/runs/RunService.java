@@ -50,16 +50,24 @@ public class RunService {
     private final ThreadQueue queue;
     private final Cancellation cancellation;
     private final int threadQueueCap;
+    private final LongPollCap longPolls;
     private final Clock clock;
 
     /** @param threadQueueCap most runs a thread may have waiting or running (SQS FIFO looks for groups only among its first 120,000 messages) */
     public RunService(RunStore runs, Threads threads, ThreadQueue queue, Cancellation cancellation,
                       int threadQueueCap, Clock clock) {
+        this(runs, threads, queue, cancellation, threadQueueCap, LongPollCap.NONE, clock);
+    }
+
+    /** @param longPolls bounds the live events polls each caller holds at once */
+    public RunService(RunStore runs, Threads threads, ThreadQueue queue, Cancellation cancellation,
+                      int threadQueueCap, LongPollCap longPolls, Clock clock) {
         this.runs = runs;
         this.threads = threads;
         this.queue = queue;
         this.cancellation = cancellation;
         this.threadQueueCap = threadQueueCap;
+        this.longPolls = longPolls;
         this.clock = clock;
     }
 
@@ -241,28 +249,29 @@ public class RunService {
 
     /**
      * A run's events after the cursor, waiting up to {@code waitSeconds} for one to arrive. Returns at
-     * once with what there is when the run has ended: nothing is written after that.
+     * once with what there is when the run has ended: nothing is written after that. A poll that has to
+     * wait holds one of its caller's long-poll slots ({@link LongPollCap}) while it does.
      */
-    public LiveEvents watch(String runId, String after, Integer waitSeconds) {
+    public LiveEvents watch(String runId, String after, Integer waitSeconds, String caller) {
         int wait = waitSeconds == null ? 0 : waitSeconds;
         if (wait < 0 || wait > MAX_WAIT_SECONDS) {
             throw RefusedException.invalid("InvalidWait", "waitSeconds must be between 0 and " + MAX_WAIT_SECONDS);
         }
         Instant deadline = clock.instant().plusSeconds(wait);
-        while (true) {
-            // The status is read first: once it is terminal, every event is already written.
-            Run run = get(runId);
-            Page<RunEvent> page = paged(() -> runs.eventsAfter(runId, after, MAX_PAGE));
-            if (!page.items().isEmpty() || run.isTerminal() || !clock.instant().plus(EVENTS_POLL).isBefore(deadline)) {
-                return new LiveEvents(page.items(), page.nextCursor(), run);
-            }
-            try {
-                Thread.sleep(EVENTS_POLL.toMillis());
-            } catch (InterruptedException stopped) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("events poll interrupted", stopped);
-            }
+        try {
+            return longPolls.poll(caller, deadline, EVENTS_POLL, () -> liveEvents(runId, after), seen -> !seen.events().isEmpty()
+                    || seen.run().isTerminal() || !clock.instant().plus(EVENTS_POLL).isBefore(deadline));
+        } catch (InterruptedException stopped) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("events poll interrupted", stopped);
         }
+    }
+
+    private LiveEvents liveEvents(String runId, String after) {
+        // The status is read first: once it is terminal, every event is already written.
+        Run run = get(runId);
+        Page<RunEvent> page = paged(() -> runs.eventsAfter(runId, after, MAX_PAGE));
+        return new LiveEvents(page.items(), page.nextCursor(), run);
     }
 
     /**

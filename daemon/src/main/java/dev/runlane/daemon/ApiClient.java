@@ -35,9 +35,26 @@ public final class ApiClient implements Reporter {
     }
 
     /** An answer that is neither success nor definitive (5xx, 429, unexpected body): worth retrying. */
-    public static final class ApiException extends IOException {
+    public static class ApiException extends IOException {
         public ApiException(String message) {
             super(message);
+        }
+    }
+
+    /**
+     * 429 TooManyLongPolls: this daemon id already holds the stack's LongPollsPerCaller waiting polls (other
+     * processes with its credential, or polls of one that died, until they end). A poll without waiting needs no slot.
+     */
+    public static final class TooManyLongPolls extends ApiException {
+        private final Duration retryAfter;
+
+        TooManyLongPolls(String message, Duration retryAfter) {
+            super(message);
+            this.retryAfter = retryAfter;
+        }
+
+        public Duration retryAfter() {
+            return retryAfter;
         }
     }
 
@@ -69,6 +86,10 @@ public final class ApiClient implements Reporter {
                 .build();
         HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
         checkCredential(response);
+        if (response.statusCode() == 429 && "TooManyLongPolls".equals(error(response).path("code").asText(null))) {
+            long seconds = response.headers().firstValueAsLong("retry-after").orElse(2);
+            throw new TooManyLongPolls("GET frames answered " + describe(response), Duration.ofSeconds(Math.max(1, Math.min(seconds, 60))));
+        }
         if (response.statusCode() != 200) {
             throw new ApiException("GET frames answered " + describe(response));
         }

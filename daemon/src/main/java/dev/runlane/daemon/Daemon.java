@@ -117,6 +117,7 @@ public final class Daemon implements AutoCloseable {
         String cursor = null;
         Instant activeUntil = Instant.now().plus(activeWindow);
         Polling polling = Polling.ACTIVE;
+        boolean shortPollNext = false;
         try {
             while (!stopping) {
                 checkCredential();
@@ -126,8 +127,15 @@ public final class Daemon implements AutoCloseable {
                 polling = poll(polling, Polling.at(Instant.now(), activeUntil, recentWindow, config.idlePollSeconds()));
                 ApiClient.FramesPage page;
                 try {
-                    page = api.frames(cursor, polling.waitSeconds(config.pollWaitSeconds()));
+                    page = api.frames(cursor, shortPollNext ? 0 : polling.waitSeconds(config.pollWaitSeconds()));
+                    shortPollNext = false;
                     backoff.reset();
+                } catch (ApiClient.TooManyLongPolls capped) {
+                    // Over the stack's cap of waiting polls: poll once without waiting (no slot needed) after Retry-After.
+                    log.warn(capped.getMessage() + ": polling without waiting in " + capped.retryAfter().toSeconds() + " s");
+                    shortPollNext = true;
+                    Thread.sleep(capped.retryAfter());
+                    continue;
                 } catch (IOException e) {
                     if (stopping) {
                         break;

@@ -564,6 +564,20 @@ class DaemonTest {
     }
 
     @Test
+    void aLongPollRefusedForTheCallersCapIsFollowedByAPollWithoutWaitingAfterRetryAfter() throws Exception {
+        script("r1", "echo ok");
+        api.refuseNextLongPolls(1);
+        api.addStart("r1", "t1", 1, null);
+        start("d1", CREDENTIAL);
+        awaitTrue("r1 succeeded", () -> !api.reports("r1", "succeeded").isEmpty());
+        List<Integer> waits = api.pollWaits();
+        assertTrue(waits.get(0) > 0, "it long-polls: " + waits);
+        assertEquals(0, waits.get(1), "then, refused, polls without waiting (no slot needed): " + waits);
+        assertTrue(logs().contains("TooManyLongPolls"), logs());
+        assertTrue(logs().contains("polling without waiting in 1 s"), logs());
+    }
+
+    @Test
     void unknownCredentialStopsTheDaemon() throws Exception {
         Running r = start("d1", "rld_wrong");
         awaitTrue("daemon stopped", () -> !r.thread().isAlive());

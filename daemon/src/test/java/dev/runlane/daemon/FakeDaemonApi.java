@@ -67,6 +67,7 @@ final class FakeDaemonApi implements AutoCloseable {
     private final Map<String, Integer> slowReports = new HashMap<>();
     private Duration slowReportDelay = Duration.ZERO;
     private int failingPolls;
+    private int refusedLongPolls;
     private boolean failingAcks;
     private int polls;
     private final List<Integer> pollWaits = new ArrayList<>();
@@ -153,6 +154,11 @@ final class FakeDaemonApi implements AutoCloseable {
 
     synchronized void failNextPolls(int n) {
         failingPolls = n;
+    }
+
+    /** The next n polls that would wait are refused 429 TooManyLongPolls (Retry-After: 1), as the API does past its cap. */
+    synchronized void refuseNextLongPolls(int n) {
+        refusedLongPolls = n;
     }
 
     synchronized void failAcks(boolean fail) {
@@ -271,6 +277,12 @@ final class FakeDaemonApi implements AutoCloseable {
             if (failingPolls > 0) {
                 failingPolls--;
                 send(exchange, 500, error("InternalError", "planned failure"));
+                return;
+            }
+            if (wait > 0 && refusedLongPolls > 0) {
+                refusedLongPolls--;
+                exchange.getResponseHeaders().add("Retry-After", "1");
+                send(exchange, 429, error("TooManyLongPolls", "this caller already holds 2 long polls"));
                 return;
             }
             long deadline = System.currentTimeMillis() + wait * 1000L;

@@ -50,8 +50,8 @@ public final class Api {
         return signer != null;
     }
 
-    /** A response: its status and its body as JSON (a text node when the body is not JSON). */
-    public record Response(int status, JsonNode body, String raw) {
+    /** A response: its status, its body as JSON (a text node when the body is not JSON) and its Retry-After, if any. */
+    public record Response(int status, JsonNode body, String raw, String retryAfter) {
         public String errorCode() {
             return body.path("error").path("code").asText(null);
         }
@@ -292,7 +292,8 @@ public final class Api {
                 built = signer.sign(built);
             }
             HttpResponse<String> response = http.send(built, HttpResponse.BodyHandlers.ofString());
-            return new Response(response.statusCode(), parse(response.body()), response.body());
+            return new Response(response.statusCode(), parse(response.body()), response.body(),
+                    response.headers().firstValue("retry-after").orElse(null));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {

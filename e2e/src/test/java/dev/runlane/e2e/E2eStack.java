@@ -68,6 +68,13 @@ public final class E2eStack implements AutoCloseable {
      */
     public static final int HOSTED_RETRIES = 6;
 
+    /**
+     * The long polls one caller may hold at once on the stack the suite starts. Locally every caller is the same
+     * (127.0.0.1) and the API function has 3 sandboxes: 2 leaves one to answer everything else during a flood (chaos
+     * n), as the template's default must stay below what the API may run at once on AWS.
+     */
+    public static final int LONG_POLLS_PER_CALLER = 2;
+
     /** Template parameters of the local cloud the suite starts (as sam --parameter-overrides). */
     static Map<String, String> parameterOverrides() {
         return Map.of(
@@ -78,7 +85,8 @@ public final class E2eStack implements AutoCloseable {
                 "HeartbeatSeconds", String.valueOf(HEARTBEAT_SECONDS),
                 "HoldSeconds", String.valueOf(HOLD_SECONDS),
                 "RunTimeoutSeconds", "3600",
-                "ThreadQueueCap", String.valueOf(THREAD_QUEUE_CAP));
+                "ThreadQueueCap", String.valueOf(THREAD_QUEUE_CAP),
+                "LongPollsPerCaller", String.valueOf(LONG_POLLS_PER_CALLER));
     }
 
     /** Resources a stack's Outputs already named; a {@code null} one is looked up by its logical name. */

@@ -3,6 +3,7 @@ package dev.runlane.functions;
 import dev.runlane.aws.DynamoDaemons;
 import dev.runlane.aws.DynamoFence;
 import dev.runlane.aws.DynamoFrames;
+import dev.runlane.aws.DynamoPollSlots;
 import dev.runlane.aws.DynamoRunStore;
 import dev.runlane.aws.DynamoThreads;
 import dev.runlane.aws.SqsThreadQueue;
@@ -19,6 +20,7 @@ import dev.runlane.domain.Workflow;
 import dev.runlane.gate.Gate;
 import dev.runlane.runs.Cancellation;
 import dev.runlane.runs.Finalizer;
+import dev.runlane.runs.LongPollCap;
 import dev.runlane.runs.RunService;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
@@ -111,14 +113,21 @@ public class Components {
 
     @Produces
     @ApplicationScoped
-    RunService runService(RunStore runs, Threads threads, ThreadQueue queue, Cancellation cancellation, FunctionSettings settings) {
-        return new RunService(runs, threads, queue, cancellation, settings.threadQueueCap(), Clock.systemUTC());
+    LongPollCap longPollCap(DynamoDbClient dynamo, FunctionSettings settings) {
+        return new LongPollCap(new DynamoPollSlots(dynamo, settings), settings.longPollsPerCaller(), Clock.systemUTC());
     }
 
     @Produces
     @ApplicationScoped
-    DaemonService daemonService(Daemons daemons, Frames frames, RunStore runs, Fence fence, Workflow workflow) {
-        return new DaemonService(daemons, frames, runs, fence, workflow, Clock.systemUTC());
+    RunService runService(RunStore runs, Threads threads, ThreadQueue queue, Cancellation cancellation, LongPollCap longPolls,
+                          FunctionSettings settings) {
+        return new RunService(runs, threads, queue, cancellation, settings.threadQueueCap(), longPolls, Clock.systemUTC());
+    }
+
+    @Produces
+    @ApplicationScoped
+    DaemonService daemonService(Daemons daemons, Frames frames, RunStore runs, Fence fence, Workflow workflow, LongPollCap longPolls) {
+        return new DaemonService(daemons, frames, runs, fence, workflow, longPolls, Clock.systemUTC());
     }
 
     @Produces

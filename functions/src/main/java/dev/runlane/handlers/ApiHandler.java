@@ -78,7 +78,7 @@ public class ApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGate
         return ok(RunViews.thread(runs.resume(Http.pathParameter(request, "threadId"))));
     }
 
-    /** With {@code after} or {@code waitSeconds}: a live poll that waits for new events; else one page. */
+    /** With {@code after} or {@code waitSeconds}: a live poll that waits for new events (its caller's long polls capped); else one page. */
     private APIGatewayV2HTTPResponse events(APIGatewayV2HTTPEvent request) {
         String runId = Http.pathParameter(request, "runId");
         String after = Http.query(request, "after");
@@ -87,7 +87,7 @@ public class ApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGate
             return ok(RunViews.page("events", runs.events(runId, Http.intQuery(request, "limit", "InvalidLimit"),
                     Http.query(request, "nextToken")), RunViews::event));
         }
-        return ok(RunViews.live(runs.watch(runId, after, wait)));
+        return ok(RunViews.live(runs.watch(runId, after, wait, Http.caller(request))));
     }
 
     private APIGatewayV2HTTPResponse rerun(APIGatewayV2HTTPEvent request) {

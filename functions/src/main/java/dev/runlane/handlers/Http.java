@@ -120,6 +120,20 @@ final class Http {
         return request.getQueryStringParameters() == null ? null : request.getQueryStringParameters().get(name);
     }
 
+    /**
+     * Who sends the request, for per-caller limits: the IAM principal API Gateway authenticated, or, where
+     * no IAM authorizer ran (the local cloud), the source address.
+     */
+    static String caller(APIGatewayV2HTTPEvent request) {
+        var context = request.getRequestContext();
+        var iam = context == null || context.getAuthorizer() == null ? null : context.getAuthorizer().getIam();
+        if (iam != null && iam.getUserArn() != null) {
+            return "iam:" + iam.getUserArn();
+        }
+        String source = context == null || context.getHttp() == null ? null : context.getHttp().getSourceIp();
+        return "ip:" + (source == null ? "unknown" : source);
+    }
+
     static String requestId(APIGatewayV2HTTPEvent request) {
         return request.getRequestContext() == null ? null : request.getRequestContext().getRequestId();
     }
@@ -149,7 +163,8 @@ final class Http {
             case TOO_LARGE -> 413;
             case LIMIT_REACHED -> 429;
         };
-        Map<String, String> headers = status == 401 ? Map.of("www-authenticate", "Bearer") : Map.of();
+        Map<String, String> headers = status == 401 ? Map.of("www-authenticate", "Bearer")
+                : refused.retryAfterSeconds() != null ? Map.of("retry-after", refused.retryAfterSeconds().toString()) : Map.of();
         return json(status, RunViews.error(refused.code(), refused.getMessage()), headers);
     }
 

@@ -4,7 +4,9 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.runlane.domain.PollSlots;
 import dev.runlane.runs.Finalizer;
+import dev.runlane.runs.LongPollCap;
 import dev.runlane.runs.Cancellation;
 import dev.runlane.runs.RunService;
 import dev.runlane.runs.StartRequest;
@@ -18,9 +20,11 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 
 import static dev.runlane.testing.Fixtures.event;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -118,6 +122,42 @@ class ApiHandlerTest {
                 java.time.Instant.now(), false);
         assertEquals(202, start(Map.of("idempotency-key", "k2"), "{\"target\":\"hosted\",\"input\":{}}").getStatusCode(),
                 "a run that ended frees its place at once");
+    }
+
+    /** Issue 18, item 4: a caller's long polls are capped; the one too many is 429 with Retry-After, at once. */
+    @Test
+    void aLongPollPastItsCallersSlotsIs429WithRetryAfterAndEachIamPrincipalHasItsOwn() throws Exception {
+        Map<String, Integer> taken = new HashMap<>();
+        PollSlots neverGivenBack = new PollSlots() {
+            @Override
+            public Optional<Slot> take(String caller, int limit, Instant now, Instant until) {
+                return taken.merge(caller, 1, Integer::sum) > limit ? Optional.empty() : Optional.of(new Slot(caller, 0, "h"));
+            }
+
+            @Override
+            public void giveBack(Slot slot) {
+            }
+        };
+        Finalizer finalizer = new Finalizer(ports.runs, ports.fence, ports.queue, Clock.systemUTC());
+        api.runs = new RunService(ports.runs, ports.threads, ports.queue, new Cancellation(finalizer, ports.workflow, ports.frames,
+                Clock.systemUTC()), 1000, new LongPollCap(neverGivenBack, 1, Clock.systemUTC()), Clock.systemUTC());
+        String runId = JSON.readTree(start(Map.of(), "{\"target\":\"hosted\",\"input\":{}}").getBody()).get("runId").asText();
+
+        assertEquals(200, watch(runId, "alice").getStatusCode(), "alice's one slot: her poll waits, then answers");
+        APIGatewayV2HTTPResponse refused = watch(runId, "alice");
+        assertRefused(refused, 429, "TooManyLongPolls", 1);
+        assertEquals("2", refused.getHeaders().get("retry-after"));
+        assertEquals(200, watch(runId, "bob").getStatusCode(), "bob is another caller");
+        assertEquals(Map.of("iam:arn:aws:sts::123456789012:assumed-role/runlane-operator/alice", 2,
+                "iam:arn:aws:sts::123456789012:assumed-role/runlane-operator/bob", 1), taken);
+    }
+
+    /** A live poll of the run ({@code waitSeconds=1}) as the IAM principal {@code who} of the fixture's role. */
+    private APIGatewayV2HTTPResponse watch(String runId, String who) {
+        APIGatewayV2HTTPEvent request = event("api-watch-run-events").withRunId(runId).replace("alice", who)
+                .as(APIGatewayV2HTTPEvent.class);
+        return api.handleRequest(Fixtures.httpRequest(request.getRouteKey(), request.getHeaders(), Map.of("waitSeconds", "1"),
+                request.getPathParameters(), null, false, request.getRequestContext()), context());
     }
 
     @ParameterizedTest

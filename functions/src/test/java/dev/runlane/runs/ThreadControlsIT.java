@@ -4,11 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.runlane.aws.DynamoFence;
 import dev.runlane.aws.DynamoFrames;
+import dev.runlane.aws.DynamoPollSlots;
 import dev.runlane.aws.DynamoRunStore;
 import dev.runlane.aws.DynamoThreads;
 import dev.runlane.aws.SqsThreadQueue;
 import dev.runlane.aws.StepFunctionsWorkflow;
 import dev.runlane.domain.BusyPolicy;
+import dev.runlane.domain.PollSlots;
 import dev.runlane.domain.QueueMessage;
 import dev.runlane.domain.RefusedException;
 import dev.runlane.domain.Run;
@@ -240,23 +242,49 @@ class ThreadControlsIT {
         long token = fence.acquire(thread, run.runId(), 1, clock.instant());
         fence.append(thread, new RunEvent(run.runId(), 1, token, Instant.now(), "progress", "{\"step\":1}"));
 
-        RunService.LiveEvents first = service.watch(run.runId(), null, 0);
+        RunService.LiveEvents first = service.watch(run.runId(), null, 0, "test");
         assertEquals(1, first.events().size());
         assertNotNull(first.cursor());
-        RunService.LiveEvents none = service.watch(run.runId(), first.cursor(), 0);
+        RunService.LiveEvents none = service.watch(run.runId(), first.cursor(), 0, "test");
         assertEquals(List.of(), none.events());
         assertEquals(first.cursor(), none.cursor(), "with nothing new, the cursor stays");
 
         fence.append(thread, new RunEvent(run.runId(), 1, token, Instant.now().plusMillis(5), "progress", "{\"step\":2}"));
-        RunService.LiveEvents second = service.watch(run.runId(), first.cursor(), 5);
+        RunService.LiveEvents second = service.watch(run.runId(), first.cursor(), 5, "test");
         assertEquals(List.of("{\"step\":2}"), second.events().stream().map(RunEvent::data).toList());
 
         finalizer.finish(run.runId(), java.util.Optional.of(Outcome.succeeded()));
         long before = System.nanoTime();
-        RunService.LiveEvents ended = service.watch(run.runId(), second.cursor(), 20);
+        RunService.LiveEvents ended = service.watch(run.runId(), second.cursor(), 20, "test");
         assertTrue(ended.run().isTerminal());
         assertTrue(Duration.ofNanos(System.nanoTime() - before).toSeconds() < 20, "an ended run's poll does not wait");
-        assertEquals("InvalidWait", assertThrows(RefusedException.class, () -> service.watch(run.runId(), null, 21)).code());
+        assertEquals("InvalidWait", assertThrows(RefusedException.class, () -> service.watch(run.runId(), null, 21, "test")).code());
+    }
+
+    @Test
+    void aCallerWhoHoldsAllItsLongPollSlotsIsRefusedAtOnceUnlessItsPollNeedNotWait() {
+        String thread = uniqueId("t");
+        Run quiet = start(thread, BusyPolicy.QUEUE, null); // queued, no events: a poll of it waits
+        Run chatty = start(uniqueId("t"), BusyPolicy.QUEUE, null);
+        long token = fence.acquire(chatty.threadId(), chatty.runId(), 1, clock.instant());
+        fence.append(chatty.threadId(), new RunEvent(chatty.runId(), 1, token, Instant.now(), "progress", "{\"step\":1}"));
+        DynamoPollSlots slots = new DynamoPollSlots(aws.dynamo, aws.settings);
+        RunService capped = new RunService(runs, threads, queue, cancellation, 1000,
+                new LongPollCap(slots, 1, Clock.systemUTC()), Clock.systemUTC());
+        String caller = uniqueId("ip:10.0.0");
+        PollSlots.Slot held = slots.take(caller, 1, Instant.now(), Instant.now().plusSeconds(30)).orElseThrow();
+
+        RefusedException refused = assertThrows(RefusedException.class, () -> capped.watch(quiet.runId(), null, 3, caller));
+        assertEquals("TooManyLongPolls", refused.code());
+        assertEquals(RefusedException.Kind.LIMIT_REACHED, refused.kind());
+        assertEquals(2, refused.retryAfterSeconds());
+        assertEquals(List.of(), capped.watch(quiet.runId(), null, 0, caller).events(), "a poll that does not wait needs no slot");
+        assertEquals(1, capped.watch(chatty.runId(), null, 3, caller).events().size(), "nor one that has events at once");
+        assertEquals(List.of(), capped.watch(quiet.runId(), null, 1, uniqueId("ip:10.0.1")).events(), "another caller waits");
+
+        slots.giveBack(held);
+        assertEquals(List.of(), capped.watch(quiet.runId(), null, 1, caller).events(), "a slot given back is taken again");
+        assertEquals(List.of(), capped.watch(quiet.runId(), null, 1, caller).events(), "and the poll gave it back");
     }
 
     /** ThreadQueueCap is counted in the same write that creates a run: concurrent starts cannot pass it. */

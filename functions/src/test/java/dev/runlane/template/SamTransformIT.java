@@ -189,14 +189,17 @@ class SamTransformIT {
     }
 
     /** Function → the Parameters its Lambda configuration references (Ref or ${…} in Fn::Sub), tags aside. */
+    private static final Set<String> NOT_VERSIONED = Set.of("Tags", "ReservedConcurrentExecutions");
+
     static Map<String, Set<String>> parametersRead(JsonNode template) {
         Set<String> parameters = new TreeSet<>();
         template.path("Parameters").fieldNames().forEachRemaining(parameters::add);
         Map<String, Set<String>> reads = new TreeMap<>();
         resources(template, "AWS::Lambda::Function").forEach((id, function) -> {
             Set<String> found = new TreeSet<>();
+            // Tags and the reserved concurrency belong to the function, not to a version: changing them publishes nothing.
             function.path("Properties").properties().forEach(p -> {
-                if (!p.getKey().equals("Tags")) collectReferences(p.getValue(), parameters, found);
+                if (!NOT_VERSIONED.contains(p.getKey())) collectReferences(p.getValue(), parameters, found);
             });
             reads.put(id, found);
         });

@@ -134,7 +134,8 @@ public final class LocalCloud implements AutoCloseable {
                 Logger.getLogger("dev.runlane.localcloud.lambda")::info, faults);
         started.push(lambdas);
         for (Stack.Function f : stack.functions()) {
-            lambdas.register(new FunctionSpec(f.name(), f.arn(), f.code(), f.handler(), f.environment(), f.timeoutSeconds(), f.memoryMb()));
+            lambdas.register(new FunctionSpec(f.name(), f.arn(), f.code(), f.handler(), f.environment(), f.timeoutSeconds(), f.memoryMb(),
+                    f.reservedConcurrency()));
         }
         Edge edgeServer = new Edge(edgePort, lambdas, moto.uri());
         edgeServer.start();
@@ -144,7 +145,7 @@ public final class LocalCloud implements AutoCloseable {
         Provisioner.provision(stack, edgeUri);
         FunctionInvoker functions = invoker(lambdas);
 
-        ApiFront api = new ApiFront(stack.routes(), functions, log);
+        ApiFront api = new ApiFront(stack.routes(), stack.apiThrottle(), functions, log);
         api.start(options.apiPort());
         started.push(api);
         apiUri = api.uri();

@@ -82,11 +82,19 @@ public final class ApiFront implements AutoCloseable {
     private final FunctionInvoker functions;
     private final Consumer<String> log;
     private final String apiId;
+    /** The stage's throttling, or null when the template sets none. */
+    private final StageThrottle throttle;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private Server server;
     private ServerConnector connector;
 
     public ApiFront(List<Stack.Route> routes, FunctionInvoker functions, Consumer<String> log) {
+        this(routes, null, functions, log);
+    }
+
+    /** @param throttle the stage's DefaultRouteSettings throttling, null for none */
+    public ApiFront(List<Stack.Route> routes, Stack.ApiThrottle throttle, FunctionInvoker functions, Consumer<String> log) {
+        this.throttle = throttle == null ? null : new StageThrottle(throttle, System.nanoTime());
         this.routes = new Routes(routes);
         this.functions = functions;
         this.log = log;
@@ -176,6 +184,9 @@ public final class ApiFront implements AutoCloseable {
         }
         if (match.isEmpty()) {
             return HttpApiResponse.message(404, "Not Found");
+        }
+        if (throttle != null && !throttle.admit(System.nanoTime())) {
+            return HttpApiResponse.tooManyRequests();
         }
         HttpApiEvent.Request event = new HttpApiEvent.Request(method, uri.getPath(), uri.getQuery(),
                 headers(request.getHeaders()), body, Request.getRemoteAddr(request),

@@ -29,6 +29,11 @@ public record HttpApiResponse(int status, Map<String, List<String>> headers, byt
         return message(400, "Bad Request");
     }
 
+    /** API Gateway's answer to a request past the stage's throttling. */
+    public static HttpApiResponse tooManyRequests() {
+        return message(429, "Too Many Requests");
+    }
+
     /** API Gateway's answer to a body over its payload limit. */
     public static HttpApiResponse tooLarge() {
         return message(413, "Request Entity Too Large");

@@ -18,12 +18,19 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
-/** The sandboxes of one function: at most {@code max} of them, each busy with at most one invocation. */
+/**
+ * The sandboxes of one function: at most {@code max} of them, each busy with at most one invocation. A function
+ * with a reserved concurrency no larger than the local limit is throttled as on Lambda: a synchronous invocation
+ * past it answers 429 at once. Otherwise the local limit is this machine's capacity, not the product's, and an
+ * invocation waits for a sandbox, as long as it takes, where Lambda would have run it at once (logged).
+ */
 final class FunctionPool {
-    /** Invocations that may wait for a busy function before it answers 429, like Lambda's throttle. */
-    static final int MAX_WAITING = 100;
+    /** An invocation that waited longer than this for local capacity says so in the log. */
+    private static final long LOGGED_WAIT_MS = 1_000;
+    private static final long WAIT_LOG_EVERY_NANOS = 10_000_000_000L;
     /** How long an invocation waiting for a cold-start slot looks for a sandbox given back meanwhile. */
     private static final long COLD_START_POLL_MS = 50;
     /** At most this long does a busy function's invocation wait for a warm sandbox before a cold start. */
@@ -47,7 +54,11 @@ final class FunctionPool {
     private final Semaphore coldStarts;
     private final BlockingDeque<Sandbox> idle = new LinkedBlockingDeque<>();
     private final Set<Sandbox> all = ConcurrentHashMap.newKeySet();
-    private final AtomicInteger waiting = new AtomicInteger();
+    /** The function's ReservedConcurrentExecutions is what bounds it here, not the local limit. */
+    private final boolean reservationBinds;
+    /** When a long wait was last logged (nanoTime, 0 never), and how many long waits since. */
+    private final AtomicLong lastWaitLogged = new AtomicLong();
+    private final AtomicInteger longWaits = new AtomicInteger();
     /** Sandboxes in INIT that will go idle (prewarmed or replacing one a fault killed), not started for an invocation. */
     private final AtomicInteger starting = new AtomicInteger();
     private final Deque<Invocation> recent = new ArrayDeque<>();
@@ -59,26 +70,31 @@ final class FunctionPool {
      *     start together on a few cores each take many times longer (measured: 22 s instead of 1 s for
      *     10 at once on 2 busy cores), longer than an attempt's timeout.
      */
-    FunctionPool(FunctionSpec spec, int max, Launcher launcher, Consumer<String> log, Faults faults, Semaphore coldStarts) {
+    FunctionPool(FunctionSpec spec, int localMax, Launcher launcher, Consumer<String> log, Faults faults, Semaphore coldStarts) {
         this.spec = spec;
         this.coldStarts = coldStarts;
         this.log = log;
         this.faults = faults;
-        this.max = max;
+        Integer reserved = spec.reservedConcurrency();
+        this.reservationBinds = reserved != null && reserved <= localMax;
+        this.max = reservationBinds ? reserved : localMax;
         this.launcher = launcher;
         this.permits = new Semaphore(max, true);
     }
 
     /** @param throttle false for queued (Event) invocations, which wait as long as it takes, as Lambda's async queue does */
     InvokeResult invoke(byte[] payload, boolean throttle) throws InterruptedException {
-        if (waiting.incrementAndGet() > MAX_WAITING && throttle && permits.availablePermits() == 0) {
-            waiting.decrementAndGet();
-            throw new TooManyRequestsException(spec.name());
-        }
-        try {
+        if (throttle && reservationBinds) {
+            if (!permits.tryAcquire()) {
+                throw new TooManyRequestsException(spec.name(), max);
+            }
+        } else if (!permits.tryAcquire()) {
+            long waitFrom = System.nanoTime();
             permits.acquire();
-        } finally {
-            waiting.decrementAndGet();
+            long waitedMs = (System.nanoTime() - waitFrom) / 1_000_000;
+            if (waitedMs > LOGGED_WAIT_MS) {
+                logLongWait(waitedMs);
+            }
         }
         try {
             if (closed) {
@@ -93,6 +109,19 @@ final class FunctionPool {
             return invokeOn(sandbox(), invocation);
         } finally {
             permits.release();
+        }
+    }
+
+    /** Says that an invocation waited for local capacity, at most once every 10 s per function (a burst is one line). */
+    private void logLongWait(long waitedMs) {
+        long now = System.nanoTime();
+        long last = lastWaitLogged.get();
+        int waited = longWaits.incrementAndGet();
+        if ((last == 0 || now - last > WAIT_LOG_EVERY_NANOS) && lastWaitLogged.compareAndSet(last, now)) {
+            longWaits.addAndGet(-waited);
+            log.accept("[" + spec.name() + "] " + waited + " invocation(s) waited over " + LOGGED_WAIT_MS + " ms (the last "
+                    + waitedMs + " ms) for one of the " + max + " local sandboxes: this machine's capacity, not the"
+                    + " template's (Lambda would have run them at once)");
         }
     }
 
@@ -270,7 +299,7 @@ final class FunctionPool {
     /** Kills every sandbox and lets waiting invocations through to fail fast. */
     void close() {
         closed = true;
-        permits.release(MAX_WAITING + max);
+        permits.release(1_000_000); // far more than can ever wait
         all.forEach(Sandbox::kill);
         all.forEach(sandbox -> sandbox.awaitExit(5_000));
     }

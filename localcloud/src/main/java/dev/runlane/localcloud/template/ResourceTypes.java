@@ -35,14 +35,14 @@ final class ResourceTypes {
                     Set.of("Logging", "Tracing", "Policies", "Role", "RolePath", "PermissionsBoundary", "Tags", "PropagateTags")),
             FUNCTION, new Properties(
                     Set.of("FunctionName", "CodeUri", "Handler", "Runtime", "Timeout", "MemorySize", "Environment", "Events",
-                            "AutoPublishAlias"),
+                            "AutoPublishAlias", "ReservedConcurrentExecutions"),
                     Set.of("Description", "Architectures", "Tracing", "SnapStart", "Policies", "Role", "RolePath",
-                            "PermissionsBoundary", "Tags", "PropagateTags", "ReservedConcurrentExecutions",
+                            "PermissionsBoundary", "Tags", "PropagateTags",
                             "ProvisionedConcurrencyConfig", "LoggingConfig", "DeploymentPreference", "VpcConfig", "KmsKeyArn",
                             "RuntimeManagementConfig", "EphemeralStorage", "AutoPublishCodeSha256", "VersionDescription")),
             HTTP_API, new Properties(
-                    Set.of(),
-                    Set.of("Description", "Auth", "AccessLogSettings", "StageName", "Tags", "DefaultRouteSettings", "RouteSettings",
+                    Set.of("DefaultRouteSettings"),
+                    Set.of("Description", "Auth", "AccessLogSettings", "StageName", "Tags", "RouteSettings",
                             "FailOnWarnings", "DisableExecuteApiEndpoint", "StageVariables", "Name", "PropagateTags")),
             LOG_GROUP, new Properties(
                     Set.of("LogGroupName"),
@@ -52,8 +52,8 @@ final class ResourceTypes {
     static final Map<String, Properties> EVENTS = Map.of(
             "HttpApi", new Properties(Set.of("ApiId", "Method", "Path", "PayloadFormatVersion", "TimeoutInMillis"),
                     Set.of("Auth", "RouteSettings")),
-            "SQS", new Properties(Set.of("Queue", "BatchSize", "FunctionResponseTypes", "Enabled"),
-                    Set.of("MaximumBatchingWindowInSeconds", "ScalingConfig", "KmsKeyArn", "MetricsConfig")),
+            "SQS", new Properties(Set.of("Queue", "BatchSize", "FunctionResponseTypes", "Enabled", "ScalingConfig"),
+                    Set.of("MaximumBatchingWindowInSeconds", "KmsKeyArn", "MetricsConfig")),
             "EventBridgeRule", new Properties(Set.of("Pattern", "EventBusName", "State"),
                     Set.of("RetryPolicy", "DeadLetterConfig", "RuleName", "Target")));
 

@@ -17,7 +17,8 @@ public record Stack(
         List<Function> functions,
         List<Route> routes,
         List<SqsEventSource> sqsEventSources,
-        List<StatusChangeRule> rules) {
+        List<StatusChangeRule> rules,
+        ApiThrottle apiThrottle) {
 
     public static final String REGION = "us-east-1";
     public static final String ACCOUNT_ID = "123456789012";
@@ -35,8 +36,12 @@ public record Stack(
 
     public record StateMachine(String logicalId, String name, String arn, String type, String definition) {}
 
+    /** @param reservedConcurrency ReservedConcurrentExecutions, null when none is reserved */
     public record Function(String logicalId, String name, String arn, Path code, String handler,
-            Map<String, String> environment, int timeoutSeconds, int memoryMb) {}
+            Map<String, String> environment, int timeoutSeconds, int memoryMb, Integer reservedConcurrency) {}
+
+    /** The HTTP API stage's DefaultRouteSettings throttling: a token bucket of {@code burst}, refilled at {@code ratePerSecond}. */
+    public record ApiThrottle(double ratePerSecond, int burst) {}
 
     /** An HttpApi route; {@code method} is upper case or ANY, {@code path} e.g. /threads/{threadId}/runs. */
     public record Route(String method, String path, String functionName, String eventName) {

@@ -115,10 +115,31 @@ public final class TemplateLoader {
             }
         });
         events.checkRoutesAreDistinct();
-        return new Stack(Stack.STACK_NAME, tables, queues, stateMachines, functions, events.routes, events.sqs, events.rules);
+        return new Stack(Stack.STACK_NAME, tables, queues, stateMachines, functions, events.routes, events.sqs, events.rules,
+                apiThrottle());
     }
 
     // ------------------------------------------------------------------ resources
+
+    /** The HTTP API's stage throttling (DefaultRouteSettings), or null when the template sets none. */
+    private Stack.ApiThrottle apiThrottle() {
+        for (Map.Entry<String, Map<String, Object>> resource : resources.entrySet()) {
+            if (HTTP_API.equals(resource.getValue().get("Type"))) {
+                String id = resource.getKey();
+                Map<String, Object> settings = map(intrinsics.resolve(properties(id).get("DefaultRouteSettings"), id + ".DefaultRouteSettings"));
+                Object rate = settings.get("ThrottlingRateLimit");
+                Object burst = settings.get("ThrottlingBurstLimit");
+                if (rate != null || burst != null) {
+                    if (rate == null || burst == null) {
+                        throw new TemplateException("template.yaml: resource " + id + ": DefaultRouteSettings sets both"
+                                + " ThrottlingRateLimit and ThrottlingBurstLimit, or neither, locally");
+                    }
+                    return new Stack.ApiThrottle(Double.parseDouble(String.valueOf(rate)), integer(burst, id + ".ThrottlingBurstLimit"));
+                }
+            }
+        }
+        return null;
+    }
 
     private Stack.Table table(String id) {
         Map<String, Object> props = resolvedProperties(id);
@@ -199,8 +220,10 @@ public final class TemplateLoader {
         environment.put("AWS_SECRET_ACCESS_KEY", "local");
         int timeout = integer(props.getOrDefault("Timeout", 3), id + ".Timeout");
         int memory = integer(props.getOrDefault("MemorySize", 128), id + ".MemorySize");
+        Object reserved = intrinsics.resolve(props.get("ReservedConcurrentExecutions"), id + ".ReservedConcurrentExecutions");
         return new Stack.Function(id, name(id), arn(id), templateDir.resolve(code).normalize(), String.valueOf(handler),
-                environment, timeout, memory);
+                environment, timeout, memory, reserved == null || reserved == Intrinsics.NO_VALUE ? null
+                        : integer(reserved, id + ".ReservedConcurrentExecutions"));
     }
 
     // ------------------------------------------------------------------ function events

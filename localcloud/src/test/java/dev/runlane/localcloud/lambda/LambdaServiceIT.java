@@ -24,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -123,6 +124,25 @@ class LambdaServiceIT {
         long pids = results.stream().map(r -> new String(r.payload(), StandardCharsets.UTF_8)
                 .replaceAll(".*\"pid\":(\\d+).*", "$1")).distinct().count();
         assertTrue(pids <= 2, "at most maxSandboxesPerFunction sandboxes, got " + pids);
+    }
+
+    @Test
+    void aReservedConcurrencyWithinTheLocalLimitThrottlesAtOnceAsLambdaDoesButQueuedInvocationsWait() {
+        FunctionSpec base = FixtureFunction.spec(zip, "Reserved", 10, Map.of());
+        lambdas.register(new FunctionSpec(base.name(), base.arn(), base.code(), base.handler(), base.environment(),
+                base.timeoutSeconds(), base.memoryMb(), 1));
+        // A queued (Event) invocation is never throttled: it waits for the one reserved execution, then holds it 3 s.
+        lambdas.invokeAsync("Reserved", "sleep:3000".getBytes(StandardCharsets.UTF_8));
+        TooManyRequestsException throttled = null;
+        for (long until = System.nanoTime() + 10_000_000_000L; throttled == null && System.nanoTime() < until; ) {
+            try {
+                invoke("Reserved", "hi");
+            } catch (TooManyRequestsException refused) {
+                throttled = refused;
+            }
+        }
+        assertNotNull(throttled, "a synchronous invocation past the reservation is throttled at once");
+        assertTrue(throttled.getMessage().contains("reserved concurrency, 1,"), throttled.getMessage());
     }
 
     @Test

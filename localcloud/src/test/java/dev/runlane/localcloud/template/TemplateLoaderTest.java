@@ -87,6 +87,23 @@ class TemplateLoaderTest {
     }
 
     @Test
+    void concurrencyIsReservedForWhatMovesRunsAndTheStageIsThrottled() {
+        assertEquals(10, function("GateFunction").reservedConcurrency());
+        assertEquals(10, stack.sqsEventSources().get(0).maximumConcurrency(), "the event source never invokes past the reservation");
+        assertEquals(100, function("HostedDispatchFunction").reservedConcurrency());
+        for (String recorder : Set.of("DesktopDispatchFunction", "FinalizeFunction", "ReaperFunction")) {
+            assertEquals(10, function(recorder).reservedConcurrency(), recorder);
+        }
+        assertEquals(null, function("ApiFunction").reservedConcurrency(), "the API shares the account's pool, never theirs");
+        assertEquals(new Stack.ApiThrottle(500, 1000), stack.apiThrottle());
+
+        Stack none = TemplateLoader.load(Repo.template(), Map.of("GateConcurrency", "0", "RecordConcurrency", "0"), EDGE);
+        assertEquals(null, none.functions().stream().filter(f -> f.logicalId().equals("GateFunction")).findFirst()
+                .orElseThrow().reservedConcurrency(), "0 reserves none");
+        assertEquals(0, none.sqsEventSources().get(0).maximumConcurrency(), "and leaves the event source unbounded");
+    }
+
+    @Test
     void stateMachineDefinitionHasSubstitutionsAndAliasArns() throws IOException {
         Stack.StateMachine machine = stack.stateMachines().get(0);
         assertFalse(machine.definition().contains("${"), machine.definition());
