@@ -4,6 +4,7 @@ import dev.runlane.domain.PollSlots;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.ReturnValuesOnConditionCheckFailure;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -19,7 +20,7 @@ import static dev.runlane.aws.Dynamo.s;
 /**
  * Long-poll slots in DynamoDB: one item per (caller, slot), held while its {@code heldUntil} is ahead. A take
  * tries the slots from a random one, each a conditional put (a slot that is free or whose hold lapsed), so
- * concurrent polls of one caller rarely contend for the same slot; a refusal costs one write per slot.
+ * concurrent polls of one caller rarely contend for the same slot; a refusal costs one conditional write per slot.
  */
 public class DynamoPollSlots implements PollSlots {
     private static final Logger LOG = Logger.getLogger(DynamoPollSlots.class.getName());
@@ -45,10 +46,15 @@ public class DynamoPollSlots implements PollSlots {
                         .item(Map.of("caller", s(caller), "slot", n(slot), "holder", s(holder),
                                 "heldUntil", n(until.toEpochMilli()), "expiresAt", n(until.plus(KEEP).getEpochSecond())))
                         .conditionExpression("attribute_not_exists(caller) OR heldUntil < :now")
-                        .expressionAttributeValues(Map.of(":now", n(now.toEpochMilli())))));
+                        .expressionAttributeValues(Map.of(":now", n(now.toEpochMilli())))
+                        .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)));
                 return Optional.of(new Slot(caller, slot, holder));
             } catch (ConditionalCheckFailedException held) {
-                // held by another poll of this caller: the next slot
+                // Held by another poll of this caller: the next slot. Unless the holder is this poll: a put that
+                // landed, then was retried because its answer was lost.
+                if (held.hasItem() && holder.equals(Dynamo.str(held.item(), "holder"))) {
+                    return Optional.of(new Slot(caller, slot, holder));
+                }
             }
         }
         return Optional.empty();

@@ -23,7 +23,6 @@ import dev.runlane.runs.RunIds;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -201,11 +200,10 @@ public class DaemonService {
         if (waitSeconds < 0 || waitSeconds > MAX_WAIT_SECONDS) {
             throw RefusedException.invalid("InvalidWait", "waitSeconds must be between 0 and " + MAX_WAIT_SECONDS);
         }
-        Instant deadline = clock.instant().plusSeconds(waitSeconds);
         // A poll that waits holds one of the daemon's long-poll slots meanwhile (LongPollCap).
-        List<Frame> batch = longPolls.poll("daemon:" + daemonId, deadline, POLL_INTERVAL,
+        List<Frame> batch = longPolls.poll("daemon:" + daemonId, clock, Duration.ofSeconds(waitSeconds), POLL_INTERVAL,
                 () -> withinResponseLimit(frames.unacknowledged(daemonId, FRAMES_PER_POLL)),
-                seen -> !Objects.equals(newest(seen, cursor), cursor) || !clock.instant().plus(POLL_INTERVAL).isBefore(deadline));
+                seen -> !Objects.equals(newest(seen, cursor), cursor));
         if (!batch.isEmpty()) {
             // Again before any frame goes out: a credential rotated or revoked during the wait gets none.
             authorize(credential, daemonId);

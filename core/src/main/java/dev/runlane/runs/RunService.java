@@ -257,10 +257,9 @@ public class RunService {
         if (wait < 0 || wait > MAX_WAIT_SECONDS) {
             throw RefusedException.invalid("InvalidWait", "waitSeconds must be between 0 and " + MAX_WAIT_SECONDS);
         }
-        Instant deadline = clock.instant().plusSeconds(wait);
         try {
-            return longPolls.poll(caller, deadline, EVENTS_POLL, () -> liveEvents(runId, after), seen -> !seen.events().isEmpty()
-                    || seen.run().isTerminal() || !clock.instant().plus(EVENTS_POLL).isBefore(deadline));
+            return longPolls.poll(caller, clock, Duration.ofSeconds(wait), EVENTS_POLL, () -> liveEvents(runId, after),
+                    seen -> !seen.events().isEmpty() || seen.run().isTerminal());
         } catch (InterruptedException stopped) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("events poll interrupted", stopped);

@@ -2,19 +2,16 @@ package dev.runlane.runs;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.runlane.domain.BusyPolicy;
-import dev.runlane.domain.QueueMessage;
 import dev.runlane.domain.Run;
 import dev.runlane.domain.RunStatus;
 import dev.runlane.domain.Target;
 import dev.runlane.gate.Gate;
 import dev.runlane.testing.InMemoryPorts;
+import dev.runlane.testing.MovableClock;
 import org.junit.jupiter.api.Test;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
 
@@ -35,7 +32,7 @@ class RunEndValuesTest {
     @Test
     void anExpiredRunFinishedAtItsDeadlineNotWhenItWasRead() {
         Run busy = service.start("t", ECHO, null).run();
-        gate.admit(List.of(message("m1", busy)));
+        gate.admit(List.of(InMemoryPorts.message("m1", busy)));
         Run expiring = service.start("t", expiringIn(60), null).run();
 
         clock.advance(Duration.ofMinutes(10));
@@ -48,12 +45,12 @@ class RunEndValuesTest {
     @Test
     void aRunTheGateExpiresFinishedAtItsDeadlineToo() {
         Run busy = service.start("t", ECHO, null).run();
-        gate.admit(List.of(message("m1", busy)));
+        gate.admit(List.of(InMemoryPorts.message("m1", busy)));
         Run expiring = service.start("t", expiringIn(60), null).run();
         clock.advance(Duration.ofMinutes(5));
         finalizer.finish(busy.runId(), Optional.of(Outcome.succeeded()));
 
-        gate.admit(List.of(message("m2", expiring)));
+        gate.admit(List.of(InMemoryPorts.message("m2", expiring)));
         Run ended = ports.runs.items.get(expiring.runId());
         assertEquals(RunStatus.EXPIRED, ended.status());
         assertEquals(expiring.options().expiresAt(), ended.finishedAt());
@@ -70,7 +67,7 @@ class RunEndValuesTest {
     void aSupersededRunSaysTheSameWhetherTheStartOrTheGateEndedIt() {
         // The start ends the earlier runs itself.
         Run running = service.start("t", ECHO, null).run();
-        gate.admit(List.of(message("m1", running)));
+        gate.admit(List.of(InMemoryPorts.message("m1", running)));
         Run queued = service.start("t", ECHO, null).run();
         service.start("t", new StartRequest(Target.HOSTED, null, ECHO.input(), new StartOptions(BusyPolicy.CANCEL_OTHERS, null)), null);
         Run stopped = service.get(running.runId());
@@ -80,7 +77,7 @@ class RunEndValuesTest {
         Run left = service.start("u", ECHO, null).run();
         Run later = service.start("u", ECHO, null).run();
         ports.threads.supersedeBefore("u", later.queueSeq());
-        gate.admit(List.of(message("m2", left)));
+        gate.admit(List.of(InMemoryPorts.message("m2", left)));
         Run byGate = ports.runs.items.get(left.runId());
 
         for (Run run : List.of(stopped, skipped, byGate)) {
@@ -91,26 +88,5 @@ class RunEndValuesTest {
 
     private static StartRequest expiringIn(int seconds) {
         return new StartRequest(Target.HOSTED, null, ECHO.input(), new StartOptions(BusyPolicy.QUEUE, seconds));
-    }
-
-    private static QueueMessage message(String messageId, Run run) {
-        return new QueueMessage(messageId, "r-" + messageId, QueueMessage.body(run.threadId(), run.runId()), run.threadId(),
-                run.runId(), run.queueSeq());
-    }
-
-    private static final class MovableClock extends Clock {
-        private Instant now;
-
-        MovableClock(Instant now) {
-            this.now = now;
-        }
-
-        void advance(Duration by) {
-            now = now.plus(by);
-        }
-
-        @Override public ZoneId getZone() { return ZoneOffset.UTC; }
-        @Override public Clock withZone(ZoneId zone) { return this; }
-        @Override public Instant instant() { return now; }
     }
 }

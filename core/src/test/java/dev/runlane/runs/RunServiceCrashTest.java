@@ -2,20 +2,17 @@ package dev.runlane.runs;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.runlane.domain.BusyPolicy;
-import dev.runlane.domain.QueueMessage;
 import dev.runlane.domain.RefusedException;
 import dev.runlane.domain.Run;
 import dev.runlane.domain.RunStatus;
 import dev.runlane.domain.Target;
 import dev.runlane.gate.Gate;
 import dev.runlane.testing.InMemoryPorts;
+import dev.runlane.testing.MovableClock;
 import org.junit.jupiter.api.Test;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -118,7 +115,7 @@ class RunServiceCrashTest {
     @Test
     void aCancelStopsTheExecutionBeforeItFreesTheThreadAndARepeatCompletesIt() {
         Run run = service.start("t", ECHO, null).run();
-        assertTrue(gate.admit(List.of(message("m1", run))).contains("m1"));
+        assertTrue(gate.admit(List.of(InMemoryPorts.message("m1", run))).contains("m1"));
 
         assertEquals(RunStatus.CANCELLED, service.cancel(run.runId()).status());
         assertEquals(List.of("stop " + run.runId(), "release r-m1"), steps, "the next run starts only once this one is stopped");
@@ -132,7 +129,7 @@ class RunServiceCrashTest {
     @Test
     void aRetriedThreadCancelOrSupersedeStopsTheRunTheFirstTryEnded() {
         Run running = service.start("t", ECHO, null).run();
-        gate.admit(List.of(message("m1", running)));
+        gate.admit(List.of(InMemoryPorts.message("m1", running)));
         stopFailures = 1;
         assertThrows(IllegalStateException.class, () -> service.cancelThread("t", RunService.Include.ALL));
         assertEquals(RunStatus.CANCELLED, ports.runs.items.get(running.runId()).status());
@@ -143,7 +140,7 @@ class RunServiceCrashTest {
 
         steps.clear();
         Run next = service.start("t2", ECHO, null).run();
-        gate.admit(List.of(message("m2", next)));
+        gate.admit(List.of(InMemoryPorts.message("m2", next)));
         StartRequest cancelOthers = new StartRequest(Target.HOSTED, null, ECHO.input(), new StartOptions(BusyPolicy.CANCEL_OTHERS, null));
         stopFailures = 1;
         assertThrows(IllegalStateException.class, () -> service.start("t2", cancelOthers, "k"));
@@ -154,7 +151,7 @@ class RunServiceCrashTest {
     @Test
     void aCancelOfARunThatEndedOtherwiseIsRefused() {
         Run run = service.start("t", ECHO, null).run();
-        gate.admit(List.of(message("m1", run)));
+        gate.admit(List.of(InMemoryPorts.message("m1", run)));
         finalizer.finish(run.runId(), java.util.Optional.of(Outcome.succeeded()));
         assertEquals("RunEnded", assertThrows(RefusedException.class, () -> service.cancel(run.runId())).code());
     }
@@ -176,7 +173,7 @@ class RunServiceCrashTest {
         clock.advance(Duration.ofMillis(1));
 
         assertEquals(RunStatus.CANCELLED, service.get(missed.runId()).status(), "a read shows it cancelled");
-        assertEquals(List.of(), gate.admit(List.of(message("m1", missed))), "and the gate never starts it");
+        assertEquals(List.of(), gate.admit(List.of(InMemoryPorts.message("m1", missed))), "and the gate never starts it");
         assertTrue(workflow.started.isEmpty());
         assertEquals(RunStatus.QUEUED, service.start("t", ECHO, null).run().status(), "a run started after the cancel runs");
     }
@@ -199,30 +196,9 @@ class RunServiceCrashTest {
             @Override public void cancelQueueBefore(String id, Instant at) { threads.cancelQueueBefore(id, at); }
         }, queue, workflow, finalizer, cancellation, 300, clock);
 
-        racing.admit(List.of(message("m1", run)));
+        racing.admit(List.of(InMemoryPorts.message("m1", run)));
         assertEquals(RunStatus.QUEUED, ports.runs.items.get(run.runId()).status(), "a paused thread starts nothing");
         assertTrue(workflow.started.isEmpty());
         assertEquals("r-m1", ports.threads.find("t").heldReceipt(), "its head is held for the resume");
-    }
-
-    private static QueueMessage message(String messageId, Run run) {
-        return new QueueMessage(messageId, "r-" + messageId, QueueMessage.body(run.threadId(), run.runId()), run.threadId(),
-                run.runId(), run.queueSeq());
-    }
-
-    private static final class MovableClock extends Clock {
-        private Instant now;
-
-        MovableClock(Instant now) {
-            this.now = now;
-        }
-
-        void advance(Duration by) {
-            now = now.plus(by);
-        }
-
-        @Override public ZoneId getZone() { return ZoneOffset.UTC; }
-        @Override public Clock withZone(ZoneId zone) { return this; }
-        @Override public Instant instant() { return now; }
     }
 }

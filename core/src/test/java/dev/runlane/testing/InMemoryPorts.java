@@ -393,4 +393,10 @@ public final class InMemoryPorts {
             }
         }
     }
+
+    /** The queue message of a run as the gate receives it: message {@code messageId}, receipt {@code r-<messageId>}. */
+    public static QueueMessage message(String messageId, Run run) {
+        return new QueueMessage(messageId, "r-" + messageId, QueueMessage.body(run.threadId(), run.runId()), run.threadId(),
+                run.runId(), run.queueSeq());
+    }
 }

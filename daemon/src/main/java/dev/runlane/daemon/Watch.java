@@ -267,7 +267,10 @@ public final class Watch {
         out.flush();
     }
 
-    /** A GET that answers 200 with a JSON object; connection failures, 408, 429 and 5xx are retried. */
+    /**
+     * A GET that answers 200 with a JSON object; connection failures, 408, 429 and 5xx are retried, a long poll
+     * refused for its caller's cap (429 TooManyLongPolls) after its Retry-After and without end.
+     */
     private JsonNode get(String pathAndQuery, Duration timeout) throws Refused, Unreachable, InterruptedException {
         HttpRequest request = HttpRequest.newBuilder(URI.create(api + pathAndQuery))
                 .timeout(timeout)
@@ -284,6 +287,14 @@ public final class Watch {
                 }
                 if (status < 500 && status != 408 && status != 429) {
                     throw new Refused(refusal(response));
+                }
+                if (status == 429 && response.body().contains("\"TooManyLongPolls\"")) {
+                    // This caller's other long polls hold all its slots: one frees within a poll's wait. Not a failure.
+                    long seconds = Math.max(1, Math.min(response.headers().firstValueAsLong("retry-after").orElse(2), 20));
+                    err.println(Log.oneLine("runlane watch: " + refusal(response) + "; polling again in " + seconds + " s"));
+                    Thread.sleep(seconds * 1000);
+                    retry--;
+                    continue;
                 }
                 problem = "answered " + refusal(response);
             } catch (IOException e) {

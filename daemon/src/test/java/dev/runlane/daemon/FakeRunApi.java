@@ -50,6 +50,7 @@ final class FakeRunApi implements AutoCloseable {
     private final List<ObjectNode> events = new ArrayList<>();
     private final List<String> afters = new ArrayList<>();
     private int failing;
+    private int refusing;
     /** The start (index of its next event) of the poll waiting for an event; -1 while none waits. */
     private int parkedAt = -1;
 
@@ -85,6 +86,11 @@ final class FakeRunApi implements AutoCloseable {
         events.add(JSON.createObjectNode().put("type", type).put("attempt", run.get("attempts").asInt())
                 .put("fenceToken", 3).put("time", time).set("data", data));
         notifyAll();
+    }
+
+    /** The next n events polls are refused 429 TooManyLongPolls with Retry-After: 1, as the API does past a caller's cap. */
+    synchronized void refuseNextPolls(int n) {
+        refusing = n;
     }
 
     /** The next n requests are answered 503. */
@@ -124,6 +130,14 @@ final class FakeRunApi implements AutoCloseable {
             }
             Matcher m;
             if ((m = EVENTS.matcher(path)).matches() && known(m.group(1))) {
+                synchronized (this) {
+                    if (refusing > 0) {
+                        refusing--;
+                        exchange.getResponseHeaders().add("Retry-After", "1");
+                        send(exchange, 429, error("TooManyLongPolls", "this caller already holds 10 long polls"));
+                        return;
+                    }
+                }
                 poll(exchange);
             } else if ((m = RUN.matcher(path)).matches() && known(m.group(1))) {
                 ObjectNode copy;

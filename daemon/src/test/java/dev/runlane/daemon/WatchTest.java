@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -242,6 +243,20 @@ class WatchTest {
                 "run run-4 ended: SUCCEEDED (attempt 1)"), watching.lines());
         String retrying = "runlane watch: the API at " + url() + " answered 503 ServiceUnavailable: planned failure; retrying in 0 ms";
         assertEquals(List.of(retrying + " (1/2)", retrying + " (2/2)"), watching.errors());
+    }
+
+    @Test
+    void aPollRefusedForItsCallersCapIsSentAgainAfterRetryAfterWithoutCountingAsAFailure() throws Exception {
+        api = new FakeRunApi("run-4", "t4", "RUNNING", 1);
+        api.event("progress", T1, json("{}"));
+        api.end("SUCCEEDED", null, null);
+        api.refuseNextPolls(3); // more than the two retries a failure gets
+        Watching watching = watch("run-4", "--api-url", url());
+        assertEquals(Watch.EXIT_SUCCEEDED, watching.exitCode());
+        assertEquals(List.of("run run-4 on thread t4: SUCCEEDED (attempt 1)", T1 + " attempt 1 progress {}",
+                "run run-4 ended: SUCCEEDED (attempt 1)"), watching.lines());
+        assertEquals(Collections.nCopies(3, "runlane watch: 429 TooManyLongPolls: this caller already holds 10 long polls;"
+                + " polling again in 1 s"), watching.errors());
     }
 
     @Test

@@ -72,7 +72,10 @@ class DesktopScenarioL_RevokedAndRotatedCredentialsIT extends DesktopScenario {
         JsonNode dispatched = Poll.until(Duration.ofSeconds(30), "run " + runId + " is dispatched", () -> api.run(runId),
                 r -> "RUNNING".equals(r.path("status").asText()) && r.path("fenceToken").isNumber());
         long token = dispatched.path("fenceToken").asLong();
-        assertEquals(1, api.frames(daemon.id(), daemon.credential(), 0).body().path("frames").size());
+        // The dispatch takes the token, then writes the frame: the frame follows within the dispatch (CI under load saw
+        // the token first).
+        Poll.until(Duration.ofSeconds(30), "run " + runId + "'s start frame waits in its daemon's channel",
+                () -> api.frames(daemon.id(), daemon.credential(), 0).body().path("frames").size(), frames -> frames == 1);
 
         Instant revokedAt = Instant.now();
         Api.Response revoked = api.revokeDaemon(daemon.id());

@@ -114,7 +114,7 @@ public class Components {
     @Produces
     @ApplicationScoped
     LongPollCap longPollCap(DynamoDbClient dynamo, FunctionSettings settings) {
-        return new LongPollCap(new DynamoPollSlots(dynamo, settings), settings.longPollsPerCaller(), Clock.systemUTC());
+        return new LongPollCap(new DynamoPollSlots(dynamo, settings), settings.longPollsPerCaller());
     }
 
     @Produces

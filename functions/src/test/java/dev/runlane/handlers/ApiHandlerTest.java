@@ -140,7 +140,7 @@ class ApiHandlerTest {
         };
         Finalizer finalizer = new Finalizer(ports.runs, ports.fence, ports.queue, Clock.systemUTC());
         api.runs = new RunService(ports.runs, ports.threads, ports.queue, new Cancellation(finalizer, ports.workflow, ports.frames,
-                Clock.systemUTC()), 1000, new LongPollCap(neverGivenBack, 1, Clock.systemUTC()), Clock.systemUTC());
+                Clock.systemUTC()), 1000, new LongPollCap(neverGivenBack, 1), Clock.systemUTC());
         String runId = JSON.readTree(start(Map.of(), "{\"target\":\"hosted\",\"input\":{}}").getBody()).get("runId").asText();
 
         assertEquals(200, watch(runId, "alice").getStatusCode(), "alice's one slot: her poll waits, then answers");

@@ -1,6 +1,5 @@
 package dev.runlane.runs;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.runlane.aws.DynamoFence;
 import dev.runlane.aws.DynamoFrames;
@@ -19,6 +18,7 @@ import dev.runlane.domain.RunStatus;
 import dev.runlane.domain.Target;
 import dev.runlane.gate.Gate;
 import dev.runlane.testing.LocalAws;
+import dev.runlane.testing.MovableClock;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
@@ -26,8 +26,6 @@ import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 
@@ -44,7 +42,7 @@ class ThreadControlsIT {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final LocalAws aws = LocalAws.get();
-    private final MovableClock clock = new MovableClock();
+    private final MovableClock clock = new MovableClock(Instant.now());
     private final DynamoRunStore runs = new DynamoRunStore(aws.dynamo, aws.settings);
     private final DynamoFence fence = new DynamoFence(aws.dynamo, aws.settings);
     private final DynamoThreads threads = new DynamoThreads(aws.dynamo, aws.settings);
@@ -270,7 +268,7 @@ class ThreadControlsIT {
         fence.append(chatty.threadId(), new RunEvent(chatty.runId(), 1, token, Instant.now(), "progress", "{\"step\":1}"));
         DynamoPollSlots slots = new DynamoPollSlots(aws.dynamo, aws.settings);
         RunService capped = new RunService(runs, threads, queue, cancellation, 1000,
-                new LongPollCap(slots, 1, Clock.systemUTC()), Clock.systemUTC());
+                new LongPollCap(slots, 1), Clock.systemUTC());
         String caller = uniqueId("ip:10.0.0");
         PollSlots.Slot held = slots.take(caller, 1, Instant.now(), Instant.now().plusSeconds(30)).orElseThrow();
 
@@ -422,18 +420,4 @@ class ThreadControlsIT {
                 attributes.get(MessageSystemAttributeName.MESSAGE_DEDUPLICATION_ID.toString()),
                 QueueMessage.position(attributes.get(MessageSystemAttributeName.SEQUENCE_NUMBER.toString())));
     }
-
-    /** A clock the test moves, for deadlines. */
-    private static final class MovableClock extends Clock {
-        private Instant now = Instant.now();
-
-        void advance(Duration by) {
-            now = now.plus(by);
-        }
-
-        @Override public Instant instant() { return now; }
-        @Override public ZoneId getZone() { return ZoneOffset.UTC; }
-        @Override public Clock withZone(ZoneId zone) { return this; }
-    }
-
 }

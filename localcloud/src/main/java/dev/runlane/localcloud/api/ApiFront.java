@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeoutException;
@@ -82,8 +83,9 @@ public final class ApiFront implements AutoCloseable {
     private final FunctionInvoker functions;
     private final Consumer<String> log;
     private final String apiId;
-    /** The stage's throttling, or null when the template sets none. */
-    private final StageThrottle throttle;
+    /** The stage's default route throttling, or null when the template sets none; one bucket per route, as on AWS. */
+    private final Stack.ApiThrottle throttle;
+    private final Map<String, StageThrottle> buckets = new ConcurrentHashMap<>();
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private Server server;
     private ServerConnector connector;
@@ -94,7 +96,7 @@ public final class ApiFront implements AutoCloseable {
 
     /** @param throttle the stage's DefaultRouteSettings throttling, null for none */
     public ApiFront(List<Stack.Route> routes, Stack.ApiThrottle throttle, FunctionInvoker functions, Consumer<String> log) {
-        this.throttle = throttle == null ? null : new StageThrottle(throttle, System.nanoTime());
+        this.throttle = throttle;
         this.routes = new Routes(routes);
         this.functions = functions;
         this.log = log;
@@ -185,7 +187,8 @@ public final class ApiFront implements AutoCloseable {
         if (match.isEmpty()) {
             return HttpApiResponse.message(404, "Not Found");
         }
-        if (throttle != null && !throttle.admit(System.nanoTime())) {
+        if (throttle != null && !buckets.computeIfAbsent(match.get().route().routeKey(),
+                route -> new StageThrottle(throttle, System.nanoTime())).admit(System.nanoTime())) {
             return HttpApiResponse.tooManyRequests();
         }
         HttpApiEvent.Request event = new HttpApiEvent.Request(method, uri.getPath(), uri.getQuery(),

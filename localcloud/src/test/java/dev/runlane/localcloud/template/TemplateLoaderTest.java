@@ -113,6 +113,10 @@ class TemplateLoaderTest {
         assertEquals("arn:aws:lambda:us-east-1:123456789012:function:runlane-HostedDispatchFunction:live",
                 hosted.at("/Parameters/FunctionName").asText());
         assertEquals(172800, asl.get("TimeoutSeconds").asInt());
+        JsonNode throttled = hosted.at("/Retry/1");
+        assertEquals("Lambda.TooManyRequestsException", throttled.at("/ErrorEquals/0").asText(),
+                "a throttle (its reserved concurrency reached) is retried apart, not against HostedRetryMaxAttempts");
+        assertEquals(15, throttled.get("MaxAttempts").asInt());
     }
 
     @Test
