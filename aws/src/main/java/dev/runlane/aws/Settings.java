@@ -48,4 +48,7 @@ public interface Settings {
 
     /** Most long polls (waitSeconds) one caller may hold at once (LongPollsPerCaller); 0 = no cap. */
     int longPollsPerCaller();
+
+    /** The agent of a hosted run whose input names none (DefaultAgent). */
+    String defaultAgent();
 }

@@ -143,6 +143,7 @@ public final class LocalAws {
             @Override public int runTimeoutSeconds() { return Integer.parseInt(env.get("RUNLANE_RUN_TIMEOUT_SECONDS")); }
             @Override public int threadQueueCap() { return 1000; }
             @Override public int longPollsPerCaller() { return 10; }
+            @Override public String defaultAgent() { return "echo"; }
         };
     }
 

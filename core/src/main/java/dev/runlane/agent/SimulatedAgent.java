@@ -18,6 +18,11 @@ public class SimulatedAgent implements Agent {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     @Override
+    public String name() {
+        return "simulated";
+    }
+
+    @Override
     public JsonNode run(AgentContext context) throws InterruptedException {
         JsonNode input = context.input();
         long durationMs = Math.max(0, input.path("durationMs").asLong(1000));

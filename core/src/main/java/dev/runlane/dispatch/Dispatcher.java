@@ -8,6 +8,7 @@ import dev.runlane.agent.FatalAgentException;
 import dev.runlane.domain.Daemons;
 import dev.runlane.domain.Fence;
 import dev.runlane.domain.Frame;
+import dev.runlane.domain.RefusedException;
 import dev.runlane.domain.RunEvent;
 import dev.runlane.domain.RunPayloads;
 import dev.runlane.domain.RunStore;
@@ -32,6 +33,7 @@ public class Dispatcher {
     private final Fence fence;
     private final RunStore runs;
     private final Daemons daemons;
+    private final Agents agents;
     private final int heartbeatSeconds;
     private final Clock clock;
 
@@ -39,10 +41,11 @@ public class Dispatcher {
      * @param heartbeatSeconds the desktop task's heartbeat window (the stack's HeartbeatSeconds): start frames
      *     carry it, so that a daemon that cannot heartbeat stops its command before the run is timed out
      */
-    public Dispatcher(Fence fence, RunStore runs, Daemons daemons, int heartbeatSeconds, Clock clock) {
+    public Dispatcher(Fence fence, RunStore runs, Daemons daemons, Agents agents, int heartbeatSeconds, Clock clock) {
         this.fence = fence;
         this.runs = runs;
         this.daemons = daemons;
+        this.agents = agents;
         this.heartbeatSeconds = heartbeatSeconds;
         this.clock = clock;
     }
@@ -56,10 +59,14 @@ public class Dispatcher {
             throws InterruptedException {
         long token = acquire(threadId, runId, attempt);
         JsonNode input = Json.read(runs.payloads(runId).input());
-        String agentName = input.path("agent").asText(Agents.DEFAULT);
-        Agent agent = Agents.named(agentName)
-                .orElseThrow(() -> new FatalAgentException("unknown agent '" + agentName + "'"));
-        LOG.info(() -> "run " + runId + " attempt " + attempt + " (fence token " + token + ") runs agent " + agentName);
+        Agent agent;
+        try {
+            agent = agents.forInput(input);
+        } catch (RefusedException unknown) {
+            // Refused at start; still possible for an input stored before the function lost that agent.
+            throw new FatalAgentException(unknown.getMessage());
+        }
+        LOG.info(() -> "run " + runId + " attempt " + attempt + " (fence token " + token + ") runs agent " + agent.name());
         JsonNode output;
         try {
             output = agent.run(new Attempt(runId, threadId, attempt, token, input, remainingTime));

@@ -1,5 +1,6 @@
 package dev.runlane.runs;
 
+import dev.runlane.agent.Agents;
 import dev.runlane.domain.BusyPolicy;
 import dev.runlane.domain.InvalidCursorException;
 import dev.runlane.domain.Page;
@@ -51,23 +52,28 @@ public class RunService {
     private final Cancellation cancellation;
     private final int threadQueueCap;
     private final LongPollCap longPolls;
+    private final Agents agents;
     private final Clock clock;
 
     /** @param threadQueueCap most runs a thread may have waiting or running (SQS FIFO looks for groups only among its first 120,000 messages) */
     public RunService(RunStore runs, Threads threads, ThreadQueue queue, Cancellation cancellation,
                       int threadQueueCap, Clock clock) {
-        this(runs, threads, queue, cancellation, threadQueueCap, LongPollCap.NONE, clock);
+        this(runs, threads, queue, cancellation, threadQueueCap, LongPollCap.NONE, Agents.load(Agents.ECHO), clock);
     }
 
-    /** @param longPolls bounds the live events polls each caller holds at once */
+    /**
+     * @param longPolls bounds the live events polls each caller holds at once
+     * @param agents the agents a hosted run may name
+     */
     public RunService(RunStore runs, Threads threads, ThreadQueue queue, Cancellation cancellation,
-                      int threadQueueCap, LongPollCap longPolls, Clock clock) {
+                      int threadQueueCap, LongPollCap longPolls, Agents agents, Clock clock) {
         this.runs = runs;
         this.threads = threads;
         this.queue = queue;
         this.cancellation = cancellation;
         this.threadQueueCap = threadQueueCap;
         this.longPolls = longPolls;
+        this.agents = agents;
         this.clock = clock;
     }
 
@@ -90,10 +96,14 @@ public class RunService {
      * Queues a run on its thread. With an idempotency key the run id is derived from (thread, key),
      * so any number of repeats, concurrent or not, name one run and enqueue it once, whatever its
      * policy. A thread with {@code threadQueueCap} unfinished runs takes no new one (429), a busy
-     * thread no {@code reject} start (409); either way nothing is stored.
+     * thread no {@code reject} start (409), a hosted run no agent the function lacks (400 {@code UnknownAgent});
+     * either way nothing is stored.
      */
     public Started start(String threadId, StartRequest request, String idempotencyKey) {
         requireId("threadId", threadId);
+        if (request.target() == Target.HOSTED) {
+            agents.forInput(request.input());
+        }
         return enqueue(threadId, request.target(), request.daemonId(), StartRequest.storable(request.input().toString()),
                 request.options(), null, idempotencyKey);
     }
@@ -107,6 +117,9 @@ public class RunService {
         }
         // An input stored before today's limits (or by other means) is refused as a start of it would be.
         StartRequest.storable(input);
+        if (original.target() == Target.HOSTED) {
+            agents.forInput(Json.read(input));
+        }
         return enqueue(original.threadId(), original.target(), original.daemonId(), input, options, runId, idempotencyKey);
     }
 

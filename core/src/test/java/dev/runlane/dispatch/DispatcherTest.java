@@ -1,5 +1,6 @@
 package dev.runlane.dispatch;
 
+import dev.runlane.agent.Agents;
 import dev.runlane.agent.FatalAgentException;
 import dev.runlane.agent.RetryableAgentException;
 import dev.runlane.domain.Fence;
@@ -27,7 +28,7 @@ class DispatcherTest {
     private static final Instant NOW = Instant.parse("2026-12-07T10:00:00Z");
 
     private final InMemoryPorts ports = new InMemoryPorts();
-    private final Dispatcher dispatcher = new Dispatcher(ports.fence, ports.runs, ports.daemons, 60, Clock.fixed(NOW, ZoneOffset.UTC));
+    private final Dispatcher dispatcher = new Dispatcher(ports.fence, ports.runs, ports.daemons, Agents.load(Agents.ECHO), 60, Clock.fixed(NOW, ZoneOffset.UTC));
 
     @Test
     void aFailedAttemptRecordsItsErrorAndTheRetryGoesOn() throws Exception {
@@ -76,7 +77,7 @@ class DispatcherTest {
             @Override public void confirm(String threadId, String runId, long token) { fence.confirm(threadId, runId, token); }
             @Override public String epoch() { return fence.epoch(); }
         };
-        Dispatcher racing = new Dispatcher(racingFence, ports.runs, ports.daemons, 60, Clock.fixed(NOW, ZoneOffset.UTC));
+        Dispatcher racing = new Dispatcher(racingFence, ports.runs, ports.daemons, Agents.load(Agents.ECHO), 60, Clock.fixed(NOW, ZoneOffset.UTC));
         assertThrows(StaleAttemptException.class, () -> racing.runHosted("r3", "t", 1, () -> Duration.ofMinutes(1)));
         assertEquals(List.of(), fence.events, "neither its progress nor an error");
     }

@@ -1,5 +1,6 @@
 package dev.runlane.functions;
 
+import dev.runlane.agent.Agents;
 import dev.runlane.aws.DynamoDaemons;
 import dev.runlane.aws.DynamoFence;
 import dev.runlane.aws.DynamoFrames;
@@ -111,6 +112,13 @@ public class Components {
         return new Cancellation(finalizer, workflow, frames, Clock.systemUTC());
     }
 
+    /** The agents on the function's class path (built-in and brought by modules), the stack's DefaultAgent for a run naming none. */
+    @Produces
+    @ApplicationScoped
+    Agents agents(FunctionSettings settings) {
+        return Agents.load(settings.defaultAgent());
+    }
+
     @Produces
     @ApplicationScoped
     LongPollCap longPollCap(DynamoDbClient dynamo, FunctionSettings settings) {
@@ -120,8 +128,8 @@ public class Components {
     @Produces
     @ApplicationScoped
     RunService runService(RunStore runs, Threads threads, ThreadQueue queue, Cancellation cancellation, LongPollCap longPolls,
-                          FunctionSettings settings) {
-        return new RunService(runs, threads, queue, cancellation, settings.threadQueueCap(), longPolls, Clock.systemUTC());
+                          Agents agents, FunctionSettings settings) {
+        return new RunService(runs, threads, queue, cancellation, settings.threadQueueCap(), longPolls, agents, Clock.systemUTC());
     }
 
     @Produces
@@ -140,7 +148,7 @@ public class Components {
 
     @Produces
     @ApplicationScoped
-    Dispatcher dispatcher(Fence fence, RunStore runs, Daemons daemons, FunctionSettings settings) {
-        return new Dispatcher(fence, runs, daemons, settings.heartbeatSeconds(), Clock.systemUTC());
+    Dispatcher dispatcher(Fence fence, RunStore runs, Daemons daemons, Agents agents, FunctionSettings settings) {
+        return new Dispatcher(fence, runs, daemons, agents, settings.heartbeatSeconds(), Clock.systemUTC());
     }
 }

@@ -1,5 +1,6 @@
 package dev.runlane.handlers;
 
+import dev.runlane.agent.Agents;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -61,7 +62,9 @@ class ApiHandlerTest {
             "{\"target\":\"hosted\",\"input\":{},\"expiresInSeconds\":\"60\"}   | 400 | InvalidExpiresInSeconds",
             "{\"target\":\"hosted\",\"input\":{},\"expiresInSeconds\":1209601}  | 400 | InvalidExpiresInSeconds",
             "{\"target\":\"hosted\",\"input\":{},\"expiresInSeconds\":1e400}    | 400 | InvalidExpiresInSeconds",
-            "{\"target\":\"hosted\",\"input\":{},\"ttl\":5}          | 400 | UnknownField"})
+            "{\"target\":\"hosted\",\"input\":{},\"ttl\":5}          | 400 | UnknownField",
+            "{\"target\":\"hosted\",\"input\":{\"agent\":\"gpt\"}}  | 400 | UnknownAgent",
+            "{\"target\":\"hosted\",\"input\":{\"agent\":1}}      | 400 | UnknownAgent"})
     void badBodiesAreRefused(String body, int status, String code) throws Exception {
         assertRefused(start(Map.of(), body), status, code);
     }
@@ -140,7 +143,7 @@ class ApiHandlerTest {
         };
         Finalizer finalizer = new Finalizer(ports.runs, ports.fence, ports.queue, Clock.systemUTC());
         api.runs = new RunService(ports.runs, ports.threads, ports.queue, new Cancellation(finalizer, ports.workflow, ports.frames,
-                Clock.systemUTC()), 1000, new LongPollCap(neverGivenBack, 1), Clock.systemUTC());
+                Clock.systemUTC()), 1000, new LongPollCap(neverGivenBack, 1), Agents.load(Agents.ECHO), Clock.systemUTC());
         String runId = JSON.readTree(start(Map.of(), "{\"target\":\"hosted\",\"input\":{}}").getBody()).get("runId").asText();
 
         assertEquals(200, watch(runId, "alice").getStatusCode(), "alice's one slot: her poll waits, then answers");

@@ -1,5 +1,6 @@
 package dev.runlane.handlers;
 
+import dev.runlane.agent.Agents;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -51,7 +52,7 @@ class DaemonApiIT {
 
     DaemonApiIT() {
         api.daemons = new DaemonService(daemons, frames, runs, fence, workflow, Clock.systemUTC());
-        desktop.dispatcher = new Dispatcher(fence, runs, daemons, aws.settings.heartbeatSeconds(), Clock.systemUTC());
+        desktop.dispatcher = new Dispatcher(fence, runs, daemons, Agents.load(Agents.ECHO), aws.settings.heartbeatSeconds(), Clock.systemUTC());
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.runlane.handlers;
 
+import dev.runlane.agent.Agents;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
@@ -69,7 +70,7 @@ class HandlersIT {
     HandlersIT() {
         api.runs = service;
         gate.gate = new Gate(runs, threads, queue, workflow, finalizer, cancellation, aws.settings.holdSeconds(), Clock.systemUTC());
-        Dispatcher dispatcher = new Dispatcher(fence, runs, daemons, aws.settings.heartbeatSeconds(), Clock.systemUTC());
+        Dispatcher dispatcher = new Dispatcher(fence, runs, daemons, Agents.load(Agents.ECHO), aws.settings.heartbeatSeconds(), Clock.systemUTC());
         hosted.dispatcher = dispatcher;
         desktop.dispatcher = dispatcher;
         finalize.finalizer = finalizer;

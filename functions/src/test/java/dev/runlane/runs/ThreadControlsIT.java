@@ -1,5 +1,6 @@
 package dev.runlane.runs;
 
+import dev.runlane.agent.Agents;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.runlane.aws.DynamoFence;
 import dev.runlane.aws.DynamoFrames;
@@ -268,7 +269,7 @@ class ThreadControlsIT {
         fence.append(chatty.threadId(), new RunEvent(chatty.runId(), 1, token, Instant.now(), "progress", "{\"step\":1}"));
         DynamoPollSlots slots = new DynamoPollSlots(aws.dynamo, aws.settings);
         RunService capped = new RunService(runs, threads, queue, cancellation, 1000,
-                new LongPollCap(slots, 1), Clock.systemUTC());
+                new LongPollCap(slots, 1), Agents.load(Agents.ECHO), Clock.systemUTC());
         String caller = uniqueId("ip:10.0.0");
         PollSlots.Slot held = slots.take(caller, 1, Instant.now(), Instant.now().plusSeconds(30)).orElseThrow();
 

@@ -256,8 +256,11 @@ class SamTransformIT {
         return values;
     }
 
-    /** A valid value other than the Default (Number parameters within MinValue/MaxValue). */
+    /** A valid value other than the Default (Number parameters within MinValue/MaxValue; a String one gets a suffix). */
     static String anotherValue(String name, JsonNode spec) {
+        if ("String".equals(spec.path("Type").asText()) && spec.path("Default").isTextual()) {
+            return spec.path("Default").asText() + "-2";
+        }
         if (!"Number".equals(spec.path("Type").asText()) || !spec.path("Default").isNumber()) {
             fail("parameter " + name + ": this test only knows how to change Number parameters with a Default; teach it this one");
         }
