@@ -44,6 +44,8 @@ public final class LocalCloud implements AutoCloseable {
      * @param workDir sandboxes' unpacked code and moto's log go here
      * @param log where progress and request lines go
      */
+    private static final String LONG_POLLS_PER_CALLER = "LongPollsPerCaller";
+
     public record Options(Path template, Map<String, String> parameterOverrides, int apiPort, int edgePort,
             int maxSandboxesPerFunction, Path workDir, Consumer<String> log, int consolePort) {
 
@@ -114,7 +116,7 @@ public final class LocalCloud implements AutoCloseable {
             requireFree(options.consolePort(), "console", "RUNLANE_CONSOLE_PORT");
         }
         URI edge = URI.create("http://127.0.0.1:" + edgePort);
-        stack = TemplateLoader.load(template, options.parameterOverrides(), edge);
+        stack = TemplateLoader.load(template, localCapacity(template, options), edge);
         for (Stack.Function function : stack.functions()) {
             if (!Files.isRegularFile(function.code())) {
                 throw new StartException(function.logicalId() + "'s code " + function.code()
@@ -212,6 +214,21 @@ public final class LocalCloud implements AutoCloseable {
             throw new StartException("port " + port + " (" + what + ") is busy: stop what uses it, or set " + variable
                     + " to a free port", e);
         }
+    }
+
+    /**
+     * The overrides, and unless they set it, LongPollsPerCaller below the local sandboxes of a function: every local
+     * caller is one (127.0.0.1), and polls holding every API sandbox would leave none to refuse the next poll or to
+     * serve a start (on AWS each poll gets its own environment, so the template's default is larger).
+     */
+    static Map<String, String> localCapacity(Path template, Options options) throws IOException {
+        if (options.parameterOverrides().containsKey(LONG_POLLS_PER_CALLER)
+                || !Files.readString(template).contains("\n  " + LONG_POLLS_PER_CALLER + ":")) {
+            return options.parameterOverrides();
+        }
+        Map<String, String> overrides = new java.util.LinkedHashMap<>(options.parameterOverrides());
+        overrides.put(LONG_POLLS_PER_CALLER, String.valueOf(Math.max(1, options.maxSandboxesPerFunction() - 1)));
+        return overrides;
     }
 
     private static int freePort() throws IOException {
