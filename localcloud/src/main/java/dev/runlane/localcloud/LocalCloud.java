@@ -221,9 +221,9 @@ public final class LocalCloud implements AutoCloseable {
      * caller is one (127.0.0.1), and polls holding every API sandbox would leave none to refuse the next poll or to
      * serve a start (on AWS each poll gets its own environment, so the template's default is larger).
      */
-    static Map<String, String> localCapacity(Path template, Options options) throws IOException {
+    static Map<String, String> localCapacity(Path template, Options options) {
         if (options.parameterOverrides().containsKey(LONG_POLLS_PER_CALLER)
-                || !Files.readString(template).contains("\n  " + LONG_POLLS_PER_CALLER + ":")) {
+                || !TemplateLoader.parameterNames(template).contains(LONG_POLLS_PER_CALLER)) {
             return options.parameterOverrides();
         }
         Map<String, String> overrides = new java.util.LinkedHashMap<>(options.parameterOverrides());

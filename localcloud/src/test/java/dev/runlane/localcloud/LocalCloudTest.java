@@ -29,6 +29,14 @@ class LocalCloudTest {
         }
     }
 
+    @Test
+    void everyLocalCallerIsOneSoItsLongPollsStayBelowTheSandboxesUnlessOverridden() {
+        var options = LocalCloud.Options.forTests(Repo.template(), Map.of("HoldSeconds", "10")); // 8 sandboxes
+        assertEquals(Map.of("HoldSeconds", "10", "LongPollsPerCaller", "7"), LocalCloud.localCapacity(Repo.template(), options));
+        var chosen = LocalCloud.Options.forTests(Repo.template(), Map.of("LongPollsPerCaller", "2"));
+        assertEquals(Map.of("LongPollsPerCaller", "2"), LocalCloud.localCapacity(Repo.template(), chosen));
+    }
+
     private HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
         return http.send(request.timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
     }

@@ -54,6 +54,15 @@ public final class TemplateLoader {
         return new TemplateLoader(template.toAbsolutePath().getParent(), edge).build(raw, parameterOverrides);
     }
 
+    /** The Parameters the template declares. */
+    public static java.util.Set<String> parameterNames(Path template) {
+        try {
+            return map(CfnYaml.load(template).get("Parameters")).keySet();
+        } catch (IOException e) {
+            throw new TemplateException("cannot read " + template + ": " + e.getMessage());
+        }
+    }
+
     @SuppressWarnings("unchecked")
     private Stack build(Map<String, Object> raw, Map<String, String> overrides) {
         Object transform = raw.get("Transform");
